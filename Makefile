@@ -1,0 +1,62 @@
+# NN-LUT non-linear units: fit, generate, simulate, report.
+#
+#   make                 main job: fit tables, generate SV, run the benches, print the summary
+#                        and write build/report/ (same as `make SIM=verilator`)
+#   make test            regression (pytest, parallel): RTL parameter sets + Python model tests
+#   make sim WAVES=1     one bench run of the configured unit, writing an FST waveform
+#   make lint            verilator --lint-only -Wall on every unit
+#   make gen             just fit and generate the table package for the configuration
+#
+# Unit parameters (all targets): UNIT ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC.
+# Every target creates .venv from requirements.txt when it is missing.
+
+PYTHON   ?= python3
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+SIM      ?= verilator
+WAVES    ?= 0
+UNIT     ?= gelu
+ENTRIES  ?= 16
+LANES    ?= 4
+IN_WIDTH ?= 16
+OUT_WIDTH ?= 16
+IN_FRAC  ?=
+OUT_FRAC ?=
+SEED     ?=
+JOBS     ?= 2
+
+UNIT_ARGS := $(UNIT) --entries $(ENTRIES) --lanes $(LANES) --in-width $(IN_WIDTH) \
+             --out-width $(OUT_WIDTH) $(if $(IN_FRAC),--in-frac $(IN_FRAC)) \
+             $(if $(OUT_FRAC),--out-frac $(OUT_FRAC))
+
+.DEFAULT_GOAL := all
+.PHONY: all test sim lint gen clean distclean venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+all: venv
+	$(PY) scripts/main_job.py --sim $(SIM) --waves $(WAVES) $(UNIT_ARGS) $(if $(SEED),--seed $(SEED))
+
+sim: venv
+	$(PY) scripts/run_bench.py --sim $(SIM) --waves $(WAVES) $(UNIT_ARGS) $(if $(SEED),--seed $(SEED))
+
+test: venv
+	$(PY) -m pytest -n $(JOBS) --dist worksteal
+
+lint: venv
+	$(PY) scripts/lint.py
+
+gen: venv
+	$(PY) scripts/gen_table.py $(UNIT) --entries $(ENTRIES) --in-width $(IN_WIDTH) \
+	  --out-width $(OUT_WIDTH) $(if $(IN_FRAC),--in-frac $(IN_FRAC)) $(if $(OUT_FRAC),--out-frac $(OUT_FRAC))
+
+clean:
+	rm -rf build .pytest_cache
+
+distclean: clean
+	rm -rf $(VENV)

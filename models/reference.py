@@ -1,0 +1,77 @@
+"""Float64 golden references (torch) for the functions the NN-LUT units approximate.
+
+Every expected real value in the project comes from here. The integer models and the
+RTL are compared against these, never against each other alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+def _as_tensor(x: np.ndarray) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(x, dtype=np.float64))
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU, as in BERT: x * Phi(x)."""
+    return torch.nn.functional.gelu(_as_tensor(x), approximate="none").numpy()
+
+
+def exp(x: np.ndarray) -> np.ndarray:
+    return torch.exp(_as_tensor(x)).numpy()
+
+
+def recip(x: np.ndarray) -> np.ndarray:
+    return torch.reciprocal(_as_tensor(x)).numpy()
+
+
+def rsqrt(x: np.ndarray) -> np.ndarray:
+    return torch.rsqrt(_as_tensor(x)).numpy()
+
+
+def exp2_neg(x: np.ndarray) -> np.ndarray:
+    """2^-x: the one-octave table of the range-reduced exp (x in [0, 1))."""
+    return torch.exp2(-_as_tensor(x)).numpy()
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function the table unit approximates and the input range its table covers."""
+
+    name: str
+    fn: Callable[[np.ndarray], np.ndarray]
+    lo: float
+    hi: float
+
+
+# Ranges as used by the units; the optimal 16-entry errors on these ranges are quoted in
+# ../shared/reference/algorithms.md (GELU 2.11e-3, exp 9.96e-4, 1/x 1.68e-4, 1/sqrt 2.51e-4).
+FUNCTIONS: dict[str, FunctionSpec] = {
+    "gelu": FunctionSpec("gelu", gelu, -8.0, 8.0),
+    "exp": FunctionSpec("exp", exp, -16.0, 0.0),
+    "recip": FunctionSpec("recip", recip, 1.0, 2.0),
+    "rsqrt": FunctionSpec("rsqrt", rsqrt, 1.0, 4.0),
+    "exp2_neg": FunctionSpec("exp2_neg", exp2_neg, 0.0, 1.0),
+}
+
+
+def function_spec(name: str) -> FunctionSpec:
+    try:
+        return FUNCTIONS[name]
+    except KeyError:
+        known = ", ".join(sorted(FUNCTIONS))
+        raise ValueError(f"unknown function {name!r}; known functions: {known}") from None
+
+
+def reference(name: str, x: np.ndarray) -> np.ndarray:
+    """Float64 reference value of function `name` at the points x."""
+    return function_spec(name).fn(x)
+
+
+__all__ = ["FUNCTIONS", "FunctionSpec", "function_spec", "reference", "gelu", "exp",
+           "recip", "rsqrt", "exp2_neg"]

@@ -1,0 +1,159 @@
+"""Unit configurations: the one source of truth for a unit's parameters, file names and tables.
+
+A `UnitConfig` names everything a build needs: the function, ENTRIES, LANES and widths.
+`prepare_table` fits (cached), quantizes and writes the JSON table plus the SV package that
+the RTL reads; the bench loads the same JSON to build its model.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from models.fixedpoint import FixedFormat
+from models.nnlut import CoreParams, IntTable, quantize_table
+from models.reference import function_spec
+from models.svgen import write_package
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = REPO_ROOT / "build"
+FIT_CACHE_DIR = BUILD_DIR / "fits"
+FIT_SEED = 0
+
+
+@dataclass(frozen=True)
+class UnitConfig:
+    """Parameters of one table unit build. Fractional bits default per function."""
+
+    function: str = "gelu"
+    entries: int = 16
+    lanes: int = 4
+    in_width: int = 16
+    in_frac: int | None = None
+    out_width: int = 16
+    out_frac: int | None = None
+    slope_width: int = 16
+    intercept_width: int = 20
+
+    def __post_init__(self) -> None:
+        function_spec(self.function)  # rejects unknown names
+        if self.lanes < 1:
+            raise ValueError(f"LANES must be >= 1, got {self.lanes}")
+        if self.entries < 2:
+            raise ValueError(f"ENTRIES must be >= 2, got {self.entries}")
+        # GELU's default formats keep 4 integer bits (sign + 3): [-8, 8) in and out.
+        if self.in_frac is None:
+            object.__setattr__(self, "in_frac", self.in_width - 4)
+        if self.out_frac is None:
+            object.__setattr__(self, "out_frac", self.out_width - 4)
+
+    @property
+    def in_fmt(self) -> FixedFormat:
+        assert self.in_frac is not None
+        return FixedFormat(self.in_width, self.in_frac)
+
+    @property
+    def out_fmt(self) -> FixedFormat:
+        assert self.out_frac is not None
+        return FixedFormat(self.out_width, self.out_frac)
+
+    @property
+    def core_params(self) -> CoreParams:
+        return CoreParams(self.in_fmt, self.out_fmt, self.slope_width, self.intercept_width,
+                          self.entries)
+
+    @property
+    def fit_range(self) -> tuple[float, float]:
+        """The function's range, narrowed to what the input format can represent."""
+        spec = function_spec(self.function)
+        lo = max(spec.lo, self.in_fmt.min_value)
+        hi = min(spec.hi, self.in_fmt.max_value + self.in_fmt.lsb)
+        if lo >= hi:
+            raise ValueError(f"input format {self.in_fmt.describe()} does not overlap "
+                             f"{self.function}'s range [{spec.lo:g}, {spec.hi:g}]")
+        return lo, hi
+
+    @property
+    def table_tag(self) -> str:
+        """Names a table: everything but LANES, which does not change the contents."""
+        return (f"{self.function}_e{self.entries}_i{self.in_width}q{self.in_frac}"
+                f"_o{self.out_width}q{self.out_frac}_s{self.slope_width}_t{self.intercept_width}")
+
+    @property
+    def tag(self) -> str:
+        return f"{self.table_tag}_l{self.lanes}"
+
+    @property
+    def package_name(self) -> str:
+        return f"{self.function}_table_pkg"
+
+    def with_(self, **changes: Any) -> "UnitConfig":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PreparedTable:
+    config: UnitConfig
+    table: IntTable
+    json_path: Path
+    package_path: Path
+    fit: dict[str, Any]
+
+
+def _fit_cached(function: str, entries: int, lo: float, hi: float) -> dict[str, Any]:
+    """Fit (or reuse) a float table; the cache key is everything the fit depends on."""
+    from models.fitter import FloatTable, fit_function  # torch import only when fitting
+
+    FIT_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    path = FIT_CACHE_DIR / f"{function}_e{entries}_{lo:g}_{hi:g}_seed{FIT_SEED}.json"
+    if path.exists():
+        data = json.loads(path.read_text())
+        FloatTable.from_dict(data["table"])  # validates the cached file
+        return data
+    result = fit_function(function, entries=entries, lo=lo, hi=hi, seed=FIT_SEED)
+    data = {
+        "function": function, "entries": entries, "lo": lo, "hi": hi, "seed": FIT_SEED,
+        "table": result.table.to_dict(),
+        "network_error": result.network_error, "error": result.error,
+        "optimal_error": result.optimal_error, "ratio": result.ratio,
+        "fit_seconds": result.fit_seconds,
+    }
+    tmp = Path(f"{path}.tmp.{id(data)}")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)  # atomic: parallel workers may fit the same table
+    return data
+
+
+def prepare_table(config: UnitConfig, out_dir: Path | None = None) -> PreparedTable:
+    """Fit, quantize, and write `<table_tag>.json` and the SV package into out_dir."""
+    from models.fitter import FloatTable
+
+    out_dir = out_dir or BUILD_DIR / "tables" / config.table_tag
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lo, hi = config.fit_range
+    fit = _fit_cached(config.function, config.entries, lo, hi)
+    ftable = FloatTable.from_dict(fit["table"])
+    spec = function_spec(config.function)
+    table = quantize_table(ftable.breakpoints, ftable.slopes, ftable.intercepts, spec.fn, lo, hi,
+                           config.core_params)
+    json_path = out_dir / f"{config.table_tag}.json"
+    package_path = out_dir / f"{config.package_name}.sv"
+    table.save(json_path, extra={"config": config.to_dict(), "fit_range": [lo, hi],
+                                 "fit": {k: v for k, v in fit.items() if k != "table"}})
+    provenance = "python scripts/gen_table.py " + " ".join(
+        shlex.quote(a) for a in config_to_args(config))
+    write_package(package_path, config.package_name, table, provenance)
+    return PreparedTable(config, table, json_path, package_path, fit)
+
+
+def config_to_args(config: UnitConfig) -> list[str]:
+    return [config.function, "--entries", str(config.entries), "--in-width", str(config.in_width),
+            "--in-frac", str(config.in_frac), "--out-width", str(config.out_width),
+            "--out-frac", str(config.out_frac), "--slope-width", str(config.slope_width),
+            "--intercept-width", str(config.intercept_width)]

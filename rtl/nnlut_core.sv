@@ -1,0 +1,201 @@
+// nnlut_core: streaming piecewise-linear function unit (NN-LUT), Lanes lanes wide.
+//
+// For every lane: k = #{ j in 1..Entries-1 : x >= bp[j] } (signed), then
+//   y = sat_OutWidth( round_half_up( s[k] * x + t[k] ) )
+// in two's complement fixed point (value = code * 2^-Frac): x and breakpoints are
+// (InWidth, InFrac), slopes (SlopeWidth, SlopeFrac), intercepts
+// (InterceptWidth, InterceptFrac), y (OutWidth, OutFrac). The sum is formed exactly on
+// ProdFrac = SlopeFrac + InFrac fraction bits, then RoundShift = ProdFrac - OutFrac bits
+// are dropped by adding 2^(RoundShift-1) and shifting arithmetically (ties towards
+// +infinity), and the result is clamped to the OutWidth range.
+//
+// Lane l uses in_data_i[l*InWidth +: InWidth] and out_data_o[l*OutWidth +: OutWidth].
+// All lanes share one handshake, one table and one stream_pipe_ctrl.
+//
+// Latency: the localparam Latency (= 3) is the number of clock edges from an input
+// handshake to the earliest matching output handshake: an input accepted at edge n
+// makes out_valid_o high after edge n+2, so it can leave at edge n+3. With out_ready_i
+// held high the core accepts and delivers one element per cycle. in_ready_o is
+// combinational from out_ready_i (see stream_pipe_ctrl).
+//
+// Table updates: the table is read only when an input is accepted (stage 0 captures
+// s[k] and t[k] together with x). A write at edge n therefore affects inputs accepted
+// at edges after n; elements already in flight keep the coefficients they were
+// accepted with. Writes with tbl_idx_i >= Entries are ignored. Entry 0's breakpoint is
+// stored but unused: segment 0 extends to -infinity.
+
+module nnlut_core #(
+  parameter  int unsigned                        InWidth          = 16,
+  parameter  int unsigned                        InFrac           = 12,
+  parameter  int unsigned                        OutWidth         = 16,
+  parameter  int unsigned                        OutFrac          = 12,
+  parameter  int unsigned                        SlopeWidth       = 16,
+  parameter  int unsigned                        SlopeFrac        = 14,
+  parameter  int unsigned                        InterceptWidth   = 20,
+  parameter  int unsigned                        InterceptFrac    = 16,
+  parameter  int unsigned                        Entries          = 16,
+  parameter  int unsigned                        Lanes            = 1,
+  // Entry k at [k*W +: W]
+  parameter  logic [Entries*InWidth-1:0]         ResetBreakpoints = '0,
+  parameter  logic [Entries*SlopeWidth-1:0]      ResetSlopes      = '0,
+  parameter  logic [Entries*InterceptWidth-1:0]  ResetIntercepts  = '0,
+  // Guarded so that Entries < 2 reaches its $fatal instead of a negative port range.
+  localparam int unsigned                        IdxWidth         =
+      (Entries > 1) ? $clog2(Entries) : 1
+) (
+  input  logic                              clk_i,
+  input  logic                              rst_ni,
+
+  input  logic                              in_valid_i,
+  output logic                              in_ready_o,
+  input  logic [Lanes*InWidth-1:0]          in_data_i,
+
+  output logic                              out_valid_o,
+  input  logic                              out_ready_i,
+  output logic [Lanes*OutWidth-1:0]         out_data_o,
+
+  input  logic                              tbl_we_i,
+  input  logic [IdxWidth-1:0]               tbl_idx_i,
+  input  logic [InWidth-1:0]                tbl_breakpoint_i,
+  input  logic [SlopeWidth-1:0]             tbl_slope_i,
+  input  logic [InterceptWidth-1:0]         tbl_intercept_i
+);
+
+  // Input handshake edge to earliest output handshake edge; equals the number of
+  // register stages because stage i loads one edge after stage i-1.
+  localparam int unsigned Latency = 3;
+
+  // ---------------------------------------------------------------------------
+  // Derived arithmetic sizes
+  // ---------------------------------------------------------------------------
+  localparam int unsigned ProdFrac   = SlopeFrac + InFrac;
+  // Clamped at 0 so an illegal InterceptFrac/OutFrac reaches its $fatal below rather
+  // than producing a ~2^32-bit vector.
+  localparam int unsigned AlignShift = (InterceptFrac <= ProdFrac) ? ProdFrac - InterceptFrac : 0;
+  localparam int unsigned RoundShift = (OutFrac <= ProdFrac) ? ProdFrac - OutFrac : 0;
+  // Exact signed product s*x.
+  localparam int unsigned ProdWidth  = SlopeWidth + InWidth;
+  // t <<< AlignShift.
+  localparam int unsigned AlignedInterceptWidth = InterceptWidth + AlignShift;
+  // Exact sum of the two (one carry bit above the wider operand).
+  localparam int unsigned SumWidth   =
+      ((ProdWidth > AlignedInterceptWidth) ? ProdWidth : AlignedInterceptWidth) + 1;
+  // Sum plus the rounding constant 2^(RoundShift-1) (one more carry bit). This is the
+  // widest intermediate the bit-accurate model needs, hence the 64-bit limit.
+  localparam int unsigned AccWidth   = SumWidth + 1;
+
+  // ---------------------------------------------------------------------------
+  // Parameter checks
+  // ---------------------------------------------------------------------------
+  if (Entries < 2) begin : gen_check_entries
+    $fatal(1, "nnlut_core: Entries must be >= 2 (got %0d)", Entries);
+  end
+  if (Lanes < 1) begin : gen_check_lanes
+    $fatal(1, "nnlut_core: Lanes must be >= 1 (got %0d)", Lanes);
+  end
+  if (InWidth < 2) begin : gen_check_in_width
+    $fatal(1, "nnlut_core: InWidth must be >= 2 (got %0d)", InWidth);
+  end
+  if (OutWidth < 2) begin : gen_check_out_width
+    $fatal(1, "nnlut_core: OutWidth must be >= 2 (got %0d)", OutWidth);
+  end
+  if (SlopeWidth < 2) begin : gen_check_slope_width
+    $fatal(1, "nnlut_core: SlopeWidth must be >= 2 (got %0d)", SlopeWidth);
+  end
+  if (InterceptWidth < 2) begin : gen_check_intercept_width
+    $fatal(1, "nnlut_core: InterceptWidth must be >= 2 (got %0d)", InterceptWidth);
+  end
+  if (InFrac > 62) begin : gen_check_in_frac
+    $fatal(1, "nnlut_core: InFrac must be <= 62 (got %0d)", InFrac);
+  end
+  if (InterceptFrac > ProdFrac) begin : gen_check_intercept_frac
+    $fatal(1, "nnlut_core: InterceptFrac (%0d) must be <= SlopeFrac + InFrac (%0d + %0d)",
+           InterceptFrac, SlopeFrac, InFrac);
+  end
+  if (OutFrac > ProdFrac) begin : gen_check_out_frac
+    $fatal(1, "nnlut_core: OutFrac (%0d) must be <= SlopeFrac + InFrac (%0d + %0d)",
+           OutFrac, SlopeFrac, InFrac);
+  end
+  if (AccWidth > 64) begin : gen_check_acc_width
+    // The format is split into %s pieces only to respect the line length limit.
+    $fatal(1, "nnlut_core: AccWidth must be <= 64 (got %0d)%s%s(%0d+%0d, %0d+%0d+%0d-%0d)+2",
+           AccWidth, "; AccWidth = max(SlopeWidth+InWidth, InterceptWidth+SlopeFrac+InFrac",
+           "-InterceptFrac)+2 = max",
+           SlopeWidth, InWidth, InterceptWidth, SlopeFrac, InFrac, InterceptFrac);
+  end
+
+  // ---------------------------------------------------------------------------
+  // Handshake
+  // ---------------------------------------------------------------------------
+  logic [Latency-1:0] en;
+
+  stream_pipe_ctrl #(
+    .Stages(Latency)
+  ) u_pipe_ctrl (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .in_valid_i (in_valid_i),
+    .in_ready_o (in_ready_o),
+    .out_valid_o(out_valid_o),
+    .out_ready_i(out_ready_i),
+    .en_o       (en)
+  );
+
+  // ---------------------------------------------------------------------------
+  // Shared table
+  // ---------------------------------------------------------------------------
+  logic [Entries*InWidth-1:0]        tbl_breakpoints;
+  logic [Entries*SlopeWidth-1:0]     tbl_slopes;
+  logic [Entries*InterceptWidth-1:0] tbl_intercepts;
+
+  nnlut_table #(
+    .Entries         (Entries),
+    .InWidth         (InWidth),
+    .SlopeWidth      (SlopeWidth),
+    .InterceptWidth  (InterceptWidth),
+    .ResetBreakpoints(ResetBreakpoints),
+    .ResetSlopes     (ResetSlopes),
+    .ResetIntercepts (ResetIntercepts)
+  ) u_table (
+    .clk_i           (clk_i),
+    .rst_ni          (rst_ni),
+    .tbl_we_i        (tbl_we_i),
+    .tbl_idx_i       (tbl_idx_i),
+    .tbl_breakpoint_i(tbl_breakpoint_i),
+    .tbl_slope_i     (tbl_slope_i),
+    .tbl_intercept_i (tbl_intercept_i),
+    .breakpoints_o   (tbl_breakpoints),
+    .slopes_o        (tbl_slopes),
+    .intercepts_o    (tbl_intercepts)
+  );
+
+  // Segment 0 has no lower bound, so entry 0's breakpoint never reaches a comparator;
+  // it stays in the table only to keep the write port and the layout uniform.
+  logic unused_breakpoint0;
+  assign unused_breakpoint0 = ^tbl_breakpoints[InWidth-1:0];
+
+  // ---------------------------------------------------------------------------
+  // Lanes
+  // ---------------------------------------------------------------------------
+  for (genvar l = 0; l < Lanes; l++) begin : gen_lane
+    nnlut_lane #(
+      .Entries       (Entries),
+      .InWidth       (InWidth),
+      .SlopeWidth    (SlopeWidth),
+      .InterceptWidth(InterceptWidth),
+      .OutWidth      (OutWidth),
+      .AlignShift    (AlignShift),
+      .RoundShift    (RoundShift),
+      .SumWidth      (SumWidth)
+    ) u_lane (
+      .clk_i        (clk_i),
+      .en_i         (en),
+      .x_i          (in_data_i[l*InWidth +: InWidth]),
+      .breakpoints_i(tbl_breakpoints[Entries*InWidth-1:InWidth]),
+      .slopes_i     (tbl_slopes),
+      .intercepts_i (tbl_intercepts),
+      .y_o          (out_data_o[l*OutWidth +: OutWidth])
+    );
+  end
+
+endmodule

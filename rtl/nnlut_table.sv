@@ -1,0 +1,64 @@
+// nnlut_table: programmable piecewise-linear coefficient table.
+//
+// Entries registers of {breakpoint, slope, intercept}, reset to the packed parameter
+// contents (entry k at [k*W +: W]). One write port updates a whole entry per cycle;
+// the new value is visible on the outputs after the clock edge. Writes with
+// tbl_idx_i >= Entries (possible when Entries is not a power of two) are dropped.
+// The whole table is exposed as packed vectors so any number of lanes can read it
+// in parallel.
+
+module nnlut_table #(
+  parameter  int unsigned                        Entries          = 16,
+  parameter  int unsigned                        InWidth          = 16,
+  parameter  int unsigned                        SlopeWidth       = 16,
+  parameter  int unsigned                        InterceptWidth   = 20,
+  parameter  logic [Entries*InWidth-1:0]         ResetBreakpoints = '0,
+  parameter  logic [Entries*SlopeWidth-1:0]      ResetSlopes      = '0,
+  parameter  logic [Entries*InterceptWidth-1:0]  ResetIntercepts  = '0,
+  localparam int unsigned                        IdxWidth         =
+      (Entries > 1) ? $clog2(Entries) : 1
+) (
+  input  logic                                clk_i,
+  input  logic                                rst_ni,
+  input  logic                                tbl_we_i,
+  input  logic [IdxWidth-1:0]                 tbl_idx_i,
+  input  logic [InWidth-1:0]                  tbl_breakpoint_i,
+  input  logic [SlopeWidth-1:0]               tbl_slope_i,
+  input  logic [InterceptWidth-1:0]           tbl_intercept_i,
+  output logic [Entries*InWidth-1:0]          breakpoints_o,
+  output logic [Entries*SlopeWidth-1:0]       slopes_o,
+  output logic [Entries*InterceptWidth-1:0]   intercepts_o
+);
+
+  if (Entries < 2) begin : gen_check_entries
+    $fatal(1, "nnlut_table: Entries must be >= 2 (got %0d)", Entries);
+  end
+
+  for (genvar e = 0; e < Entries; e++) begin : gen_entry
+    logic                      we;
+    logic [InWidth-1:0]        breakpoint_q;
+    logic [SlopeWidth-1:0]     slope_q;
+    logic [InterceptWidth-1:0] intercept_q;
+
+    // Comparing against each entry's own index (rather than range-checking the index)
+    // makes out-of-range writes match no entry.
+    assign we = tbl_we_i && (tbl_idx_i == IdxWidth'(e));
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        breakpoint_q <= ResetBreakpoints[e*InWidth +: InWidth];
+        slope_q      <= ResetSlopes[e*SlopeWidth +: SlopeWidth];
+        intercept_q  <= ResetIntercepts[e*InterceptWidth +: InterceptWidth];
+      end else if (we) begin
+        breakpoint_q <= tbl_breakpoint_i;
+        slope_q      <= tbl_slope_i;
+        intercept_q  <= tbl_intercept_i;
+      end
+    end
+
+    assign breakpoints_o[e*InWidth +: InWidth]              = breakpoint_q;
+    assign slopes_o[e*SlopeWidth +: SlopeWidth]             = slope_q;
+    assign intercepts_o[e*InterceptWidth +: InterceptWidth] = intercept_q;
+  end
+
+endmodule

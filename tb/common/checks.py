@@ -1,0 +1,171 @@
+"""Scoreboard arithmetic, free of cocotb so it is unit-tested without a simulator.
+
+Everything here is vectorised over beats and elements; per-beat Python work happens only
+when classifying a failure.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from models.fixedpoint import FixedFormat
+
+
+@dataclass
+class IntegrityReport:
+    """How the received beats relate to the expected ones, in order."""
+
+    expected_beats: int
+    received_beats: int
+    matched: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    reordered: int = 0
+    corrupted: int = 0
+    first_bad_beat: int | None = None
+    mismatching_elements: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return (self.matched == self.expected_beats == self.received_beats
+                and self.lost == self.duplicated == self.reordered == self.corrupted == 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ok": self.ok}
+
+
+def check_stream(expected: np.ndarray, received: np.ndarray) -> IntegrityReport:
+    """Compare (beats, lanes) code arrays and classify every difference.
+
+    Beats are aligned by longest matching runs, so one lost beat counts as one loss rather
+    than shifting every later beat into a mismatch.
+    """
+    expected = np.asarray(expected, dtype=np.int64)
+    received = np.asarray(received, dtype=np.int64)
+    report = IntegrityReport(len(expected), len(received))
+    common = min(len(expected), len(received))
+    if len(expected) == len(received) and np.array_equal(expected, received):
+        report.matched = common
+        return report
+    if common:
+        bad = np.flatnonzero(np.any(expected[:common] != received[:common], axis=1))
+        report.first_bad_beat = int(bad[0]) if bad.size else common
+        report.mismatching_elements = int((expected[:common] != received[:common]).sum())
+    exp_keys = [row.tobytes() for row in expected]
+    rec_keys = [row.tobytes() for row in received]
+    missing: Counter[bytes] = Counter()
+    surplus: list[bytes] = []
+    matcher = difflib.SequenceMatcher(None, exp_keys, rec_keys, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            report.matched += i2 - i1
+            continue
+        missing.update(exp_keys[i1:i2])
+        surplus.extend(rec_keys[j1:j2])
+    expected_set = set(exp_keys)
+    for key in surplus:
+        if missing[key] > 0:
+            missing[key] -= 1
+            report.reordered += 1
+        elif key in expected_set:
+            report.duplicated += 1
+        else:
+            report.corrupted += 1
+    report.lost = max(0, sum(missing.values()) - report.corrupted)
+    return report
+
+
+@dataclass
+class ErrorStats:
+    """Error of produced outputs against the float64 reference at the exact input values."""
+
+    count: int
+    max_abs: float
+    mean_abs: float
+    max_lsb: float
+    mean_lsb: float
+    worst_input: float
+    out_lsb: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def error_stats(x_real: np.ndarray, y_codes: np.ndarray, reference: np.ndarray,
+                out_fmt: FixedFormat) -> ErrorStats:
+    err = np.abs(out_fmt.to_real(y_codes).reshape(-1) - np.asarray(reference, np.float64).reshape(-1))
+    if err.size == 0:
+        raise ValueError("error_stats: no outputs to measure")
+    worst = int(np.argmax(err))
+    return ErrorStats(count=int(err.size), max_abs=float(err.max()), mean_abs=float(err.mean()),
+                      max_lsb=float(err.max() / out_fmt.lsb), mean_lsb=float(err.mean() / out_fmt.lsb),
+                      worst_input=float(np.asarray(x_real).reshape(-1)[worst]), out_lsb=out_fmt.lsb)
+
+
+@dataclass
+class TimingStats:
+    """Latency of each beat (output handshake cycle minus input handshake cycle) and rate."""
+
+    beats: int
+    elements: int
+    latency_min: int
+    latency_max: int
+    active_cycles: int
+    elements_per_cycle: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def timing_stats(in_cycles: list[int], out_cycles: list[int], lanes: int) -> TimingStats:
+    """Pairs the k-th input beat with the k-th output beat (valid once integrity holds).
+
+    Throughput counts output elements over the cycles from the first to the last output
+    handshake, so it measures the sustained rate, not the pipeline fill.
+    """
+    n = min(len(in_cycles), len(out_cycles))
+    if n == 0:
+        raise ValueError("timing_stats: no beats went through")
+    latency = np.asarray(out_cycles[:n]) - np.asarray(in_cycles[:n])
+    active = out_cycles[n - 1] - out_cycles[0] + 1
+    return TimingStats(beats=n, elements=n * lanes, latency_min=int(latency.min()),
+                       latency_max=int(latency.max()), active_cycles=int(active),
+                       elements_per_cycle=n * lanes / active)
+
+
+@dataclass
+class Coverage:
+    """Functional coverage: hits per named bin. A bin with zero hits is a hole."""
+
+    bins: dict[str, int] = field(default_factory=dict)
+
+    def add(self, name: str, hits: int) -> None:
+        self.bins[name] = self.bins.get(name, 0) + int(hits)
+
+    def declare(self, name: str) -> None:
+        self.bins.setdefault(name, 0)
+
+    def holes(self, prefix: str = "") -> list[str]:
+        return [k for k, v in self.bins.items() if k.startswith(prefix) and v == 0]
+
+    def merge(self, other: "Coverage") -> None:
+        for name, hits in other.bins.items():
+            self.add(name, hits)
+
+
+def segment_and_saturation_coverage(segments: np.ndarray, raw_out: np.ndarray, entries: int,
+                                    out_fmt: FixedFormat) -> Coverage:
+    """Bins: every table segment, and outputs that saturate low or high."""
+    cov = Coverage()
+    counts = np.bincount(np.asarray(segments).reshape(-1), minlength=entries)
+    for k in range(entries):
+        cov.add(f"segment[{k}]", counts[k])
+    raw = np.asarray(raw_out).reshape(-1)
+    cov.add("saturate_low", int((raw < out_fmt.min_code).sum()))
+    cov.add("saturate_high", int((raw > out_fmt.max_code).sum()))
+    return cov

@@ -1,0 +1,381 @@
+"""pyuvm environment shared by the element-wise table units (layered as pyuvm's TinyALU).
+
+    sequence (blocks of input codes) -> sequencer -> driver -> StreamSource -> DUT
+    DUT -> StreamMonitor (input side) -> scoreboard, coverage
+    DUT -> StreamSink (output side, random backpressure) -> scoreboard
+
+The scoreboard checks every output bit-exact against the integer model, keeps error
+statistics against the float64 reference, classifies lost/duplicated/reordered beats and
+measures latency and throughput. Expected values come from `models`, never from the DUT.
+
+The bench is configured by one JSON file named in $NNLUT_BENCH_CONFIG (written by
+tb/common/runner.py), so the same test module runs under pytest, the main job and
+scripts/rtl_eval.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cocotb
+import numpy as np
+import pyuvm
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles as WaitCycles
+from cocotb.triggers import RisingEdge
+
+from models.fixedpoint import FixedFormat
+from models.nnlut import IntTable
+from models.reference import function_spec
+from tb.common.checks import (Coverage, check_stream, error_stats, segment_and_saturation_coverage,
+                              timing_stats)
+from tb.common.stream import ClockCycles, StreamMonitor, StreamSink, StreamSource, stream_bus
+
+CLOCK_PERIOD_NS = 10
+CONFIG_ENV = "NNLUT_BENCH_CONFIG"
+
+
+# ----------------------------------------------------------------------------------------
+# Bench configuration and the model the scoreboard predicts with
+# ----------------------------------------------------------------------------------------
+
+@dataclass
+class ElementwiseModel:
+    """What the scoreboard expects from a table unit: the integer model and the reference."""
+
+    function: str
+    table: IntTable
+    lanes: int
+
+    @property
+    def in_fmt(self) -> FixedFormat:
+        return self.table.params.in_fmt
+
+    @property
+    def out_fmt(self) -> FixedFormat:
+        return self.table.params.out_fmt
+
+    def predict(self, codes: np.ndarray) -> np.ndarray:
+        return self.table.evaluate(codes)
+
+    def reference(self, codes: np.ndarray) -> np.ndarray:
+        return function_spec(self.function).fn(self.in_fmt.to_real(codes))
+
+
+@dataclass
+class BenchConfig:
+    function: str
+    table_json: Path
+    lanes: int
+    latency: int
+    results_dir: Path
+    idle_probability: float
+    stall_probability: float
+    input_file: Path | None = None
+    output_file: Path | None = None
+
+    @staticmethod
+    def from_env() -> "BenchConfig":
+        path = os.environ.get(CONFIG_ENV)
+        if not path:
+            raise RuntimeError(f"${CONFIG_ENV} is not set: run the bench through tb/common/runner.py "
+                               "(make, pytest or scripts/rtl_eval.py)")
+        data = json.loads(Path(path).read_text())
+        return BenchConfig(function=data["function"], table_json=Path(data["table_json"]),
+                           lanes=int(data["lanes"]), latency=int(data["latency"]),
+                           results_dir=Path(data["results_dir"]),
+                           idle_probability=float(data["idle_probability"]),
+                           stall_probability=float(data["stall_probability"]),
+                           input_file=Path(data["input_file"]) if data.get("input_file") else None,
+                           output_file=Path(data["output_file"]) if data.get("output_file") else None)
+
+    def model(self) -> ElementwiseModel:
+        return ElementwiseModel(self.function, IntTable.load(self.table_json), self.lanes)
+
+
+# ----------------------------------------------------------------------------------------
+# Sequence layer
+# ----------------------------------------------------------------------------------------
+
+class CodeBlock(pyuvm.uvm_sequence_item):
+    """A block of beats: a (beats, lanes) array of input codes. One item carries many beats
+    so that the sequencer handshake is not paid per element."""
+
+    def __init__(self, name: str, codes: np.ndarray) -> None:
+        super().__init__(name)
+        self.codes = codes
+
+    def __str__(self) -> str:
+        return f"{self.get_name()}: {self.codes.shape[0]} beats x {self.codes.shape[1]} lanes"
+
+
+class CodeBlockSequence(pyuvm.uvm_sequence):
+    def __init__(self, name: str, blocks: list[tuple[str, np.ndarray]]) -> None:
+        super().__init__(name)
+        self.blocks = blocks
+
+    async def body(self) -> None:
+        for label, codes in self.blocks:
+            item = CodeBlock(label, codes)
+            await self.start_item(item)
+            await self.finish_item(item)
+
+
+def lanes_of(codes: np.ndarray, lanes: int, pad_code: int = 0) -> np.ndarray:
+    """Reshape a flat code array to (beats, lanes), padding the last beat with pad_code."""
+    flat = np.asarray(codes, dtype=np.int64).reshape(-1)
+    beats = -(-flat.size // lanes)
+    padded = np.full(beats * lanes, pad_code, dtype=np.int64)
+    padded[:flat.size] = flat
+    return padded.reshape(beats, lanes)
+
+
+# ----------------------------------------------------------------------------------------
+# Agent components
+# ----------------------------------------------------------------------------------------
+
+class StreamDriver(pyuvm.uvm_driver):
+    def build_phase(self) -> None:
+        self.bench: BenchHandles = pyuvm.ConfigDB().get(self, "", "BENCH")
+
+    async def run_phase(self) -> None:
+        bench = self.bench
+        while True:
+            item = await self.seq_item_port.get_next_item()
+            words = bench.model.in_fmt.pack_lanes(item.codes)
+            await bench.source.send(words, bench.config.idle_probability)
+            self.seq_item_port.item_done()
+
+
+class TransferCollector(pyuvm.uvm_component):
+    """Starts a signal-level monitor and republishes every beat on an analysis port."""
+
+    def __init__(self, name: str, parent: pyuvm.uvm_component, monitor: StreamMonitor) -> None:
+        super().__init__(name, parent)
+        self.monitor = monitor
+
+    def build_phase(self) -> None:
+        self.ap = pyuvm.uvm_analysis_port("ap", self)
+        self.monitor.listeners.append(lambda cycle, word: self.ap.write((cycle, word)))
+
+    def start_of_simulation_phase(self) -> None:
+        cocotb.start_soon(self.monitor.run())
+
+
+class BeatLog(pyuvm.uvm_subscriber):
+    """Keeps the beats of one interface for the end-of-test check (vectorised there)."""
+
+    def build_phase(self) -> None:
+        self.cycles: list[int] = []
+        self.words: list[int] = []
+        self.epochs: list[int] = []
+        self.epoch = 0
+
+    def write(self, tt: tuple[int, int]) -> None:
+        self.cycles.append(tt[0])
+        self.words.append(tt[1])
+        self.epochs.append(self.epoch)
+
+
+class CoverageCollector(pyuvm.uvm_subscriber):
+    """Segment and saturation coverage of the inputs the DUT accepted."""
+
+    def build_phase(self) -> None:
+        self.bench: BenchHandles = pyuvm.ConfigDB().get(self, "", "BENCH")
+        self.words: list[int] = []
+        self.coverage = Coverage()
+
+    def write(self, tt: tuple[int, int]) -> None:
+        self.words.append(tt[1])
+
+    def sample(self, model: ElementwiseModel) -> None:
+        """Bins the inputs seen since the last call against the table then in use."""
+        if not self.words:
+            return
+        codes = model.in_fmt.unpack_lanes(self.words, model.lanes)
+        self.words = []
+        table = model.table
+        self.coverage.merge(segment_and_saturation_coverage(
+            table.segment(codes), table.evaluate_unsaturated(codes), table.params.entries,
+            model.out_fmt))
+
+
+class Scoreboard(pyuvm.uvm_component):
+    def build_phase(self) -> None:
+        self.bench: BenchHandles = pyuvm.ConfigDB().get(self, "", "BENCH")
+        self.inputs = BeatLog("inputs", self)
+        self.outputs = BeatLog("outputs", self)
+        self.models: list[ElementwiseModel] = [self.bench.model]
+        self.results: dict[str, Any] = {}
+
+    def switch_model(self, model: ElementwiseModel) -> None:
+        """Inputs accepted from now on are predicted with `model` (pipeline must be empty)."""
+        self.models.append(model)
+        self.inputs.epoch = self.outputs.epoch = len(self.models) - 1
+
+    def check_phase(self) -> None:
+        lanes = self.bench.config.lanes
+        model0 = self.models[0]
+        x = model0.in_fmt.unpack_lanes(self.inputs.words, lanes)
+        y = model0.out_fmt.unpack_lanes(self.outputs.words, lanes)
+        epochs = np.asarray(self.inputs.epochs, dtype=np.int64)
+        expected = np.empty_like(x)
+        reference = np.empty(x.shape, dtype=np.float64)
+        for epoch, model in enumerate(self.models):
+            sel = epochs == epoch
+            expected[sel] = model.predict(x[sel])
+            reference[sel] = model.reference(x[sel])
+        integrity = check_stream(expected, y)
+        self.results["integrity"] = integrity.to_dict()
+        self.results["inputs"] = x
+        self.results["outputs"] = y
+        self.results["reference"] = reference
+        if len(y):
+            n = min(len(x), len(y))
+            self.results["rtl_error"] = error_stats(model0.in_fmt.to_real(x[:n]), y[:n], reference[:n],
+                                                    model0.out_fmt).to_dict()
+            self.results["model_error"] = error_stats(model0.in_fmt.to_real(x), expected, reference,
+                                                      model0.out_fmt).to_dict()
+            self.results["timing"] = timing_stats(self.inputs.cycles, self.outputs.cycles,
+                                                  lanes).to_dict()
+        self.logger.info(f"integrity: {integrity.to_dict()}")
+        if not integrity.ok:
+            self.logger.error(f"first bad beat {integrity.first_bad_beat}: "
+                              f"{integrity.mismatching_elements} element(s) differ from the model")
+        assert integrity.ok, f"scoreboard: RTL output differs from the integer model: {integrity.to_dict()}"
+
+
+@dataclass
+class BenchHandles:
+    """What the components share: the DUT's interfaces and the configuration."""
+
+    dut: Any
+    config: BenchConfig
+    model: ElementwiseModel
+    source: StreamSource
+    input_monitor: StreamMonitor
+    sink: StreamSink
+
+
+class ElementwiseEnv(pyuvm.uvm_env):
+    def build_phase(self) -> None:
+        bench: BenchHandles = pyuvm.ConfigDB().get(self, "", "BENCH")
+        self.sequencer = pyuvm.uvm_sequencer("sequencer", self)
+        self.driver = StreamDriver("driver", self)
+        self.input_collector = TransferCollector("input_monitor", self, bench.input_monitor)
+        self.output_collector = TransferCollector("output_monitor", self, bench.sink)
+        self.scoreboard = Scoreboard("scoreboard", self)
+        self.coverage = CoverageCollector("coverage", self)
+
+    def connect_phase(self) -> None:
+        self.driver.seq_item_port.connect(self.sequencer.seq_item_export)
+        self.input_collector.ap.connect(self.scoreboard.inputs.analysis_export)
+        self.input_collector.ap.connect(self.coverage.analysis_export)
+        self.output_collector.ap.connect(self.scoreboard.outputs.analysis_export)
+
+
+# ----------------------------------------------------------------------------------------
+# Base test
+# ----------------------------------------------------------------------------------------
+
+class ElementwiseTest(pyuvm.uvm_test):
+    """Clock, reset, stimulus from `blocks()`, drain, checks, results file.
+
+    Subclasses override `blocks()` (and optionally `stimulus()` for multi-phase tests),
+    plus `idle_probability`/`stall_probability` to override the configured traffic."""
+
+    idle_probability: float | None = None
+    stall_probability: float | None = None
+    required_coverage: tuple[str, ...] = ()
+
+    def build_phase(self) -> None:
+        config = BenchConfig.from_env()
+        if self.idle_probability is not None:
+            config.idle_probability = self.idle_probability
+        if self.stall_probability is not None:
+            config.stall_probability = self.stall_probability
+        dut = cocotb.top
+        self.seed = cocotb.RANDOM_SEED
+        self.rng = random.Random(self.seed)
+        self.np_rng = np.random.default_rng(self.seed)
+        cycles = ClockCycles(CLOCK_PERIOD_NS)
+        model = config.model()
+        self.bench = BenchHandles(
+            dut=dut, config=config, model=model,
+            source=StreamSource(dut.clk_i, stream_bus(dut, "in", "in"), self.rng),
+            input_monitor=StreamMonitor(dut.clk_i, stream_bus(dut, "in", "in"), cycles),
+            sink=StreamSink(dut.clk_i, stream_bus(dut, "out", "out"), cycles, self.rng,
+                            config.stall_probability))
+        pyuvm.ConfigDB().set(None, "*", "BENCH", self.bench)
+        self.env = ElementwiseEnv("env", self)
+
+    def end_of_elaboration_phase(self) -> None:
+        c = self.bench.config
+        global_seed = os.environ.get("COCOTB_RANDOM_SEED", "(not set: see cocotb's seeding line)")
+        self.logger.info(f"{type(self).__name__}: test seed {self.seed}, derived from "
+                         f"COCOTB_RANDOM_SEED={global_seed} and the test name (rerun with that "
+                         f"seed to reproduce), lanes {c.lanes}, idle {c.idle_probability}, "
+                         f"stall {c.stall_probability}, table {c.table_json}")
+
+    def blocks(self) -> list[tuple[str, np.ndarray]]:
+        raise NotImplementedError
+
+    async def reset(self) -> None:
+        dut = self.bench.dut
+        dut.rst_ni.value = 0
+        dut.tbl_we_i.value = 0
+        await WaitCycles(dut.clk_i, 2)
+        dut.rst_ni.value = 1
+        await RisingEdge(dut.clk_i)
+
+    async def run_blocks(self, blocks: list[tuple[str, np.ndarray]]) -> None:
+        seq = CodeBlockSequence("stimulus", blocks)
+        await seq.start(self.env.sequencer)
+        await self.drain()
+
+    async def drain(self, timeout_cycles: int = 1000) -> None:
+        """Wait until every accepted beat has come out (or give up: the scoreboard counts)."""
+        log_in, log_out = self.env.scoreboard.inputs, self.env.scoreboard.outputs
+        for _ in range(timeout_cycles):
+            if len(log_out.words) >= len(log_in.words):
+                break
+            await RisingEdge(self.bench.dut.clk_i)
+        await WaitCycles(self.bench.dut.clk_i, 5)  # would catch spurious extra beats
+
+    async def stimulus(self) -> None:
+        await self.run_blocks(self.blocks())
+
+    async def run_phase(self) -> None:
+        self.raise_objection()
+        Clock(self.bench.dut.clk_i, CLOCK_PERIOD_NS, unit="ns").start()
+        await self.reset()
+        self.start_cycle = self.bench.input_monitor.clock.now()
+        await self.stimulus()
+        self.env.coverage.sample(self.env.scoreboard.models[-1])
+        self.drop_objection()
+
+    def check_phase(self) -> None:
+        holes = [h for prefix in self.required_coverage for h in self.env.coverage.coverage.holes(prefix)]
+        assert not holes, f"coverage holes: {holes}"
+
+    def report_phase(self) -> None:
+        sb = self.env.scoreboard
+        results = {k: v for k, v in sb.results.items() if not isinstance(v, np.ndarray)}
+        results["coverage"] = self.env.coverage.coverage.bins
+        results["seed"] = self.seed
+        results["test"] = type(self).__name__
+        c = self.bench.config
+        c.results_dir.mkdir(parents=True, exist_ok=True)
+        (c.results_dir / f"{type(self).__name__}.json").write_text(json.dumps(results, indent=1))
+        if "inputs" in sb.results:
+            np.savez_compressed(c.results_dir / f"{type(self).__name__}.npz",
+                                inputs=sb.results["inputs"], outputs=sb.results["outputs"],
+                                reference=sb.results["reference"])
+        for key in ("rtl_error", "timing"):
+            if key in results:
+                self.logger.info(f"{key}: {results[key]}")
