@@ -30,7 +30,7 @@ UNIT_ARGS := $(UNIT) --entries $(ENTRIES) --lanes $(LANES) --in-width $(IN_WIDTH
              $(if $(OUT_FRAC),--out-frac $(OUT_FRAC))
 
 .DEFAULT_GOAL := all
-.PHONY: all test sim lint gen clean distclean venv
+.PHONY: all test sim lint gen clean distclean venv wave-deps
 
 venv: $(VENV)/.installed
 
@@ -39,10 +39,16 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-all: venv
+# WAVES=1 needs the lz4/zlib headers for FST tracing; installed when missing.
+WAVE_DEPS := $(if $(filter 1,$(WAVES)),wave-deps)
+
+wave-deps:
+	scripts/install_system_deps.sh waves
+
+all: venv $(WAVE_DEPS)
 	$(PY) scripts/main_job.py --sim $(SIM) --waves $(WAVES) $(UNIT_ARGS) $(if $(SEED),--seed $(SEED))
 
-sim: venv
+sim: venv $(WAVE_DEPS)
 	$(PY) scripts/run_bench.py --sim $(SIM) --waves $(WAVES) $(UNIT_ARGS) $(if $(SEED),--seed $(SEED))
 
 test: venv

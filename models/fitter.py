@@ -37,13 +37,14 @@ from models.minimax import (
 Function = Callable[[np.ndarray], np.ndarray]
 
 
-def _float_vector(values: Any, name: str) -> np.ndarray:
+def _float_vector(values: Any, name: str, read_only: bool) -> np.ndarray:
+    """A float64 1-D copy of values, checked finite."""
     array = np.array(values, dtype=np.float64, copy=True)
     if array.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} contains non-finite values")
-    array.flags.writeable = False
+    array.flags.writeable = not read_only
     return array
 
 
@@ -62,9 +63,9 @@ class FloatTable:
     intercepts: np.ndarray
 
     def __post_init__(self) -> None:
-        breakpoints = _float_vector(self.breakpoints, "breakpoints")
-        slopes = _float_vector(self.slopes, "slopes")
-        intercepts = _float_vector(self.intercepts, "intercepts")
+        breakpoints = _float_vector(self.breakpoints, "breakpoints", read_only=True)
+        slopes = _float_vector(self.slopes, "slopes", read_only=True)
+        intercepts = _float_vector(self.intercepts, "intercepts", read_only=True)
         if slopes.size < 1:
             raise ValueError("a table needs at least 1 entry (slopes is empty)")
         if intercepts.shape != slopes.shape:
@@ -113,7 +114,7 @@ class FloatTable:
         missing = [key for key in ("breakpoints", "slopes", "intercepts") if key not in data]
         if missing:
             raise ValueError(f"table dictionary lacks {', '.join(missing)}")
-        table = cls(np.array(data["breakpoints"], dtype=np.float64).reshape(-1), data["slopes"], data["intercepts"])
+        table = cls(data["breakpoints"], data["slopes"], data["intercepts"])
         if "entries" in data and data["entries"] != table.entries:
             raise ValueError(f"table dictionary says {data['entries']} entries but holds {table.entries}")
         return table
@@ -133,9 +134,9 @@ class ReluNetwork:
     c: float
 
     def __post_init__(self) -> None:
-        self.m = _float_vector(self.m, "m")
-        self.n = _float_vector(self.n, "n")
-        self.b = _float_vector(self.b, "b")
+        self.m = _float_vector(self.m, "m", read_only=False)
+        self.n = _float_vector(self.n, "n", read_only=False)
+        self.b = _float_vector(self.b, "b", read_only=False)
         if not (self.m.shape == self.n.shape == self.b.shape):
             raise ValueError(
                 f"m, n and b need one value per hidden neuron, got sizes {self.m.size}, {self.n.size}, {self.b.size}"
@@ -184,8 +185,9 @@ def relu_network_to_table(net: ReluNetwork, entries: int | None = None) -> Float
     slope_terms = m * n
     intercept_terms = m * b
     zeros = np.zeros(1)
-    # prefix[k]: rising neurons among the first k breakpoints (active once x passed them);
-    # suffix[k]: falling neurons from breakpoint k on (active while x is below them).
+    # Entry k of the rising sums covers the rising neurons among the first k breakpoints
+    # (active once x has passed them); entry k of the falling sums covers the falling
+    # neurons from breakpoint k on (active while x is still below them).
     rising_slope = np.concatenate([zeros, np.cumsum(np.where(rising, slope_terms, 0.0))])
     rising_intercept = np.concatenate([zeros, np.cumsum(np.where(rising, intercept_terms, 0.0))])
     falling_slope = np.concatenate([np.cumsum(np.where(rising, 0.0, slope_terms)[::-1])[::-1], zeros])
@@ -235,10 +237,10 @@ def train_relu_network(
     hi: float,
     hidden: int,
     seed: int,
-    steps: int = 1500,
+    steps: int = 1000,
     batch_size: int = 4096,
     learning_rate: float = 3e-3,
-    threads: int = 2,
+    threads: int = 1,
 ) -> ReluNetwork:
     """Train y = sum_i m_i ReLU(n_i x + b_i) + c on f over [lo, hi] (NN-LUT's network).
 
@@ -301,10 +303,22 @@ def train_relu_network(
     )
 
 
+def _curvature_knots(inputs: np.ndarray, targets: np.ndarray, count: int) -> np.ndarray:
+    """Knots spaced as |f''|^(-1/2), the spacing that equalises a piecewise-linear
+    interpolant's error (h^2 |f''| / 8 per interval), with a floor so that nearly straight
+    stretches (GELU's tails) still get some knots."""
+    curvature = np.abs(np.gradient(np.gradient(targets, inputs), inputs))
+    density = np.sqrt(curvature)
+    density = density + 0.1 * density.mean() + 1e-12
+    cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]) * np.diff(inputs))])
+    quantiles = cumulative[-1] * np.arange(1, count + 1) / (count + 1)
+    return np.interp(quantiles, cumulative, inputs)
+
+
 def _initial_scaled_network(
     inputs: np.ndarray, targets: np.ndarray, hidden: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Evenly spread breakpoints on [-1, 1], output layer by least squares.
+    """Breakpoints spread over [-1, 1] by curvature, output layer by least squares.
 
     With all n_i of one sign, the segment where no neuron is active is flat; with rising
     neurons (n_i = +1) on the left and falling ones (n_i = -1) on the right, every segment
@@ -312,13 +326,15 @@ def _initial_scaled_network(
     depends on f (GELU's flat left tail suits all rising; 1/x suits neither), so try every
     split and keep the best least-squares fit.
     """
-    knots = np.linspace(-1.0, 1.0, hidden + 2)[1:-1]
+    knots = _curvature_knots(inputs, targets, hidden)
     best: tuple[float, np.ndarray, np.ndarray, np.ndarray, float] | None = None
     for rising_count in range(hidden + 1):
         n = np.where(np.arange(hidden) < rising_count, 1.0, -1.0)
         b = -n * knots
         design = np.column_stack([np.maximum(inputs[:, None] * n + b, 0.0), np.ones_like(inputs)])
-        solution, *_ = np.linalg.lstsq(design, targets, rcond=None)
+        # Normal equations: the basis is small and well separated, and LAPACK's least
+        # squares drivers cost ~100x more here for their thread start-up.
+        solution = np.linalg.solve(design.T @ design, design.T @ targets)
         residual = float(np.max(np.abs(design @ solution - targets)))
         if best is None or residual < best[0]:
             best = (residual, n, b, solution[:-1], float(solution[-1]))
@@ -332,6 +348,8 @@ _REFINE_RELATIVE_GAIN = 1e-6
 # can take a round or two to be relieved from further away).
 _REFINE_PATIENCE = 3
 _REFINE_MAX_ROUNDS = 200
+# Fractions of the global equidistribution move tried in turn, the first that helps kept.
+_EQUIDISTRIBUTION_STEPS = (1.0, 0.5, 0.25, 0.125)
 
 
 def refine_table(
@@ -366,10 +384,14 @@ def refine_table(
     stalled_rounds = 0
     for round_number in range(_REFINE_MAX_ROUNDS):
         round_start_error = best_error
-        proposal = _equidistributed_starts(x, starts, errors)
-        proposal_errors = segment_lines(x, y, proposal)[2]
-        if proposal_errors.max() < errors.max():
-            starts, errors = proposal, proposal_errors
+        # The error model behind the global move is rough where f's curvature changes
+        # within a segment (GELU's inflection points), so shorten the move until it helps.
+        for step in _EQUIDISTRIBUTION_STEPS:
+            proposal = _equidistributed_starts(x, starts, errors, step)
+            proposal_errors = segment_lines(x, y, proposal)[2]
+            if proposal_errors.max() < errors.max():
+                starts, errors = proposal, proposal_errors
+                break
         starts, errors = _balance_sweep(x, y, starts, errors, backwards=round_number % 2 == 1)
         best_error = float(errors.max())
         if best_error < round_start_error * (1.0 - _REFINE_RELATIVE_GAIN):
@@ -397,8 +419,9 @@ def _starts_from_breakpoints(x: np.ndarray, breakpoints: np.ndarray, entries: in
     return starts
 
 
-def _equidistributed_starts(x: np.ndarray, starts: np.ndarray, errors: np.ndarray) -> np.ndarray:
-    """Breakpoints that give each segment an equal share of sum(sqrt(segment error)).
+def _equidistributed_starts(x: np.ndarray, starts: np.ndarray, errors: np.ndarray, step: float) -> np.ndarray:
+    """Breakpoints moved `step` of the way towards giving each segment an equal share of
+    sum(sqrt(segment error)).
 
     Models the minimax error of a line on a short segment as C * length^2 with C constant
     over each current segment (C ~ |f''| / 16 for smooth f), so sqrt(error) / length is a
@@ -416,7 +439,7 @@ def _equidistributed_starts(x: np.ndarray, starts: np.ndarray, errors: np.ndarra
     weights = weights + 1e-9 * total
     cumulative = np.concatenate([[0.0], np.cumsum(weights)])
     targets = cumulative[-1] * np.arange(1, entries) / entries
-    new_edges = np.interp(targets, cumulative, edges)
+    new_edges = edges[1:-1] + step * (np.interp(targets, cumulative, edges) - edges[1:-1])
     inner = np.searchsorted(x, new_edges, side="left")
     # Keep starts strictly increasing with every segment non-empty: shift by the index so
     # "strictly increasing" becomes "non-decreasing", clip, then take a running maximum.

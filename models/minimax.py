@@ -153,16 +153,19 @@ def fit_line_unchecked(x: np.ndarray, y: np.ndarray) -> tuple[float, float, floa
             newcomer, newcomer_sign = lowest, -1.0
         if newcomer in reference:
             break
-        # Residual signs on the reference are (s, -s, s) with s = sign(level).
-        first_sign = 1.0 if level > 0 else -1.0
+        # Residual signs on the reference alternate: (s, -s, s) with s = sign(level). The
+        # newcomer replaces the reference point of its own sign next to it, or, outside
+        # the reference, pushes out the point at the far end.
+        outer_sign = 1.0 if level > 0 else -1.0
+        same_as_outer = newcomer_sign == outer_sign
         if newcomer < first:
-            reference = [newcomer, centre, third] if newcomer_sign == first_sign else [newcomer, first, centre]
+            reference = [newcomer, centre, third] if same_as_outer else [newcomer, first, centre]
         elif newcomer < centre:
-            reference = [newcomer, centre, third] if newcomer_sign == first_sign else [first, newcomer, third]
+            reference = [newcomer, centre, third] if same_as_outer else [first, newcomer, third]
         elif newcomer < third:
-            reference = [first, newcomer, third] if newcomer_sign != first_sign else [first, centre, newcomer]
+            reference = [first, centre, newcomer] if same_as_outer else [first, newcomer, third]
         else:
-            reference = [first, centre, newcomer] if newcomer_sign == first_sign else [centre, third, newcomer]
+            reference = [first, centre, newcomer] if same_as_outer else [centre, third, newcomer]
     return best
 
 

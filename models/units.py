@@ -7,6 +7,7 @@ the RTL reads; the bench loads the same JSON to build its model.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 from dataclasses import asdict, dataclass, replace
@@ -106,12 +107,20 @@ class PreparedTable:
     fit: dict[str, Any]
 
 
-def _fit_cached(function: str, entries: int, lo: float, hi: float) -> dict[str, Any]:
+def fitter_fingerprint() -> str:
+    """Changes whenever the fitting code does, so a cached fit is never stale."""
+    digest = hashlib.sha1()
+    for name in ("fitter.py", "minimax.py", "reference.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def fit_cached(function: str, entries: int, lo: float, hi: float) -> dict[str, Any]:
     """Fit (or reuse) a float table; the cache key is everything the fit depends on."""
     from models.fitter import FloatTable, fit_function  # torch import only when fitting
 
     FIT_CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    path = FIT_CACHE_DIR / f"{function}_e{entries}_{lo:g}_{hi:g}_seed{FIT_SEED}.json"
+    path = FIT_CACHE_DIR / f"{function}_e{entries}_{lo:g}_{hi:g}_seed{FIT_SEED}_{fitter_fingerprint()}.json"
     if path.exists():
         data = json.loads(path.read_text())
         FloatTable.from_dict(data["table"])  # validates the cached file
@@ -137,7 +146,7 @@ def prepare_table(config: UnitConfig, out_dir: Path | None = None) -> PreparedTa
     out_dir = out_dir or BUILD_DIR / "tables" / config.table_tag
     out_dir.mkdir(parents=True, exist_ok=True)
     lo, hi = config.fit_range
-    fit = _fit_cached(config.function, config.entries, lo, hi)
+    fit = fit_cached(config.function, config.entries, lo, hi)
     ftable = FloatTable.from_dict(fit["table"])
     spec = function_spec(config.function)
     table = quantize_table(ftable.breakpoints, ftable.slopes, ftable.intercepts, spec.fn, lo, hi,

@@ -35,9 +35,8 @@ module gelu_unit #(
   if (Entries != gelu_table_pkg::Entries || InWidth != gelu_table_pkg::InWidth ||
       InFrac != gelu_table_pkg::InFrac || OutWidth != gelu_table_pkg::OutWidth ||
       OutFrac != gelu_table_pkg::OutFrac) begin : gen_check_package
-    $fatal(1, {"gelu_unit: parameters (Entries %0d, In %0d.%0d, Out %0d.%0d) differ from ",
-               "gelu_table_pkg (Entries %0d, In %0d.%0d, Out %0d.%0d); regenerate the table ",
-               "with scripts/gen_table.py"},
+    // One literal: Verilator takes a concatenated format string as a value.
+    $fatal(1, "gelu_unit: parameters Entries/InWidth/InFrac/OutWidth/OutFrac = %0d/%0d/%0d/%0d/%0d differ from gelu_table_pkg's %0d/%0d/%0d/%0d/%0d; regenerate the table with scripts/gen_table.py",
            Entries, InWidth, InFrac, OutWidth, OutFrac, gelu_table_pkg::Entries,
            gelu_table_pkg::InWidth, gelu_table_pkg::InFrac, gelu_table_pkg::OutWidth,
            gelu_table_pkg::OutFrac);

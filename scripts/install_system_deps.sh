@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages an optional flow needs, only when they are missing.
+#   scripts/install_system_deps.sh waves   -> lz4 and zlib headers for Verilator FST tracing
+set -euo pipefail
+need=()
+case "${1:-}" in
+  waves)
+    [ -f /usr/include/lz4.h ] || need+=(liblz4-dev)
+    [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
+    ;;
+  *) echo "usage: $0 waves" >&2; exit 2 ;;
+esac
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "missing Debian packages for '$1': ${need[*]} (install them, e.g. sudo apt-get install ${need[*]})" >&2
+  exit 1
+fi
+echo "installing ${need[*]} for '$1'"
+apt-get update -qq >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

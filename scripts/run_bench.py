@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Run one unit's bench (`make sim`), optionally writing an FST waveform.
+
+    python scripts/run_bench.py gelu --lanes 4 --waves 1 [--test ExhaustiveSweep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from models.cli import add_unit_arguments, config_from_args, fail  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("unit", nargs="?", default="gelu", choices=["gelu"])
+    add_unit_arguments(parser)
+    parser.add_argument("--sim", default="verilator")
+    parser.add_argument("--waves", type=int, default=0, choices=[0, 1])
+    parser.add_argument("--seed", type=int, default=None, help="COCOTB_RANDOM_SEED (default: random)")
+    parser.add_argument("--test", action="append", default=None,
+                        help="bench test to run (repeatable; default all but StreamFile)")
+    args = parser.parse_args()
+    from tb.common.runner import run_bench
+
+    tests = args.test or ["ExhaustiveSweep", "FullRate", "Backpressure", "TableWrite"]
+    try:
+        run = run_bench(config_from_args(args.unit, args), f"tb.{args.unit}.test_{args.unit}",
+                        testcase=tests, seed=args.seed, waves=bool(args.waves), sim=args.sim)
+    except (ValueError, RuntimeError) as err:
+        fail(str(err))
+    for test in tests:
+        path = run.results_dir / f"{test}.json"
+        if path.exists():
+            r = json.loads(path.read_text())
+            print(f"{test}: integrity ok={r['integrity']['ok']} error={r.get('rtl_error', {}).get('max_lsb')} LSB "
+                  f"timing={r.get('timing')}")
+    print(f"{run.tests - run.failed}/{run.tests} bench tests passed in {run.seconds:.1f} s; "
+          f"log {run.build_dir / 'sim.log'}")
+    if run.waves:
+        print(f"waveform: {run.waves}  (gtkwave {run.waves}  or  surfer {run.waves})")
+    if run.failed:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Static RTL checks: `verilator --lint-only -Wall` and elaboration-time parameter checks."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.units import BUILD_DIR, UnitConfig, prepare_table
+from tb.common.runner import UNIT_TOPS, ensure_verilator_on_path, unit_sources
+
+
+@dataclass
+class LintResult:
+    name: str
+    ok: bool
+    output: str
+
+
+def verilator_lint(sources: list[Path], top: str, parameters: dict[str, int] | None = None) -> tuple[bool, str]:
+    ensure_verilator_on_path()
+    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top]
+    cmd += [f"-G{k}={v}" for k, v in (parameters or {}).items()]
+    cmd += [str(s) for s in sources]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    output = (proc.stdout + proc.stderr).strip()
+    return proc.returncode == 0 and "%Warning" not in output and "%Error" not in output, output
+
+
+def unit_lint_sources(config: UnitConfig) -> list[Path]:
+    prepared = prepare_table(config, BUILD_DIR / "lint" / config.table_tag)
+    return unit_sources(config, prepared.package_path)
+
+
+# Core parameter sets that must lint clean (the units add their generated packages).
+CORE_PARAMETER_SETS: list[dict[str, int]] = [
+    {},
+    {"Entries": 8, "Lanes": 4, "InWidth": 12, "InFrac": 8},
+    {"Entries": 32, "Lanes": 16},
+    {"Entries": 5, "Lanes": 3, "OutWidth": 12, "OutFrac": 8},
+]
+
+
+def lint_all() -> list[LintResult]:
+    results = []
+    for function, top in UNIT_TOPS.items():
+        config = UnitConfig(function=function)
+        ok, out = verilator_lint(unit_lint_sources(config), top, {"Lanes": config.lanes})
+        results.append(LintResult(f"{top} ({config.tag})", ok, out))
+    core = [s for s in unit_lint_sources(UnitConfig()) if s.name.startswith(("nnlut_", "stream_"))]
+    for params in CORE_PARAMETER_SETS:
+        ok, out = verilator_lint(core, "nnlut_core", params)
+        results.append(LintResult(f"nnlut_core {params or 'defaults'}", ok, out))
+    return results
