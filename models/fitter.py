@@ -469,7 +469,10 @@ def _balance_sweep(
 
         # The left error grows and the right error shrinks as the split moves right; the
         # best split is the first where left >= right, or the one just before it.
-        crossing = first_true(lambda split: left_error(split) >= right_error(split), left + 1, right - 1, int(bounds[j]))
+        def left_dominates(split: int) -> bool:
+            return left_error(split) >= right_error(split)
+
+        crossing = first_true(left_dominates, left + 1, right - 1, int(bounds[j]))
         candidates = [split for split in (crossing - 1, crossing) if left + 1 <= split <= right - 1]
         scored = [(max(left_error(s), right_error(s)), s) for s in candidates]
         worst, split = min(scored)

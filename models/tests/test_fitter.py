@@ -86,7 +86,8 @@ def test_network_to_table_is_exact_on_a_trained_network() -> None:
     spec = function_spec("rsqrt")
     net = train_relu_network(spec.fn, spec.lo, spec.hi, hidden=15, seed=1, steps=200)
     table = relu_network_to_table(net, 16)
-    _assert_table_matches(net, table, np.concatenate([default_grid(spec.lo - 1, spec.hi + 1, 20001), _probe_inputs(net)]))
+    inputs = np.concatenate([default_grid(spec.lo - 1.0, spec.hi + 1.0, 20001), _probe_inputs(net)])
+    _assert_table_matches(net, table, inputs)
 
 
 def test_training_is_deterministic() -> None:
