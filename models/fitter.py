@@ -454,31 +454,30 @@ def _balance_sweep(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One Gauss-Seidel pass: each interior breakpoint moves, between its neighbours, to
     where the larger of its two segments' minimax errors is least."""
-    starts = starts.copy()
     errors = errors.copy()
     bounds = np.append(starts, x.size)
     order = range(starts.size - 1, 0, -1) if backwards else range(1, starts.size)
     for j in order:
         left, right = int(bounds[j - 1]), int(bounds[j + 1])
 
-        def left_error(split: int) -> float:
-            return fit_line_unchecked(x[left:split], y[left:split])[2]
+        def pair_errors(split: int) -> tuple[float, float]:
+            return (fit_line_unchecked(x[left:split], y[left:split])[2],
+                    fit_line_unchecked(x[split:right], y[split:right])[2])
 
-        def right_error(split: int) -> float:
-            return fit_line_unchecked(x[split:right], y[split:right])[2]
-
-        # The left error grows and the right error shrinks as the split moves right; the
-        # best split is the first where left >= right, or the one just before it.
         def left_dominates(split: int) -> bool:
-            return left_error(split) >= right_error(split)
+            left_error, right_error = pair_errors(split)
+            return left_error >= right_error
 
+        # The left error grows and the right error shrinks as the split moves right, so
+        # the best split is the first where left >= right or the one just before it.
         crossing = first_true(left_dominates, left + 1, right - 1, int(bounds[j]))
         candidates = [split for split in (crossing - 1, crossing) if left + 1 <= split <= right - 1]
-        scored = [(max(left_error(s), right_error(s)), s) for s in candidates]
-        worst, split = min(scored)
-        if worst <= max(errors[j - 1], errors[j]):
+        split, (left_error, right_error) = min(
+            ((split, pair_errors(split)) for split in candidates), key=lambda scored: max(scored[1])
+        )
+        if max(left_error, right_error) <= max(errors[j - 1], errors[j]):
             bounds[j] = split
-            errors[j - 1], errors[j] = left_error(split), right_error(split)
+            errors[j - 1], errors[j] = left_error, right_error
     return bounds[:-1].copy(), errors
 
 

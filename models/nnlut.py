@@ -25,6 +25,9 @@ import numpy as np
 from models.fixedpoint import FixedFormat
 
 ACC_LIMIT_BITS = 64
+# Documented pipeline latency of rtl/nnlut_core.sv (input handshake edge to the earliest
+# output handshake edge). A specification the bench measures the RTL against.
+CORE_LATENCY = 3
 
 
 @dataclass(frozen=True)

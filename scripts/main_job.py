@@ -50,7 +50,7 @@ def main() -> None:
 
         from tb.common.runner import run_bench
 
-        run = run_bench(config, f"tb.{config.function}.test_{config.function}", testcase=UNIT_TESTS,
+        run = run_bench(config, testcase=UNIT_TESTS,
                         seed=args.seed, waves=bool(args.waves), sim=args.sim)
     except (ValueError, RuntimeError) as err:
         fail(str(err))

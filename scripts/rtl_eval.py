@@ -55,7 +55,7 @@ def run_rtl(config: UnitConfig, codes: np.ndarray, seed: int) -> np.ndarray:
     with tempfile.TemporaryDirectory() as tmp:
         in_path, out_path = Path(tmp) / "codes.npy", Path(tmp) / "out.npy"
         np.save(in_path, codes.reshape(-1))
-        run = run_bench(config, f"tb.{config.function}.test_{config.function}", testcase="StreamFile",
+        run = run_bench(config, testcase="StreamFile",
                         seed=seed, idle_probability=0.0, stall_probability=0.0,
                         build_root=BUILD_DIR / "rtl_eval",
                         extra_env={"NNLUT_STREAM_FILE": str(in_path), "NNLUT_STREAM_OUT": str(out_path)})

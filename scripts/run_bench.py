@@ -30,8 +30,7 @@ def main() -> None:
 
     tests = args.test or ["ExhaustiveSweep", "FullRate", "Backpressure", "TableWrite"]
     try:
-        run = run_bench(config_from_args(args.unit, args), f"tb.{args.unit}.test_{args.unit}",
-                        testcase=tests, seed=args.seed, waves=bool(args.waves), sim=args.sim)
+        run = run_bench(config_from_args(args.unit, args), testcase=tests, seed=args.seed, waves=bool(args.waves), sim=args.sim)
     except (ValueError, RuntimeError) as err:
         fail(str(err))
     for test in tests:

@@ -7,6 +7,7 @@ import pytest
 
 from models.units import UnitConfig
 from tb.common.lint import lint_all, unit_lint_sources, verilator_lint
+from tb.common.runner import core_sources
 
 
 def test_lint_clean() -> None:
@@ -22,8 +23,7 @@ def test_lint_clean() -> None:
     ({"InterceptWidth": 60}, "AccWidth must be <= 64"),
 ])
 def test_core_rejects_impossible_parameters(params: dict[str, int], message: str) -> None:
-    core = [s for s in unit_lint_sources(UnitConfig()) if s.name.startswith(("nnlut_", "stream_"))]
-    ok, output = verilator_lint(core, "nnlut_core", params)
+    ok, output = verilator_lint(core_sources(), "nnlut_core", params)
     assert not ok and message in output, output
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.units import BUILD_DIR, UnitConfig, prepare_table
-from tb.common.runner import UNIT_TOPS, ensure_verilator_on_path, unit_sources
+from tb.common.runner import UNIT_TOPS, ElementwiseTarget, core_sources, ensure_verilator_on_path
 
 
 @dataclass
@@ -29,7 +29,7 @@ def verilator_lint(sources: list[Path], top: str, parameters: dict[str, int] | N
 
 def unit_lint_sources(config: UnitConfig) -> list[Path]:
     prepared = prepare_table(config, BUILD_DIR / "lint" / config.table_tag)
-    return unit_sources(config, prepared.package_path)
+    return ElementwiseTarget(config).sources(prepared.package_path)
 
 
 # Core parameter sets that must lint clean (the units add their generated packages).
@@ -47,8 +47,7 @@ def lint_all() -> list[LintResult]:
         config = UnitConfig(function=function)
         ok, out = verilator_lint(unit_lint_sources(config), top, {"Lanes": config.lanes})
         results.append(LintResult(f"{top} ({config.tag})", ok, out))
-    core = [s for s in unit_lint_sources(UnitConfig()) if s.name.startswith(("nnlut_", "stream_"))]
     for params in CORE_PARAMETER_SETS:
-        ok, out = verilator_lint(core, "nnlut_core", params)
+        ok, out = verilator_lint(core_sources(), "nnlut_core", params)
         results.append(LintResult(f"nnlut_core {params or 'defaults'}", ok, out))
     return results

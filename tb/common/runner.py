@@ -13,12 +13,11 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from models.units import BUILD_DIR, REPO_ROOT, UnitConfig, prepare_table
 
 RTL_DIR = REPO_ROOT / "rtl"
-NNLUT_LATENCY = 3  # documented in rtl/nnlut_core.sv; the bench checks the RTL against it
 # The shared core: the stream control and every nnlut_* building block.
 CORE_SOURCE_GLOBS = ("stream_*.sv", "nnlut_*.sv")
 UNIT_TOPS = {"gelu": "gelu_unit"}
@@ -61,7 +60,7 @@ def check_fst_headers() -> None:
 
 @dataclass
 class BenchRun:
-    config: UnitConfig
+    tag: str
     build_dir: Path
     results_dir: Path
     tests: int
@@ -74,51 +73,100 @@ class BenchRun:
         return json.loads((self.results_dir / f"{test}.json").read_text())
 
 
-def unit_sources(config: UnitConfig, package: Path) -> list[Path]:
-    top = UNIT_TOPS.get(config.function)
-    if top is None:
-        raise ValueError(f"no RTL unit for function {config.function!r}; units: {', '.join(UNIT_TOPS)}")
-    core = sorted(p for pattern in CORE_SOURCE_GLOBS for p in RTL_DIR.glob(pattern))
-    return [package, *core, RTL_DIR / f"{top}.sv"]
+class BenchTarget(Protocol):
+    """What run_bench needs to know about a unit; each unit provides one."""
+
+    tag: str                # names the build folder
+    toplevel: str           # HDL top module
+    test_module: str        # cocotb test module
+    lanes: int
+
+    def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
+        """Generate what the build needs; return the sources and the bench's model settings."""
+        ...
+
+    def hdl_parameters(self) -> dict[str, int]:
+        ...
 
 
-def run_bench(config: UnitConfig, test_module: str, testcase: str | list[str] | None = None,
+def core_sources() -> list[Path]:
+    return sorted(p for pattern in CORE_SOURCE_GLOBS for p in RTL_DIR.glob(pattern))
+
+
+@dataclass(frozen=True)
+class ElementwiseTarget:
+    """A single-table unit (GELU): the core plus a wrapper holding the generated table."""
+
+    config: UnitConfig
+
+    @property
+    def tag(self) -> str:
+        return self.config.tag
+
+    @property
+    def toplevel(self) -> str:
+        top = UNIT_TOPS.get(self.config.function)
+        if top is None:
+            raise ValueError(f"no RTL unit for function {self.config.function!r}; "
+                             f"units: {', '.join(UNIT_TOPS)}")
+        return top
+
+    @property
+    def test_module(self) -> str:
+        return f"tb.{self.config.function}.test_{self.config.function}"
+
+    @property
+    def lanes(self) -> int:
+        return self.config.lanes
+
+    def sources(self, package: Path) -> list[Path]:
+        return [package, *core_sources(), RTL_DIR / f"{self.toplevel}.sv"]
+
+    def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
+        prepared = prepare_table(self.config, gen_dir)
+        return self.sources(prepared.package_path), {
+            "model_factory": "tb.common.uvm_env:elementwise_model",
+            "function": self.config.function, "table_json": str(prepared.json_path)}
+
+    def hdl_parameters(self) -> dict[str, int]:
+        return {"Lanes": self.config.lanes}
+
+
+def run_bench(target: BenchTarget | UnitConfig, testcase: str | list[str] | None = None,
               seed: int | None = None, waves: bool = False, idle_probability: float = 0.2,
               stall_probability: float = 0.2, build_root: Path | None = None,
               extra_env: dict[str, str] | None = None, sim: str = "verilator") -> BenchRun:
-    """Prepare the table, build the unit for `config` and run the cocotb tests."""
+    """Prepare, build the unit in its own folder and run its cocotb tests."""
     from cocotb_tools.runner import get_results, get_runner
 
+    if isinstance(target, UnitConfig):
+        target = ElementwiseTarget(target)
     check_simulator(sim)
     ensure_verilator_on_path()
-    build_dir = ((build_root or BUILD_DIR / "sim") / config.tag).resolve()
+    build_dir = ((build_root or BUILD_DIR / "sim") / target.tag).resolve()
     results_dir = build_dir / "results"
     if results_dir.exists():
         shutil.rmtree(results_dir)
     results_dir.mkdir(parents=True)
-    prepared = prepare_table(config, build_dir / "gen")
-    toplevel = UNIT_TOPS[config.function]
+    sources, model_settings = target.prepare(build_dir / "gen")
     bench_config = {
-        "function": config.function, "table_json": str(prepared.json_path), "lanes": config.lanes,
-        "latency": NNLUT_LATENCY, "results_dir": str(results_dir),
+        **model_settings, "lanes": target.lanes, "results_dir": str(results_dir),
         "idle_probability": idle_probability, "stall_probability": stall_probability,
     }
     config_path = build_dir / "bench_config.json"
     config_path.write_text(json.dumps(bench_config, indent=1))
-    for path in (str(REPO_ROOT),):
-        if path not in sys.path:
-            sys.path.insert(0, path)
     if waves:
         check_fst_headers()
     runner = get_runner(sim)
     start = time.monotonic()
-    runner.build(sources=unit_sources(config, prepared.package_path), hdl_toplevel=toplevel,
-                 parameters={"Lanes": config.lanes}, build_dir=build_dir, waves=waves,
+    runner.build(sources=sources, hdl_toplevel=target.toplevel,
+                 parameters=target.hdl_parameters(), build_dir=build_dir, waves=waves,
                  build_args=["--x-assign", "unique", "--x-initial", "unique"] +
                             (["--trace-fst", "--trace-structs"] if waves else []),
                  log_file=build_dir / "build.log")
-    xml = runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir,
-                      test_dir=build_dir, testcase=testcase, seed=seed, waves=waves,
+    xml = runner.test(test_module=target.test_module, hdl_toplevel=target.toplevel,
+                      build_dir=build_dir, test_dir=build_dir, testcase=testcase, seed=seed,
+                      waves=waves,
                       extra_env={"NNLUT_BENCH_CONFIG": str(config_path),
                                  "PYTHONPATH": os.pathsep.join([str(REPO_ROOT)] + sys.path),
                                  **(extra_env or {})},
@@ -126,7 +174,7 @@ def run_bench(config: UnitConfig, test_module: str, testcase: str | list[str] | 
     seconds = time.monotonic() - start
     tests, failed = get_results(xml)
     wave_file = build_dir / "dump.fst"
-    return BenchRun(config, build_dir, results_dir, tests, failed, seconds,
+    return BenchRun(target.tag, build_dir, results_dir, tests, failed, seconds,
                     wave_file if waves and wave_file.exists() else None, test_wall_times(Path(xml)))
 
 

@@ -15,12 +15,13 @@ scripts/rtl_eval.py.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cocotb
 import numpy as np
@@ -30,7 +31,7 @@ from cocotb.triggers import ClockCycles as WaitCycles
 from cocotb.triggers import RisingEdge
 
 from models.fixedpoint import FixedFormat
-from models.nnlut import IntTable
+from models.nnlut import CORE_LATENCY, IntTable
 from models.reference import function_spec
 from tb.common.checks import (Coverage, check_stream, error_stats, segment_and_saturation_coverage,
                               timing_stats)
@@ -44,13 +45,34 @@ CONFIG_ENV = "NNLUT_BENCH_CONFIG"
 # Bench configuration and the model the scoreboard predicts with
 # ----------------------------------------------------------------------------------------
 
+class StreamModel(Protocol):
+    """What the scoreboard predicts with. Arrays are (beats, lanes) of codes, in stream order;
+    a row unit's model sees whole rows as consecutive beats."""
+
+    lanes: int
+    latency: int | None     # fixed beat latency to check at full rate, or None
+
+    @property
+    def in_fmt(self) -> FixedFormat: ...
+
+    @property
+    def out_fmt(self) -> FixedFormat: ...
+
+    def predict(self, codes: np.ndarray) -> np.ndarray: ...
+
+    def reference(self, codes: np.ndarray) -> np.ndarray: ...
+
+    def coverage(self, codes: np.ndarray) -> Coverage: ...
+
+
 @dataclass
 class ElementwiseModel:
-    """What the scoreboard expects from a table unit: the integer model and the reference."""
+    """A table unit: the integer model of the core and the float64 reference function."""
 
     function: str
     table: IntTable
     lanes: int
+    latency: int | None = CORE_LATENCY
 
     @property
     def in_fmt(self) -> FixedFormat:
@@ -66,13 +88,23 @@ class ElementwiseModel:
     def reference(self, codes: np.ndarray) -> np.ndarray:
         return function_spec(self.function).fn(self.in_fmt.to_real(codes))
 
+    def coverage(self, codes: np.ndarray) -> Coverage:
+        t = self.table
+        return segment_and_saturation_coverage(t.segment(codes), t.evaluate_unsaturated(codes),
+                                               t.params.entries, self.out_fmt)
+
+
+def elementwise_model(settings: dict[str, Any]) -> ElementwiseModel:
+    return ElementwiseModel(settings["function"], IntTable.load(Path(settings["table_json"])),
+                            int(settings["lanes"]))
+
 
 @dataclass
 class BenchConfig:
-    function: str
-    table_json: Path
+    """The bench's settings file: traffic, results folder and how to build the model."""
+
+    settings: dict[str, Any]
     lanes: int
-    latency: int
     results_dir: Path
     idle_probability: float
     stall_probability: float
@@ -84,14 +116,14 @@ class BenchConfig:
             raise RuntimeError(f"${CONFIG_ENV} is not set: run the bench through tb/common/runner.py "
                                "(make, pytest or scripts/rtl_eval.py)")
         data = json.loads(Path(path).read_text())
-        return BenchConfig(function=data["function"], table_json=Path(data["table_json"]),
-                           lanes=int(data["lanes"]), latency=int(data["latency"]),
-                           results_dir=Path(data["results_dir"]),
+        return BenchConfig(settings=data, lanes=int(data["lanes"]), results_dir=Path(data["results_dir"]),
                            idle_probability=float(data["idle_probability"]),
                            stall_probability=float(data["stall_probability"]))
 
-    def model(self) -> ElementwiseModel:
-        return ElementwiseModel(self.function, IntTable.load(self.table_json), self.lanes)
+    def model(self) -> StreamModel:
+        """Calls the factory named "module:function" in the settings."""
+        module_name, _, factory = self.settings["model_factory"].partition(":")
+        return getattr(importlib.import_module(module_name), factory)(self.settings)
 
 
 # ----------------------------------------------------------------------------------------
@@ -189,16 +221,13 @@ class CoverageCollector(pyuvm.uvm_subscriber):
     def write(self, tt: tuple[int, int]) -> None:
         self.words.append(tt[1])
 
-    def sample(self, model: ElementwiseModel) -> None:
-        """Bins the inputs seen since the last call against the table then in use."""
+    def sample(self, model: StreamModel) -> None:
+        """Bins the inputs seen since the last call with the model then in use."""
         if not self.words:
             return
         codes = model.in_fmt.unpack_lanes(self.words, model.lanes)
         self.words = []
-        table = model.table
-        self.coverage.merge(segment_and_saturation_coverage(
-            table.segment(codes), table.evaluate_unsaturated(codes), table.params.entries,
-            model.out_fmt))
+        self.coverage.merge(model.coverage(codes))
 
 
 class Scoreboard(pyuvm.uvm_component):
@@ -206,10 +235,10 @@ class Scoreboard(pyuvm.uvm_component):
         self.bench: BenchHandles = pyuvm.ConfigDB().get(self, "", "BENCH")
         self.inputs = BeatLog("inputs", self)
         self.outputs = BeatLog("outputs", self)
-        self.models: list[ElementwiseModel] = [self.bench.model]
+        self.models: list[StreamModel] = [self.bench.model]
         self.results: dict[str, Any] = {}
 
-    def switch_model(self, model: ElementwiseModel) -> None:
+    def switch_model(self, model: StreamModel) -> None:
         """Inputs accepted from now on are predicted with `model` (pipeline must be empty)."""
         self.models.append(model)
         self.inputs.epoch = self.outputs.epoch = len(self.models) - 1
@@ -252,7 +281,7 @@ class BenchHandles:
 
     dut: Any
     config: BenchConfig
-    model: ElementwiseModel
+    model: StreamModel
     source: StreamSource
     input_monitor: StreamMonitor
     sink: StreamSink
@@ -279,7 +308,7 @@ class ElementwiseEnv(pyuvm.uvm_env):
 # Base test
 # ----------------------------------------------------------------------------------------
 
-class ElementwiseTest(pyuvm.uvm_test):
+class StreamTest(pyuvm.uvm_test):
     """Clock, reset, stimulus from `blocks()`, drain, checks, results file.
 
     Subclasses override `blocks()` (and optionally `stimulus()` for multi-phase tests),
@@ -316,7 +345,7 @@ class ElementwiseTest(pyuvm.uvm_test):
         self.logger.info(f"{type(self).__name__}: test seed {self.seed}, derived from "
                          f"COCOTB_RANDOM_SEED={global_seed} and the test name (rerun with that "
                          f"seed to reproduce), lanes {c.lanes}, idle {c.idle_probability}, "
-                         f"stall {c.stall_probability}, table {c.table_json}")
+                         f"stall {c.stall_probability}, model {c.settings['model_factory']}")
 
     def blocks(self) -> list[tuple[str, np.ndarray]]:
         raise NotImplementedError
@@ -324,7 +353,8 @@ class ElementwiseTest(pyuvm.uvm_test):
     async def reset(self) -> None:
         dut = self.bench.dut
         dut.rst_ni.value = 0
-        dut.tbl_we_i.value = 0
+        if hasattr(dut, "tbl_we_i"):
+            dut.tbl_we_i.value = 0
         await WaitCycles(dut.clk_i, 2)
         dut.rst_ni.value = 1
         await RisingEdge(dut.clk_i)

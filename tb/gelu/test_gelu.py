@@ -24,7 +24,7 @@ from cocotb.triggers import RisingEdge
 from models.fixedpoint import FixedFormat
 from models.nnlut import IntTable
 from models.units import UnitConfig
-from tb.common.uvm_env import ElementwiseModel, ElementwiseTest, lanes_of
+from tb.common.uvm_env import ElementwiseModel, StreamTest, lanes_of
 
 
 def edge_codes(fmt: FixedFormat, table: IntTable) -> np.ndarray:
@@ -45,7 +45,7 @@ def reachable_segments(table: IntTable) -> list[int]:
 
 
 @pyuvm.test()
-class ExhaustiveSweep(ElementwiseTest):
+class ExhaustiveSweep(StreamTest):
     def blocks(self) -> list[tuple[str, np.ndarray]]:
         model = self.bench.model
         codes = model.in_fmt.all_codes()
@@ -58,7 +58,7 @@ class ExhaustiveSweep(ElementwiseTest):
 
 
 @pyuvm.test()
-class FullRate(ElementwiseTest):
+class FullRate(StreamTest):
     idle_probability = 0.0
     stall_probability = 0.0
 
@@ -69,7 +69,7 @@ class FullRate(ElementwiseTest):
 
     def check_phase(self) -> None:
         timing = self.env.scoreboard.results["timing"]
-        expected = self.bench.config.latency
+        expected = self.bench.model.latency
         assert timing["latency_min"] == timing["latency_max"] == expected, \
             f"latency without backpressure must be exactly {expected} cycles, measured {timing}"
         assert timing["elements_per_cycle"] == self.bench.config.lanes, \
@@ -77,7 +77,7 @@ class FullRate(ElementwiseTest):
 
 
 @pyuvm.test()
-class Backpressure(ElementwiseTest):
+class Backpressure(StreamTest):
     idle_probability = 0.5
     stall_probability = 0.6
 
@@ -122,7 +122,7 @@ class _RelativeModel(ElementwiseModel):
 
 
 @pyuvm.test()
-class TableWrite(ElementwiseTest):
+class TableWrite(StreamTest):
     required_coverage = ("saturate_low", "saturate_high")
 
     async def write_table(self, table: IntTable) -> None:
@@ -157,7 +157,7 @@ class TableWrite(ElementwiseTest):
 
 
 @pyuvm.test(skip=os.environ.get("NNLUT_STREAM_FILE") is None)
-class StreamFile(ElementwiseTest):
+class StreamFile(StreamTest):
     """Streams the codes of $NNLUT_STREAM_FILE (.npy) and saves the output codes to
     $NNLUT_STREAM_OUT; the scoreboard still checks every output against the model."""
 
@@ -201,6 +201,6 @@ def test_gelu_unit(index: int, config: UnitConfig) -> None:
 
     seed = regression_seed(index)
     print(f"{config.tag}: seed {seed} (reproduce with NNLUT_SEED={seed - index})")
-    run = run_bench(config, "tb.gelu.test_gelu", testcase=BENCH_TESTS, seed=seed)
+    run = run_bench(config, testcase=BENCH_TESTS, seed=seed)
     assert run.tests == len(BENCH_TESTS), f"expected {len(BENCH_TESTS)} bench tests, ran {run.tests}"
     assert run.failed == 0, f"{run.failed} bench test(s) failed; log: {run.build_dir / 'sim.log'}"
