@@ -6,6 +6,7 @@
 #   make sim WAVES=1     one bench run of the configured unit, writing an FST waveform
 #   make lint            verilator --lint-only -Wall on every unit
 #   make gen             just fit and generate the table package for the configuration
+#   make synth           Yosys area (cells, transistors) and logic depth of every unit
 #
 # Unit parameters (all targets): UNIT ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC.
 # Every target creates .venv from requirements.txt when it is missing.
@@ -24,13 +25,14 @@ IN_FRAC  ?=
 OUT_FRAC ?=
 SEED     ?=
 JOBS     ?= 2
+SYNTH_LANES ?= 1
 
 UNIT_ARGS := $(UNIT) --entries $(ENTRIES) --lanes $(LANES) --in-width $(IN_WIDTH) \
              --out-width $(OUT_WIDTH) $(if $(IN_FRAC),--in-frac $(IN_FRAC)) \
              $(if $(OUT_FRAC),--out-frac $(OUT_FRAC))
 
 .DEFAULT_GOAL := all
-.PHONY: all test sim lint gen clean distclean venv wave-deps
+.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps
 
 venv: $(VENV)/.installed
 
@@ -51,8 +53,15 @@ all: venv $(WAVE_DEPS)
 sim: venv $(WAVE_DEPS)
 	$(PY) scripts/run_bench.py --sim $(SIM) --waves $(WAVES) $(UNIT_ARGS) $(if $(SEED),--seed $(SEED))
 
-test: venv
+# The regression includes a synthesis smoke test, so it needs Debian's yosys too.
+test: venv synth-deps
 	$(PY) -m pytest -n $(JOBS) --dist worksteal
+
+synth-deps:
+	scripts/install_system_deps.sh synth
+
+synth: venv synth-deps
+	$(PY) scripts/synth.py --lanes $(SYNTH_LANES) --entries $(ENTRIES)
 
 lint: venv
 	$(PY) scripts/lint.py

