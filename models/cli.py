@@ -31,6 +31,14 @@ def add_unit_arguments(parser: argparse.ArgumentParser, with_lanes: bool = True)
     parser.add_argument("--intercept-width", type=int, default=defaults.intercept_width)
 
 
+def add_run_arguments(parser: argparse.ArgumentParser, default_seed: int | None) -> None:
+    """Simulator, waveform and seed options of the commands that run a bench."""
+    parser.add_argument("--sim", default="verilator", help="simulator (only verilator is supported)")
+    parser.add_argument("--waves", type=int, default=0, choices=[0, 1], help="write an FST waveform")
+    parser.add_argument("--seed", type=int, default=default_seed,
+                        help=f"COCOTB_RANDOM_SEED (default: {default_seed or 'random'})")
+
+
 def config_from_args(function: str, args: argparse.Namespace) -> UnitConfig:
     return UnitConfig(function=function, entries=args.entries, lanes=getattr(args, "lanes", 1),
                       in_width=args.in_width, in_frac=args.in_frac, out_width=args.out_width,

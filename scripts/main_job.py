@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.cli import add_unit_arguments, config_from_args, fail  # noqa: E402
+from models.cli import add_run_arguments, add_unit_arguments, config_from_args, fail  # noqa: E402
 from models.reference import function_spec  # noqa: E402
 from models.units import BUILD_DIR, fit_cached  # noqa: E402
 from tb.common.report import (FIT_HEADER, UNIT_HEADER, FitRow, UnitRow, fit_rows,  # noqa: E402
@@ -30,9 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("unit", nargs="?", default="gelu", choices=["gelu"])
     add_unit_arguments(parser)
-    parser.add_argument("--sim", default="verilator")
-    parser.add_argument("--waves", type=int, default=0, choices=[0, 1])
-    parser.add_argument("--seed", type=int, default=20261123)
+    add_run_arguments(parser, default_seed=20261123)
     parser.add_argument("--report-dir", type=Path, default=BUILD_DIR / "report")
     args = parser.parse_args()
     command = "python scripts/main_job.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -13,16 +13,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.cli import add_unit_arguments, config_from_args, fail  # noqa: E402
+from models.cli import add_run_arguments, add_unit_arguments, config_from_args, fail  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("unit", nargs="?", default="gelu", choices=["gelu"])
     add_unit_arguments(parser)
-    parser.add_argument("--sim", default="verilator")
-    parser.add_argument("--waves", type=int, default=0, choices=[0, 1])
-    parser.add_argument("--seed", type=int, default=None, help="COCOTB_RANDOM_SEED (default: random)")
+    add_run_arguments(parser, default_seed=None)
     parser.add_argument("--test", action="append", default=None,
                         help="bench test to run (repeatable; default all but StreamFile)")
     args = parser.parse_args()
