@@ -1,0 +1,299 @@
+// softmax_exp: exp/sum stage of the Softmax unit (bit-exact with models/softmax.py).
+//
+// For each lane, with u = M - x >= 0 (M the row maximum):
+//   range-reduced (ExpDirect = 0): z = u * L, L = round(log2(e) * 2^Log2eFrac), so
+//     exp(x - M) = 2^-z = 2^-q * 2^-f with q = floor(z) and f = frac(z) cut to the table's
+//     fraction bits; the NN-LUT core holds 2^-f on [0, 1) (exp2_neg_table_pkg) and
+//     e = (max(T, 0) << (ExpFrac - TblOutFrac)) >> min(q, ExpFrac + 1).
+//   direct (ExpDirect = 1): the core holds exp on [-16, 0] (exp_table_pkg), its input is
+//     x - M clamped to the most negative input code, and e = max(T, 0) << (ExpFrac - TblOutFrac).
+// e is unsigned with ExpFrac fraction bits, below 2^(ExpFrac+1) because the table output has
+// one integer bit. The stage also sums the e of a row exactly and presents the sum with the
+// row's last beat.
+//
+// Timing: the stage never stalls (the unit issues a beat only when the exp buffer has room
+// for it). A beat issued in cycle c is registered as u at edge c+1, as the table input at
+// c+2, passes the core's 3 stages (c+3..c+5) and appears on e_valid_o/e_o during cycle c+5;
+// for a row's last beat the row sum is on sum_o in that same cycle.
+module softmax_exp #(
+  parameter  int unsigned Lanes     = 4,
+  parameter  int unsigned InWidth   = 16,
+  parameter  int unsigned InFrac    = 11,
+  parameter  int unsigned SumWidth  = 32,
+  parameter  int unsigned ExpFrac   = 24,
+  parameter  int unsigned Log2eFrac = 20,
+  parameter  int unsigned Entries   = 16,
+  parameter  bit          ExpDirect = 1'b0,
+  localparam int unsigned ExpWidth  = ExpFrac + 1
+) (
+  input  logic                       clk_i,
+  input  logic                       rst_ni,
+  input  logic                       issue_i,
+  input  logic                       last_i,
+  input  logic [Lanes*InWidth-1:0]   x_i,
+  input  logic [InWidth-1:0]         max_i,
+  output logic                       e_valid_o,
+  output logic [Lanes*ExpWidth-1:0]  e_o,
+  output logic                       sum_valid_o,
+  output logic [SumWidth-1:0]        sum_o
+);
+
+  // ---------------------------------------------------------------------------
+  // Table formats (from the generated package of the selected mode)
+  // ---------------------------------------------------------------------------
+  localparam int unsigned TblEntries  =
+      ExpDirect ? exp_table_pkg::Entries  : exp2_neg_table_pkg::Entries;
+  localparam int unsigned TblInWidth  =
+      ExpDirect ? exp_table_pkg::InWidth  : exp2_neg_table_pkg::InWidth;
+  localparam int unsigned TblInFrac   =
+      ExpDirect ? exp_table_pkg::InFrac   : exp2_neg_table_pkg::InFrac;
+  localparam int unsigned TblOutWidth =
+      ExpDirect ? exp_table_pkg::OutWidth : exp2_neg_table_pkg::OutWidth;
+  localparam int unsigned TblOutFrac  =
+      ExpDirect ? exp_table_pkg::OutFrac  : exp2_neg_table_pkg::OutFrac;
+
+  // z = u * L carries ZFrac fraction bits; q is what is left above them.
+  localparam int unsigned Log2eWidth = Log2eFrac + 2;
+  localparam int unsigned ZWidth     = InWidth + Log2eWidth;
+  localparam int unsigned ZFrac      = InFrac + Log2eFrac;
+  localparam int unsigned QFullWidth = ZWidth - ZFrac;
+  // Shifting an ExpWidth-bit value by ExpWidth already gives 0, so larger q are clamped.
+  localparam int unsigned QMax       = ExpWidth;
+  localparam int unsigned QWidth     = $clog2(QMax + 1);
+  localparam int unsigned BeatSumWidth = ExpWidth + ((Lanes > 1) ? $clog2(Lanes) : 0);
+  // log2(e) = 1.44269504088896340736 (OEIS A007525), rounded half up to Log2eFrac bits.
+  localparam real         Log2eReal  = 1.4426950408889634074;
+  localparam logic [Log2eWidth-1:0] Log2eCode =
+      Log2eWidth'($rtoi(Log2eReal * (2.0 ** Log2eFrac) + 0.5));
+  localparam logic [InWidth-1:0] HalfRange = {1'b1, {(InWidth-1){1'b0}}};
+
+  // ---------------------------------------------------------------------------
+  // Parameter checks
+  // ---------------------------------------------------------------------------
+  if (TblEntries != Entries) begin : gen_check_entries
+    $fatal(1, "softmax_exp: Entries (%0d) differs from the exp table package's (%0d); regenerate the tables",
+           Entries, TblEntries);
+  end
+  if (TblOutWidth != TblOutFrac + 2) begin : gen_check_table_out
+    $fatal(1, "softmax_exp: the exp table output must be SQ(f+2).f (one integer bit), got SQ%0d.%0d",
+           TblOutWidth, TblOutFrac);
+  end
+  if (ExpFrac < TblOutFrac) begin : gen_check_exp_frac
+    $fatal(1, "softmax_exp: ExpFrac (%0d) must be >= the exp table's output fraction bits (%0d)",
+           ExpFrac, TblOutFrac);
+  end
+  if (!ExpDirect && TblInWidth != TblInFrac + 1) begin : gen_check_f_format
+    $fatal(1, "softmax_exp: the exp2_neg table input must be SQ(f+1).f for f in [0, 1), got SQ%0d.%0d",
+           TblInWidth, TblInFrac);
+  end
+  if (!ExpDirect && ZFrac < TblInFrac) begin : gen_check_z_frac
+    $fatal(1, "softmax_exp: InFrac + Log2eFrac (%0d) must be >= the exp2_neg table's InFrac (%0d)",
+           ZFrac, TblInFrac);
+  end
+  if (ExpDirect && (TblInWidth != InWidth || TblInFrac != InFrac)) begin : gen_check_direct_format
+    $fatal(1, "softmax_exp: the direct exp table input SQ%0d.%0d must equal the unit's input SQ%0d.%0d",
+           TblInWidth, TblInFrac, InWidth, InFrac);
+  end
+
+  // ---------------------------------------------------------------------------
+  // Stage b0: u = M - x (the maximum makes it non-negative and below 2^InWidth)
+  // ---------------------------------------------------------------------------
+  logic                     valid_b0_q, last_b0_q;
+  logic [Lanes*InWidth-1:0] u_b0_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      valid_b0_q <= 1'b0;
+      last_b0_q  <= 1'b0;
+    end else begin
+      valid_b0_q <= issue_i;
+      last_b0_q  <= last_i;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (issue_i) begin
+      for (int unsigned l = 0; l < Lanes; l++) begin
+        u_b0_q[l*InWidth +: InWidth] <= max_i - x_i[l*InWidth +: InWidth];
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------
+  // Stage b1: table input and shift
+  // ---------------------------------------------------------------------------
+  logic                        valid_b1_q, last_b1_q;
+  logic [Lanes*TblInWidth-1:0] tin_d, tin_b1_q;
+  logic [Lanes*QWidth-1:0]     q_d, q_b1_q;
+
+  if (ExpDirect) begin : gen_direct_input
+    // d = -u, clamped to the most negative input code (the table's range starts there).
+    always_comb begin
+      for (int unsigned l = 0; l < Lanes; l++) begin
+        tin_d[l*TblInWidth +: TblInWidth] = (u_b0_q[l*InWidth +: InWidth] > HalfRange) ?
+            HalfRange : TblInWidth'(-u_b0_q[l*InWidth +: InWidth]);
+      end
+    end
+    assign q_d = '0;
+  end else begin : gen_reduced_input
+    logic [Lanes*ZWidth-1:0] z;
+    always_comb begin
+      for (int unsigned l = 0; l < Lanes; l++) begin
+        logic [QFullWidth-1:0] q_full;
+        z[l*ZWidth +: ZWidth] = ZWidth'(u_b0_q[l*InWidth +: InWidth]) * ZWidth'(Log2eCode);
+        q_full = z[l*ZWidth + ZFrac +: QFullWidth];
+        q_d[l*QWidth +: QWidth] = (q_full > QFullWidth'(QMax)) ? QWidth'(QMax) : QWidth'(q_full);
+        // f in [0, 1): the table input's sign bit is 0.
+        tin_d[l*TblInWidth +: TblInWidth] =
+            {1'b0, z[l*ZWidth + ZFrac - TblInFrac +: TblInFrac]};
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      valid_b1_q <= 1'b0;
+      last_b1_q  <= 1'b0;
+    end else begin
+      valid_b1_q <= valid_b0_q;
+      last_b1_q  <= last_b0_q;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (valid_b0_q) begin
+      tin_b1_q <= tin_d;
+      q_b1_q   <= q_d;
+    end
+  end
+
+  // ---------------------------------------------------------------------------
+  // NN-LUT core. Its output is always ready, so its 3 stages advance every cycle and a
+  // 3-deep delay line keeps q and the row-end flag aligned with its output.
+  // ---------------------------------------------------------------------------
+  localparam int unsigned CoreLatency = 3;
+
+  logic                         t_valid, core_in_ready;
+  logic [Lanes*TblOutWidth-1:0] t_data;
+  logic [CoreLatency-1:0]       last_dly_q;
+  logic [Lanes*QWidth-1:0]      q_dly_q [CoreLatency];
+
+  if (ExpDirect) begin : gen_direct_core
+    nnlut_core #(
+      .InWidth         (TblInWidth),
+      .InFrac          (TblInFrac),
+      .OutWidth        (TblOutWidth),
+      .OutFrac         (TblOutFrac),
+      .SlopeWidth      (exp_table_pkg::SlopeWidth),
+      .SlopeFrac       (exp_table_pkg::SlopeFrac),
+      .InterceptWidth  (exp_table_pkg::InterceptWidth),
+      .InterceptFrac   (exp_table_pkg::InterceptFrac),
+      .Entries         (Entries),
+      .Lanes           (Lanes),
+      .ResetBreakpoints(exp_table_pkg::Breakpoints),
+      .ResetSlopes     (exp_table_pkg::Slopes),
+      .ResetIntercepts (exp_table_pkg::Intercepts)
+    ) u_core (
+      .clk_i,
+      .rst_ni,
+      .in_valid_i      (valid_b1_q),
+      .in_ready_o      (core_in_ready),
+      .in_data_i       (tin_b1_q),
+      .out_valid_o     (t_valid),
+      .out_ready_i     (1'b1),
+      .out_data_o      (t_data),
+      .tbl_we_i        (1'b0),
+      .tbl_idx_i       ('0),
+      .tbl_breakpoint_i('0),
+      .tbl_slope_i     ('0),
+      .tbl_intercept_i ('0)
+    );
+  end else begin : gen_reduced_core
+    nnlut_core #(
+      .InWidth         (TblInWidth),
+      .InFrac          (TblInFrac),
+      .OutWidth        (TblOutWidth),
+      .OutFrac         (TblOutFrac),
+      .SlopeWidth      (exp2_neg_table_pkg::SlopeWidth),
+      .SlopeFrac       (exp2_neg_table_pkg::SlopeFrac),
+      .InterceptWidth  (exp2_neg_table_pkg::InterceptWidth),
+      .InterceptFrac   (exp2_neg_table_pkg::InterceptFrac),
+      .Entries         (Entries),
+      .Lanes           (Lanes),
+      .ResetBreakpoints(exp2_neg_table_pkg::Breakpoints),
+      .ResetSlopes     (exp2_neg_table_pkg::Slopes),
+      .ResetIntercepts (exp2_neg_table_pkg::Intercepts)
+    ) u_core (
+      .clk_i,
+      .rst_ni,
+      .in_valid_i      (valid_b1_q),
+      .in_ready_o      (core_in_ready),
+      .in_data_i       (tin_b1_q),
+      .out_valid_o     (t_valid),
+      .out_ready_i     (1'b1),
+      .out_data_o      (t_data),
+      .tbl_we_i        (1'b0),
+      .tbl_idx_i       ('0),
+      .tbl_breakpoint_i('0),
+      .tbl_slope_i     ('0),
+      .tbl_intercept_i ('0)
+    );
+  end
+
+  // The core's ready is constantly high here because its output is never stalled.
+  logic unused_core_in_ready;
+  assign unused_core_in_ready = core_in_ready;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      last_dly_q <= '0;
+    end else begin
+      last_dly_q <= {last_dly_q[CoreLatency-2:0], last_b1_q};
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    q_dly_q[0] <= q_b1_q;
+    for (int unsigned i = 1; i < CoreLatency; i++) begin
+      q_dly_q[i] <= q_dly_q[i-1];
+    end
+  end
+
+  // ---------------------------------------------------------------------------
+  // e = (max(T, 0) << (ExpFrac - TblOutFrac)) >> q, and the row sum
+  // ---------------------------------------------------------------------------
+  logic [Lanes*ExpWidth-1:0] e;
+  logic [BeatSumWidth-1:0]   beat_sum;
+  logic [SumWidth-1:0]       acc_q, row_sum;
+
+  always_comb begin
+    beat_sum = '0;
+    for (int unsigned l = 0; l < Lanes; l++) begin
+      logic [TblOutWidth-1:0] t;
+      logic [ExpWidth-1:0]    t_wide;
+      t = t_data[l*TblOutWidth +: TblOutWidth];
+      // A negative table value (none in a fitted exp table) counts as 0. The left shift only
+      // appends zeros: TblOutWidth - 1 magnitude bits + (ExpFrac - TblOutFrac) = ExpWidth.
+      t_wide = t[TblOutWidth-1] ? '0 : ExpWidth'(t[TblOutWidth-2:0]) << (ExpFrac - TblOutFrac);
+      e[l*ExpWidth +: ExpWidth] = t_wide >> q_dly_q[CoreLatency-1][l*QWidth +: QWidth];
+      beat_sum = beat_sum + BeatSumWidth'(e[l*ExpWidth +: ExpWidth]);
+    end
+  end
+
+  // The sum is below RowLength * 2^ExpWidth, which the parent's SumWidth holds.
+  assign row_sum = acc_q + SumWidth'(beat_sum);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      acc_q <= '0;
+    end else if (t_valid) begin
+      acc_q <= last_dly_q[CoreLatency-1] ? '0 : row_sum;
+    end
+  end
+
+  assign e_valid_o   = t_valid;
+  assign e_o         = e;
+  assign sum_valid_o = t_valid && last_dly_q[CoreLatency-1];
+  assign sum_o       = row_sum;
+
+endmodule : softmax_exp
