@@ -27,9 +27,12 @@ SEED     ?=
 JOBS     ?= 2
 SYNTH_LANES ?= 1
 
-UNIT_ARGS := $(UNIT) --entries $(ENTRIES) --lanes $(LANES) --in-width $(IN_WIDTH) \
+ROW_LENGTH ?= 128
+DIM      ?= 384
+PARAM_ARGS := --entries $(ENTRIES) --lanes $(LANES) --in-width $(IN_WIDTH) \
              --out-width $(OUT_WIDTH) $(if $(IN_FRAC),--in-frac $(IN_FRAC)) \
-             $(if $(OUT_FRAC),--out-frac $(OUT_FRAC))
+             $(if $(OUT_FRAC),--out-frac $(OUT_FRAC)) --row-length $(ROW_LENGTH)
+UNIT_ARGS := $(UNIT) $(PARAM_ARGS)
 
 .DEFAULT_GOAL := all
 .PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps
@@ -48,7 +51,7 @@ wave-deps:
 	scripts/install_system_deps.sh waves
 
 all: venv $(WAVE_DEPS)
-	$(PY) scripts/main_job.py --sim $(SIM) --waves $(WAVES) $(UNIT_ARGS) $(if $(SEED),--seed $(SEED))
+	$(PY) scripts/main_job.py --sim $(SIM) --waves $(WAVES) $(PARAM_ARGS) $(if $(SEED),--seed $(SEED))
 
 sim: venv $(WAVE_DEPS)
 	$(PY) scripts/run_bench.py --sim $(SIM) --waves $(WAVES) $(UNIT_ARGS) $(if $(SEED),--seed $(SEED))

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Run a float array through a unit: the RTL under Verilator, or the bit-accurate model.
 
-    python scripts/rtl_eval.py gelu --input x.npy --output y.npy [--model] [--entries 16]
-        [--lanes 4] [--in-width 16] [--in-frac 12] [--out-width 16] [--out-frac 12]
+    python scripts/rtl_eval.py gelu    --input x.npy    --output y.npy   [--model] [options]
+    python scripts/rtl_eval.py softmax --input rows.npy --output p.npy   [--model] [options]
 
-The input (.npy, any shape, real numbers) is quantized to the unit's input format (round to
-nearest, ties to even; values outside the range saturate to the end codes, NaN is an
-error). The output has the same shape, float64, the unit's output codes times their LSB.
-The RTL path also checks every output against the bit-accurate model. This interface is
-stable: it is used to check the units from outside the project.
+GELU takes any shape. Softmax takes a 2-D array, one row per line; the row length follows
+the array (the RTL is built for it, with LANES reduced to a divisor of the row length).
+
+The input is quantized to the unit's input format (round to nearest, ties to even; values
+outside the range saturate to the end codes; NaN is an error). The output has the input's
+shape, float64: the unit's output codes times their LSB. The RTL path also checks every
+output against the bit-accurate model. This interface is stable: it is used to check the
+units from outside the project.
 """
 
 from __future__ import annotations
@@ -22,13 +25,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.cli import add_unit_arguments, config_from_args, fail  # noqa: E402
-from models.units import BUILD_DIR, UnitConfig, prepare_table  # noqa: E402
+from models.cli import add_unit_arguments, fail  # noqa: E402
+from models.fixedpoint import FixedFormat  # noqa: E402
+from models.units import BUILD_DIR  # noqa: E402
+from tb.units import UNITS, add_all_unit_arguments, rows_target  # noqa: E402
 
-ELEMENTWISE_UNITS = ("gelu",)
 
-
-def load_input(path: Path) -> np.ndarray:
+def load_input(path: Path, rows: bool) -> np.ndarray:
     if not path.exists():
         fail(f"input file {path} does not exist")
     try:
@@ -43,21 +46,28 @@ def load_input(path: Path) -> np.ndarray:
         fail(f"input file {path} has dtype {data.dtype}; expected real numbers")
     if data.size == 0:
         fail(f"input file {path} holds an empty array (shape {data.shape})")
+    if rows and data.ndim != 2:
+        fail(f"input file {path} has shape {data.shape}; this unit takes a 2-D array, one row per line")
     data = data.astype(np.float64)
     if np.isnan(data).any():
         fail(f"input file {path} has {int(np.isnan(data).sum())} NaN value(s), which have no code")
     return data
 
 
-def run_rtl(config: UnitConfig, codes: np.ndarray, seed: int) -> np.ndarray:
+def note_saturation(data: np.ndarray, fmt: FixedFormat) -> None:
+    outside = int((data < fmt.min_value).sum() + (data > fmt.max_value).sum())
+    if outside:
+        print(f"note: {outside} input value(s) outside {fmt.describe()} saturated", file=sys.stderr)
+
+
+def run_rtl(target, codes: np.ndarray, seed: int) -> np.ndarray:
     from tb.common.runner import run_bench
 
     with tempfile.TemporaryDirectory() as tmp:
         in_path, out_path = Path(tmp) / "codes.npy", Path(tmp) / "out.npy"
         np.save(in_path, codes.reshape(-1))
-        run = run_bench(config, testcase="StreamFile",
-                        seed=seed, idle_probability=0.0, stall_probability=0.0,
-                        build_root=BUILD_DIR / "rtl_eval",
+        run = run_bench(target, testcase="StreamFile", seed=seed, idle_probability=0.0,
+                        stall_probability=0.0, build_root=BUILD_DIR / "rtl_eval",
                         extra_env={"NNLUT_STREAM_FILE": str(in_path), "NNLUT_STREAM_OUT": str(out_path)})
         if run.tests != 1 or run.failed:
             fail(f"RTL run failed ({run.failed} of {run.tests} bench tests); log: {run.build_dir / 'sim.log'}")
@@ -67,32 +77,37 @@ def run_rtl(config: UnitConfig, codes: np.ndarray, seed: int) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("unit", choices=ELEMENTWISE_UNITS)
+    parser.add_argument("unit", choices=sorted(UNITS))
     parser.add_argument("--input", type=Path, required=True, help="float array (.npy)")
     parser.add_argument("--output", type=Path, required=True, help="where to write the result (.npy)")
     parser.add_argument("--model", action="store_true", help="use the bit-accurate model, not the RTL")
     parser.add_argument("--seed", type=int, default=1, help="cocotb seed of the RTL run")
     add_unit_arguments(parser)
+    add_all_unit_arguments(parser)
     args = parser.parse_args()
+    kind = UNITS[args.unit]
+    data = load_input(args.input, kind.rows)
     try:
-        config = config_from_args(args.unit, args)
-        data = load_input(args.input)
-        codes = config.in_fmt.quantize(data)
-        saturated = int(((codes == config.in_fmt.min_code) & (data < config.in_fmt.min_value)).sum()
-                        + ((codes == config.in_fmt.max_code) & (data > config.in_fmt.max_value)).sum())
-        if saturated:
-            print(f"note: {saturated} input value(s) outside {config.in_fmt.describe()} saturated",
-                  file=sys.stderr)
-        if args.model:
-            out_codes = prepare_table(config).table.evaluate(codes)
-        else:
-            out_codes = run_rtl(config, codes, args.seed)
+        target = rows_target(args.unit, args, data) if kind.rows else kind.target(args)
+        model = target_model(target)
+        note_saturation(data, model.in_fmt)
+        codes = model.in_fmt.quantize(data)
+        out_codes = model.predict(codes) if args.model else run_rtl(target, codes, args.seed)
     except ValueError as err:
         fail(str(err))
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    np.save(args.output, config.out_fmt.to_real(out_codes))
-    print(f"{args.unit} ({'model' if args.model else 'RTL'}, {config.tag}): {data.size} values "
+    np.save(args.output, model.out_fmt.to_real(out_codes))
+    print(f"{args.unit} ({'model' if args.model else 'RTL'}, {target.tag}): {data.size} values "
           f"-> {args.output}")
+
+
+def target_model(target):
+    """The bench's own StreamModel for this target: the same model the scoreboard uses."""
+    import importlib
+
+    _, settings = target.prepare(BUILD_DIR / "rtl_eval" / target.tag / "gen")
+    module_name, _, factory = settings["model_factory"].partition(":")
+    return getattr(importlib.import_module(module_name), factory)({**settings, "lanes": target.lanes})
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.units import BUILD_DIR, UnitConfig, prepare_table
-from tb.common.runner import UNIT_TOPS, ElementwiseTarget, core_sources, ensure_verilator_on_path
+from tb.common.runner import ElementwiseTarget, core_sources, ensure_verilator_on_path
 
 
 @dataclass
@@ -42,11 +42,23 @@ CORE_PARAMETER_SETS: list[dict[str, int]] = [
 
 
 def lint_all() -> list[LintResult]:
+    """Every registered unit at its default parameters, then the core's parameter sets."""
+    import argparse
+
+    from tb.units import UNITS, add_all_unit_arguments
+
+    from models.cli import add_unit_arguments
+
+    parser = argparse.ArgumentParser()
+    add_unit_arguments(parser)
+    add_all_unit_arguments(parser)
+    defaults = parser.parse_args([])
     results = []
-    for function, top in UNIT_TOPS.items():
-        config = UnitConfig(function=function)
-        ok, out = verilator_lint(unit_lint_sources(config), top, {"Lanes": config.lanes})
-        results.append(LintResult(f"{top} ({config.tag})", ok, out))
+    for kind in UNITS.values():
+        target = kind.target(defaults)
+        sources, _ = target.prepare(BUILD_DIR / "lint" / target.tag)
+        ok, out = verilator_lint(sources, target.toplevel, target.hdl_parameters())
+        results.append(LintResult(f"{target.toplevel} ({target.tag})", ok, out))
     for params in CORE_PARAMETER_SETS:
         ok, out = verilator_lint(core_sources(), "nnlut_core", params)
         results.append(LintResult(f"nnlut_core {params or 'defaults'}", ok, out))

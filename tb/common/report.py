@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from models.units import UnitConfig
+from models.fixedpoint import FixedFormat
+from tb.units import UnitSummary
 
 
 @dataclass
@@ -22,16 +23,6 @@ class FitRow:
     optimal_error: float
     ratio: float
     fit_seconds: float
-
-
-@dataclass
-class UnitRow:
-    config: UnitConfig
-    sweep: dict[str, Any]       # ExhaustiveSweep results
-    full_rate: dict[str, Any]   # FullRate results
-    fit: dict[str, Any]         # float fit of this unit's table
-    sweep_seconds: float        # wall time of the exhaustive sweep test
-    sweep_npz: Path
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -57,43 +48,47 @@ def fit_rows(fits: list[FitRow]) -> list[list[str]]:
             for f in fits]
 
 
-UNIT_HEADER = ["unit", "entries", "lanes", "in", "out", "max err", "max LSB", "mean err",
-               "mean LSB", "float table", "optimal", "elem/cycle", "latency", "sweep s"]
+UNIT_HEADER = ["unit", "parameters", "in", "out", "max err", "max LSB", "mean err", "mean LSB",
+               "tables: fitted (optimal)", "elem/cycle", "latency (cycles)", "test s"]
 
 
-def unit_rows(units: list[UnitRow]) -> list[list[str]]:
-    rows = []
-    for u in units:
-        err, timing = u.sweep["rtl_error"], u.full_rate["timing"]
-        c = u.config
-        rows.append([c.function, str(c.entries), str(c.lanes), str(c.in_fmt), str(c.out_fmt),
-                     f"{err['max_abs']:.3e}", f"{err['max_lsb']:.2f}", f"{err['mean_abs']:.3e}",
-                     f"{err['mean_lsb']:.2f}", f"{u.fit['error']:.3e}", f"{u.fit['optimal_error']:.3e}",
-                     f"{timing['elements_per_cycle']:.2f}", f"{timing['latency_min']}",
-                     f"{u.sweep_seconds:.2f}"])
-    return rows
+def unit_rows(units: list[UnitSummary]) -> list[list[str]]:
+    return [[u.unit, u.params, u.in_fmt, u.out_fmt, f"{u.max_abs:.3e}", f"{u.max_lsb:.2f}",
+             f"{u.mean_abs:.3e}", f"{u.mean_lsb:.2f}", u.tables, f"{u.elements_per_cycle:.2f}",
+             u.latency, f"{u.test_seconds:.2f}"] for u in units]
 
 
-def plot_unit_error(unit: UnitRow, path: Path) -> None:
+@dataclass
+class ErrorPlot:
+    """Error of a bench run's outputs against the reference, over the input values."""
+
+    title: str
+    npz: Path
+    in_fmt: FixedFormat
+    out_fmt: FixedFormat
+    bound: float | None = None
+    bound_label: str = ""
+
+
+def plot_error(plot: ErrorPlot, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    data = np.load(unit.sweep_npz)
-    c = unit.config
-    x = c.in_fmt.to_real(data["inputs"].reshape(-1))
-    err = c.out_fmt.to_real(data["outputs"].reshape(-1)) - data["reference"].reshape(-1)
-    order = np.argsort(x)
+    data = np.load(plot.npz)
+    x = plot.in_fmt.to_real(data["inputs"].reshape(-1))
+    err = plot.out_fmt.to_real(data["outputs"].reshape(-1)) - data["reference"].reshape(-1)
+    order = np.argsort(x, kind="stable")
     fig, ax = plt.subplots(figsize=(9, 4))
-    ax.plot(x[order], err[order], lw=0.6, label="RTL output - float64 reference")
-    opt = unit.fit["optimal_error"]
-    ax.axhline(opt, color="k", ls="--", lw=0.8, label=f"optimal {c.entries}-entry table: ±{opt:.2e}")
-    ax.axhline(-opt, color="k", ls="--", lw=0.8)
-    ax.set_xlabel("input")
+    ax.plot(x[order], err[order], lw=0.6, marker="." if x.size < 20000 else None, ms=2,
+            label="RTL output - float64 reference")
+    if plot.bound is not None:
+        ax.axhline(plot.bound, color="k", ls="--", lw=0.8, label=plot.bound_label)
+        ax.axhline(-plot.bound, color="k", ls="--", lw=0.8)
+    ax.set_xlabel("input value")
     ax.set_ylabel("error")
-    ax.set_title(f"{c.function}: {c.entries} entries, in {c.in_fmt}, out {c.out_fmt} "
-                 f"(every input code)")
+    ax.set_title(plot.title)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -101,7 +96,8 @@ def plot_unit_error(unit: UnitRow, path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(out_dir: Path, fits: list[FitRow], units: list[UnitRow], command: str) -> Path:
+def write_report(out_dir: Path, fits: list[FitRow], units: list[UnitSummary],
+                 plots: dict[str, ErrorPlot], command: str) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     sections = [
         "# NN-LUT units: accuracy, throughput and latency",
@@ -119,24 +115,20 @@ def write_report(out_dir: Path, fits: list[FitRow], units: list[UnitRow], comman
         "",
         "## Units (RTL under Verilator)",
         "",
-        "Errors are of the RTL's outputs over every input code (exhaustive sweep), against the "
-        "float64 reference at the exact value of each code; the RTL matched the bit-accurate "
-        "model on every output. Throughput and latency come from the full-rate test (no input "
-        "gaps, no backpressure); latency is output handshake cycle minus input handshake cycle.",
+        "Errors are of the RTL's outputs against the float64 reference at the exact value of "
+        "each input code (GELU: every input code; row units: every bench test's rows), and the "
+        "RTL matched the bit-accurate model on every output. Throughput and latency come from "
+        "the full-rate tests (no input gaps, no backpressure; row units: back-to-back rows). "
+        "GELU latency is output minus input handshake cycle; row latency is from a row's last "
+        "input handshake to its first output handshake.",
         "",
         markdown_table(UNIT_HEADER, unit_rows(units)),
         "",
     ]
-    for u in units:
-        png = out_dir / f"{u.config.function}_error.png"
-        plot_unit_error(u, png)
-        cov = u.sweep["coverage"]
-        seg_hit = sum(1 for k, v in cov.items() if k.startswith("segment[") and v > 0)
-        sections += [f"### {u.config.function}", "",
-                     f"![{u.config.function} error]({png.name})", "",
-                     f"Integrity: {u.sweep['integrity']['matched']} of "
-                     f"{u.sweep['integrity']['expected_beats']} beats matched; "
-                     f"segments hit {seg_hit}/{u.config.entries}; seed {u.sweep['seed']}.", ""]
+    for name, plot in plots.items():
+        png = out_dir / f"{name}_error.png"
+        plot_error(plot, png)
+        sections += [f"### {name}", "", f"![{name} error]({png.name})", ""]
     path = out_dir / "report.md"
     path.write_text("\n".join(sections))
     return path

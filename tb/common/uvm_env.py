@@ -405,3 +405,25 @@ class StreamTest(pyuvm.uvm_test):
         for key in ("rtl_error", "timing"):
             if key in results:
                 self.logger.info(f"{key}: {results[key]}")
+
+
+STREAM_FILE_ENV, STREAM_OUT_ENV = "NNLUT_STREAM_FILE", "NNLUT_STREAM_OUT"
+STREAM_FILE_MISSING = os.environ.get(STREAM_FILE_ENV) is None
+
+
+class StreamFileTest(StreamTest):
+    """Streams the codes of $NNLUT_STREAM_FILE (.npy, whole rows for row units) at full rate
+    and saves the output codes to $NNLUT_STREAM_OUT (scripts/rtl_eval.py). The scoreboard
+    still checks every output against the model. Each unit's test module registers it with
+    `@pyuvm.test(skip=STREAM_FILE_MISSING)`."""
+
+    idle_probability = 0.0
+    stall_probability = 0.0
+
+    def blocks(self) -> list[tuple[str, np.ndarray]]:
+        codes = np.load(os.environ[STREAM_FILE_ENV])
+        return [("file", lanes_of(codes, self.bench.model.lanes))]
+
+    def report_phase(self) -> None:
+        super().report_phase()
+        np.save(os.environ[STREAM_OUT_ENV], self.env.scoreboard.results["outputs"].reshape(-1))

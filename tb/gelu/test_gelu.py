@@ -24,7 +24,8 @@ from cocotb.triggers import RisingEdge
 from models.fixedpoint import FixedFormat
 from models.nnlut import IntTable
 from models.units import UnitConfig
-from tb.common.uvm_env import ElementwiseModel, StreamTest, lanes_of
+from tb.common.uvm_env import (STREAM_FILE_MISSING, ElementwiseModel, StreamFileTest, StreamTest,
+                              lanes_of)
 
 
 def edge_codes(fmt: FixedFormat, table: IntTable) -> np.ndarray:
@@ -156,21 +157,9 @@ class TableWrite(StreamTest):
             await self.run_blocks([("after write", sweep)])
 
 
-@pyuvm.test(skip=os.environ.get("NNLUT_STREAM_FILE") is None)
-class StreamFile(StreamTest):
-    """Streams the codes of $NNLUT_STREAM_FILE (.npy) and saves the output codes to
-    $NNLUT_STREAM_OUT; the scoreboard still checks every output against the model."""
-
-    idle_probability = 0.0
-    stall_probability = 0.0
-
-    def blocks(self) -> list[tuple[str, np.ndarray]]:
-        codes = np.load(os.environ["NNLUT_STREAM_FILE"])
-        return [("file", lanes_of(codes, self.bench.model.lanes))]
-
-    def report_phase(self) -> None:
-        super().report_phase()
-        np.save(os.environ["NNLUT_STREAM_OUT"], self.env.scoreboard.results["outputs"].reshape(-1))
+@pyuvm.test(skip=STREAM_FILE_MISSING)
+class StreamFile(StreamFileTest):
+    """scripts/rtl_eval.py's data path (see StreamFileTest)."""
 
 
 # ----------------------------------------------------------------------------------------
