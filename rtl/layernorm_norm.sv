@@ -1,0 +1,101 @@
+// layernorm_norm: the output pipeline, Lanes normalised elements per beat.
+//
+// Takes a beat of row-buffer data with its gamma/beta words and its row's S1, r and shift
+// (in_valid_i/in_ready_o), and delivers out = sat(round(y*gamma + beta)) on
+// out_valid_o/out_ready_i. Four register stages under one stream_pipe_ctrl: Lanes elements
+// per cycle while out_ready_i is high; no loss, duplication or reordering under
+// backpressure. in_ready_o is combinational from out_ready_i (see stream_pipe_ctrl).
+// Latency: 4 edges from the input handshake to the earliest output handshake.
+//
+// The per-row values are registered once here, next to the lanes' stages that use them,
+// rather than in every lane.
+
+module layernorm_norm #(
+  parameter int unsigned Lanes      = 4,
+  parameter int unsigned Dim        = 384,
+  parameter int unsigned InWidth    = 16,
+  parameter int unsigned S1Width    = 25,
+  parameter int unsigned NumWidth   = 26,
+  parameter int unsigned RWidth     = 18,
+  parameter int unsigned ShiftWidth = 5,
+  parameter int unsigned YWidth     = 21,
+  parameter int unsigned GammaWidth = 16,
+  parameter int unsigned BetaWidth  = 16,
+  parameter int unsigned BetaAlign  = 16,
+  parameter int unsigned OutShift   = 16,
+  parameter int unsigned OutWidth   = 16
+) (
+  input  logic                        clk_i,
+  input  logic                        rst_ni,
+  input  logic                        in_valid_i,
+  output logic                        in_ready_o,
+  input  logic [Lanes*InWidth-1:0]    x_i,
+  input  logic [Lanes*GammaWidth-1:0] gamma_i,
+  input  logic [Lanes*BetaWidth-1:0]  beta_i,
+  input  logic signed [S1Width-1:0]   s1_i,
+  input  logic signed [RWidth-1:0]    r_i,
+  input  logic [ShiftWidth-1:0]       shift_i,
+  output logic                        out_valid_o,
+  input  logic                        out_ready_i,
+  output logic [Lanes*OutWidth-1:0]   out_data_o
+);
+
+  localparam int unsigned Stages = 4;
+
+  logic [Stages-1:0] en;
+
+  stream_pipe_ctrl #(
+    .Stages(Stages)
+  ) u_pipe_ctrl (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i,
+    .in_ready_o,
+    .out_valid_o,
+    .out_ready_i,
+    .en_o       (en)
+  );
+
+  logic signed [S1Width-1:0] s1_q;
+  logic signed [RWidth-1:0]  r_q;
+  logic [ShiftWidth-1:0]     shift_s0_q, shift_s1_q;
+
+  always_ff @(posedge clk_i) begin
+    if (en[0]) begin
+      s1_q       <= s1_i;
+      r_q        <= r_i;
+      shift_s0_q <= shift_i;
+    end
+    if (en[1]) begin
+      shift_s1_q <= shift_s0_q;
+    end
+  end
+
+  for (genvar l = 0; l < Lanes; l++) begin : gen_lane
+    layernorm_lane #(
+      .Dim       (Dim),
+      .InWidth   (InWidth),
+      .S1Width   (S1Width),
+      .NumWidth  (NumWidth),
+      .RWidth    (RWidth),
+      .ShiftWidth(ShiftWidth),
+      .YWidth    (YWidth),
+      .GammaWidth(GammaWidth),
+      .BetaWidth (BetaWidth),
+      .BetaAlign (BetaAlign),
+      .OutShift  (OutShift),
+      .OutWidth  (OutWidth)
+    ) u_lane (
+      .clk_i,
+      .en_i   (en),
+      .x_i    (x_i[l*InWidth +: InWidth]),
+      .gamma_i(gamma_i[l*GammaWidth +: GammaWidth]),
+      .beta_i (beta_i[l*BetaWidth +: BetaWidth]),
+      .s1_i   (s1_q),
+      .r_i    (r_q),
+      .shift_i(shift_s1_q),
+      .out_o  (out_data_o[l*OutWidth +: OutWidth])
+    );
+  end
+
+endmodule : layernorm_norm
