@@ -31,7 +31,7 @@ ROW_LENGTH ?= 128
 DIM      ?= 384
 PARAM_ARGS := --entries $(ENTRIES) --lanes $(LANES) --in-width $(IN_WIDTH) \
              --out-width $(OUT_WIDTH) $(if $(IN_FRAC),--in-frac $(IN_FRAC)) \
-             $(if $(OUT_FRAC),--out-frac $(OUT_FRAC)) --row-length $(ROW_LENGTH)
+             $(if $(OUT_FRAC),--out-frac $(OUT_FRAC)) --row-length $(ROW_LENGTH) --dim $(DIM)
 UNIT_ARGS := $(UNIT) $(PARAM_ARGS)
 
 .DEFAULT_GOAL := all

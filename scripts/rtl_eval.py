@@ -3,9 +3,12 @@
 
     python scripts/rtl_eval.py gelu    --input x.npy    --output y.npy   [--model] [options]
     python scripts/rtl_eval.py softmax --input rows.npy --output p.npy   [--model] [options]
+    python scripts/rtl_eval.py layernorm --input rows.npy --output y.npy [--gamma g.npy --beta b.npy]
 
-GELU takes any shape. Softmax takes a 2-D array, one row per line; the row length follows
-the array (the RTL is built for it, with LANES reduced to a divisor of the row length).
+GELU takes any shape. Softmax and LayerNorm take a 2-D array, one row per line; the row length
+follows the array (the RTL is built for it, with LANES reduced to a divisor of the row length).
+LayerNorm's gamma and beta (default ones and zeros) are 1-D arrays of the row length,
+quantized to their documented formats and written through the unit's parameter port.
 
 The input is quantized to the unit's input format (round to nearest, ties to even; values
 outside the range saturate to the end codes; NaN is an error). The output has the input's
@@ -60,15 +63,39 @@ def note_saturation(data: np.ndarray, fmt: FixedFormat) -> None:
         print(f"note: {outside} input value(s) outside {fmt.describe()} saturated", file=sys.stderr)
 
 
-def run_rtl(target, codes: np.ndarray, seed: int) -> np.ndarray:
+def load_params(args: argparse.Namespace, model, row_length: int):
+    """LayerNorm's gamma/beta as codes, and the model that uses them."""
+    config = model.config
+    gamma = load_vector(args.gamma, row_length, "gamma", 1.0)
+    beta = load_vector(args.beta, row_length, "beta", 0.0)
+    gamma_codes, beta_codes = config.gamma_fmt.quantize(gamma), config.beta_fmt.quantize(beta)
+    note_saturation(gamma, config.gamma_fmt)
+    note_saturation(beta, config.beta_fmt)
+    return model.with_params(gamma_codes, beta_codes), gamma_codes, beta_codes
+
+
+def load_vector(path: Path | None, length: int, name: str, default: float) -> np.ndarray:
+    if path is None:
+        return np.full(length, default)
+    data = load_input(path, rows=False)
+    if data.shape != (length,):
+        fail(f"{name} file {path} has shape {data.shape}; expected ({length},), one value per feature")
+    return data
+
+
+def run_rtl(target, codes: np.ndarray, seed: int, params: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
     from tb.common.runner import run_bench
 
     with tempfile.TemporaryDirectory() as tmp:
         in_path, out_path = Path(tmp) / "codes.npy", Path(tmp) / "out.npy"
         np.save(in_path, codes.reshape(-1))
+        env = {"NNLUT_STREAM_FILE": str(in_path), "NNLUT_STREAM_OUT": str(out_path)}
+        if params is not None:
+            env["NNLUT_GAMMA_CODES"], env["NNLUT_BETA_CODES"] = str(Path(tmp) / "g.npy"), str(Path(tmp) / "b.npy")
+            np.save(env["NNLUT_GAMMA_CODES"], params[0])
+            np.save(env["NNLUT_BETA_CODES"], params[1])
         run = run_bench(target, testcase="StreamFile", seed=seed, idle_probability=0.0,
-                        stall_probability=0.0, build_root=BUILD_DIR / "rtl_eval",
-                        extra_env={"NNLUT_STREAM_FILE": str(in_path), "NNLUT_STREAM_OUT": str(out_path)})
+                        stall_probability=0.0, build_root=BUILD_DIR / "rtl_eval", extra_env=env)
         if run.tests != 1 or run.failed:
             fail(f"RTL run failed ({run.failed} of {run.tests} bench tests); log: {run.build_dir / 'sim.log'}")
         out = np.load(out_path)
@@ -82,6 +109,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, required=True, help="where to write the result (.npy)")
     parser.add_argument("--model", action="store_true", help="use the bit-accurate model, not the RTL")
     parser.add_argument("--seed", type=int, default=1, help="cocotb seed of the RTL run")
+    parser.add_argument("--gamma", type=Path, default=None, help="layernorm: gamma (.npy, default ones)")
+    parser.add_argument("--beta", type=Path, default=None, help="layernorm: beta (.npy, default zeros)")
     add_unit_arguments(parser)
     add_all_unit_arguments(parser)
     args = parser.parse_args()
@@ -90,9 +119,14 @@ def main() -> None:
     try:
         target = rows_target(args.unit, args, data) if kind.rows else kind.target(args)
         model = target_model(target)
+        params = None
+        if args.unit == "layernorm":
+            model, *params = load_params(args, model, data.shape[1])
+        elif args.gamma or args.beta:
+            fail("--gamma and --beta apply to layernorm only")
         note_saturation(data, model.in_fmt)
         codes = model.in_fmt.quantize(data)
-        out_codes = model.predict(codes) if args.model else run_rtl(target, codes, args.seed)
+        out_codes = model.predict(codes) if args.model else run_rtl(target, codes, args.seed, params)
     except ValueError as err:
         fail(str(err))
     args.output.parent.mkdir(parents=True, exist_ok=True)

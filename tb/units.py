@@ -142,11 +142,61 @@ def _softmax_plot(target: BenchTarget, run: BenchRun) -> Any:
                      c.in_fmt, c.out_fmt, ACCURACY_TARGET, f"target ±{ACCURACY_TARGET:g}")
 
 
+# ------------------------------------------------------------------------------ LayerNorm
+
+LAYERNORM_TESTS = ["RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows", "ProgrammedParams",
+                   "Backpressure", "Throughput", "RowLatency", "ResetMidRow"]
+# Tests whose rows use gamma = 1, beta = 0: the accuracy figures (ProgrammedParams' random
+# gamma and beta are checked bit-exact only; its float reference saturates differently).
+LAYERNORM_ACCURACY_TESTS = ["RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows"]
+
+
+def _layernorm_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("layernorm")
+    group.add_argument("--dim", type=int, default=384, help="layernorm row length D")
+
+
+def _layernorm_config(args: argparse.Namespace, dim: int | None = None) -> Any:
+    from models.layernorm import LayerNormConfig
+
+    return LayerNormConfig(dim=dim or args.dim, lanes=args.lanes, entries=args.entries)
+
+
+def _layernorm_target(args: argparse.Namespace) -> BenchTarget:
+    from tb.layernorm.target import LayerNormTarget
+
+    return LayerNormTarget(_layernorm_config(args))
+
+
+def _layernorm_summary(target: BenchTarget, run: BenchRun) -> UnitSummary:
+    from models.layernorm import ROW_LATENCY
+
+    c = target.config  # type: ignore[attr-defined]
+    max_abs, max_lsb, mean_abs, mean_lsb = _combined_error(run, LAYERNORM_ACCURACY_TESTS)
+    rate = run.results("Throughput")["timing"]["elements_per_cycle"]
+    tables = _table_note("rsqrt", c.entries, 1.0, float(c.rsqrt_range))
+    return UnitSummary("layernorm", f"D {c.dim}, entries {c.entries}, lanes {c.lanes}", str(c.in_fmt),
+                       str(c.out_fmt), max_abs, max_lsb, mean_abs, mean_lsb, tables, rate,
+                       f"{ROW_LATENCY} per row", sum(run.test_seconds.values()))
+
+
+def _layernorm_plot(target: BenchTarget, run: BenchRun) -> Any:
+    from models.layernorm import ACCURACY_TARGET
+    from tb.common.report import ErrorPlot
+
+    c = target.config  # type: ignore[attr-defined]
+    return ErrorPlot(f"layernorm: D {c.dim}, {c.entries} entries (outlier rows; x = input feature)",
+                     run.results_dir / "OutlierRows.npz", c.in_fmt, c.out_fmt, ACCURACY_TARGET,
+                     f"target ±{ACCURACY_TARGET:g}")
+
+
 UNITS: dict[str, UnitKind] = {
     "gelu": UnitKind("gelu", lambda parser: None, _gelu_target, GELU_TESTS, _gelu_summary, _gelu_plot,
                      rows=False),
     "softmax": UnitKind("softmax", _softmax_arguments, _softmax_target, SOFTMAX_TESTS, _softmax_summary,
                         _softmax_plot, rows=True),
+    "layernorm": UnitKind("layernorm", _layernorm_arguments, _layernorm_target, LAYERNORM_TESTS,
+                          _layernorm_summary, _layernorm_plot, rows=True),
 }
 
 
@@ -159,11 +209,15 @@ def rows_target(unit: str, args: argparse.Namespace, data: np.ndarray) -> BenchT
     """A row unit built for the array's row length (rtl_eval): lanes must divide it."""
     row_length = int(data.shape[1])
     lanes = math.gcd(args.lanes, row_length)
+    args.lanes = lanes
     if unit == "softmax":
         from tb.softmax.target import SoftmaxTarget
 
-        args.lanes = lanes
         return SoftmaxTarget(_softmax_config(args, row_length))
+    if unit == "layernorm":
+        from tb.layernorm.target import LayerNormTarget
+
+        return LayerNormTarget(_layernorm_config(args, row_length))
     raise ValueError(f"{unit} is not a row unit")
 
 
