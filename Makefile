@@ -35,7 +35,7 @@ PARAM_ARGS := --entries $(ENTRIES) --lanes $(LANES) --in-width $(IN_WIDTH) \
 UNIT_ARGS := $(UNIT) $(PARAM_ARGS)
 
 .DEFAULT_GOAL := all
-.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps
+.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps
 
 venv: $(VENV)/.installed
 
@@ -50,18 +50,22 @@ WAVE_DEPS := $(if $(filter 1,$(WAVES)),wave-deps)
 wave-deps:
 	scripts/install_system_deps.sh waves
 
-all: venv $(WAVE_DEPS)
+all: venv sim-deps $(WAVE_DEPS)
 	$(PY) scripts/main_job.py --sim $(SIM) --waves $(WAVES) $(PARAM_ARGS) $(if $(SEED),--seed $(SEED))
 
-sim: venv $(WAVE_DEPS)
+sim: venv sim-deps $(WAVE_DEPS)
 	$(PY) scripts/run_bench.py --sim $(SIM) --waves $(WAVES) $(UNIT_ARGS) $(if $(SEED),--seed $(SEED))
 
 # The regression includes a synthesis smoke test, so it needs Debian's yosys too.
-test: venv synth-deps
+test: venv synth-deps sim-deps
 	$(PY) -m pytest -n $(JOBS) --dist worksteal
 
 synth-deps:
 	scripts/install_system_deps.sh synth
+
+# ccache is optional (builds work without it) but makes the regression's many builds cheap.
+sim-deps:
+	-scripts/install_system_deps.sh sim
 
 synth: venv synth-deps
 	$(PY) scripts/synth.py --lanes $(SYNTH_LANES) --entries $(ENTRIES)

@@ -2,6 +2,7 @@
 # Installs the Debian packages an optional flow needs, only when they are missing.
 #   scripts/install_system_deps.sh waves   -> lz4 and zlib headers for Verilator FST tracing
 #   scripts/install_system_deps.sh synth   -> Debian's yosys (ABC mapping, stat, ltp)
+#   scripts/install_system_deps.sh sim     -> ccache (Verilator builds share their runtime objects)
 set -euo pipefail
 need=()
 case "${1:-}" in
@@ -12,7 +13,10 @@ case "${1:-}" in
   synth)
     command -v yosys >/dev/null || need+=(yosys)
     ;;
-  *) echo "usage: $0 waves|synth" >&2; exit 2 ;;
+  sim)
+    command -v ccache >/dev/null || need+=(ccache)
+    ;;
+  *) echo "usage: $0 waves|synth|sim" >&2; exit 2 ;;
 esac
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then

@@ -38,6 +38,10 @@ def ensure_verilator_on_path() -> None:
     # A variable in MAKEFLAGS acts as a command-line override for the make the runner calls.
     if "CFG_CXXFLAGS_PCH_I" not in os.environ.get("MAKEFLAGS", ""):
         os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
+    # Every build folder compiles the same Verilator runtime objects; ccache (installed by
+    # `make test`) makes all but the first of them a cache hit.
+    if shutil.which("ccache") and "OBJCACHE" not in os.environ:
+        os.environ["OBJCACHE"] = "ccache"
     bin_dir = str(root / "bin")
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
@@ -157,6 +161,8 @@ def run_bench(target: BenchTarget | UnitConfig, testcase: str | list[str] | None
     config_path.write_text(json.dumps(bench_config, indent=1))
     if waves:
         check_fst_headers()
+    if str(REPO_ROOT) not in sys.path:  # the runner hands sys.path to the simulator's Python
+        sys.path.insert(0, str(REPO_ROOT))
     runner = get_runner(sim)
     start = time.monotonic()
     runner.build(sources=sources, hdl_toplevel=target.toplevel,
