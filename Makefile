@@ -1,12 +1,13 @@
 # NN-LUT non-linear units: fit, generate, simulate, report.
 #
 #   make                 main job: fit tables, generate SV, run the benches, print the summary
-#                        and write build/report/ (same as `make SIM=verilator`)
+#                        and write build/report/, then the comparison report (= make SIM=verilator)
 #   make test            regression (pytest, parallel): RTL parameter sets + Python model tests
 #   make sim WAVES=1     one bench run of the configured unit, writing an FST waveform
 #   make lint            verilator --lint-only -Wall on every unit
 #   make gen             just fit and generate the table package for the configuration
 #   make synth           Yosys area (cells, transistors) and logic depth of every unit
+#   make report          NN-LUT vs I-BERT vs SOLE: error, throughput, latency, area (+ docs/)
 #
 # Unit parameters (all targets): UNIT ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC.
 # Every target creates .venv from requirements.txt when it is missing.
@@ -35,7 +36,7 @@ PARAM_ARGS := --entries $(ENTRIES) --lanes $(LANES) --in-width $(IN_WIDTH) \
 UNIT_ARGS := $(UNIT) $(PARAM_ARGS)
 
 .DEFAULT_GOAL := all
-.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps
+.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report
 
 venv: $(VENV)/.installed
 
@@ -50,8 +51,13 @@ WAVE_DEPS := $(if $(filter 1,$(WAVES)),wave-deps)
 wave-deps:
 	scripts/install_system_deps.sh waves
 
-all: venv sim-deps $(WAVE_DEPS)
+all: venv sim-deps synth-deps $(WAVE_DEPS)
 	$(PY) scripts/main_job.py --sim $(SIM) --waves $(WAVES) $(PARAM_ARGS) $(if $(SEED),--seed $(SEED))
+	$(PY) scripts/report.py $(if $(SEED),--seed $(SEED))
+
+# The NN-LUT / I-BERT / SOLE comparison (build/report/compare.md), also copied to docs/.
+report: venv sim-deps synth-deps
+	$(PY) scripts/report.py $(if $(SEED),--seed $(SEED))
 
 sim: venv sim-deps $(WAVE_DEPS)
 	$(PY) scripts/run_bench.py --sim $(SIM) --waves $(WAVES) $(UNIT_ARGS) $(if $(SEED),--seed $(SEED))
