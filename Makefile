@@ -8,6 +8,7 @@
 #   make gen             just fit and generate the table package for the configuration
 #   make synth           Yosys area (cells, transistors) and logic depth of every unit
 #   make report          NN-LUT vs I-BERT vs SOLE: error, throughput, latency, area (+ docs/)
+#   make e2e             all-MiniLM-L6-v2 with the units swapped in, before/after calibration
 #
 # Unit parameters (all targets): UNIT ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC.
 # Every target creates .venv from requirements.txt when it is missing.
@@ -36,7 +37,7 @@ PARAM_ARGS := --entries $(ENTRIES) --lanes $(LANES) --in-width $(IN_WIDTH) \
 UNIT_ARGS := $(UNIT) $(PARAM_ARGS)
 
 .DEFAULT_GOAL := all
-.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report
+.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report e2e
 
 venv: $(VENV)/.installed
 
@@ -54,6 +55,11 @@ wave-deps:
 all: venv sim-deps synth-deps $(WAVE_DEPS)
 	$(PY) scripts/main_job.py --sim $(SIM) --waves $(WAVES) $(PARAM_ARGS) $(if $(SEED),--seed $(SEED))
 	$(PY) scripts/report.py $(if $(SEED),--seed $(SEED))
+
+# End to end: all-MiniLM-L6-v2 with every non-linear op swapped for the units, before and
+# after block-wise calibration (build/report/e2e.md, e2e.png; copied to docs/ by make report).
+e2e: venv
+	$(PY) scripts/e2e_eval.py --calibrate
 
 # The NN-LUT / I-BERT / SOLE comparison (build/report/compare.md), also copied to docs/.
 report: venv sim-deps synth-deps

@@ -143,10 +143,15 @@ def main() -> None:
         markdown_table(HEADER, table_rows(rows)),
         "",
     ] + [f"![{p.stem}]({p.name})\n" for p in pngs]
+    e2e = [args.out_dir / name for name in ("e2e.md", "e2e.png")]
+    if e2e[0].exists():
+        md += ["## End to end", "",
+               "What the approximations do to a real model (all-MiniLM-L6-v2, every op swapped in, "
+               "before and after calibration) is in [e2e.md](e2e.md), from `make e2e`.", ""]
     report = args.out_dir / "compare.md"
     report.write_text("\n".join(md))
     args.docs_dir.mkdir(parents=True, exist_ok=True)
-    for path in [report, *pngs]:
+    for path in [report, *pngs, *(p for p in e2e if p.exists())]:
         shutil.copy(path, args.docs_dir / path.name)
     print(text_table(HEADER, table_rows(rows)))
     print(f"\nreport: {report} (snapshot in {args.docs_dir}); {time.monotonic() - started:.0f} s")
