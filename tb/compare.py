@@ -145,10 +145,34 @@ def _layernorm_rate(run: BenchRun) -> tuple[float, str]:
     return run.results("Throughput")["timing"]["elements_per_cycle"], f"{ROW_LATENCY}/row"
 
 
+def _sole_e2softmax(lanes: int) -> BenchTarget:
+    from tb.sole_e2softmax.target import E2SoftmaxConfig, E2SoftmaxTarget
+
+    return E2SoftmaxTarget(E2SoftmaxConfig(lanes=lanes))
+
+
+def _sole_ailayernorm(lanes: int) -> BenchTarget:
+    from tb.sole_ailayernorm.target import AILayerNormConfig, AILayerNormTarget
+
+    return AILayerNormTarget(AILayerNormConfig(lanes=lanes))
+
+
+def _ptf_through_model(target: BenchTarget, x: np.ndarray) -> np.ndarray:
+    """AILayerNorm's 8-bit inputs need its PTF scale and factors calibrated on the data."""
+    from tb.sole_ailayernorm.target import ptf_through_model
+
+    return ptf_through_model(x, lanes=target.lanes)
+
+
 METHODS: list[Method] = [
     Method("gelu", "NN-LUT", _nnlut_gelu, "FullRate", _timing_rate("FullRate")),
     Method("softmax", "NN-LUT", _nnlut_softmax, "FullRateRows", _softmax_rate),
     Method("layernorm", "NN-LUT", _nnlut_layernorm, "Throughput", _layernorm_rate),
+    Method("softmax", "SOLE", _sole_e2softmax, "FullRateRows", _softmax_rate,
+           note="E2Softmax: 4-bit log2 codes, UQ8.8 out"),
+    Method("layernorm", "SOLE", _sole_ailayernorm, "FullRateRows", _softmax_rate,
+           evaluate=_ptf_through_model,
+           note="AILayerNorm: INT8 PTF inputs calibrated on the data; low-spread rows collapse"),
 ]
 
 
