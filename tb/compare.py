@@ -134,7 +134,8 @@ def _nnlut_layernorm(lanes: int) -> BenchTarget:
     return LayerNormTarget(LayerNormConfig(lanes=lanes))
 
 
-def _softmax_rate(run: BenchRun) -> tuple[float, str]:
+def _rows_rate(run: BenchRun) -> tuple[float, str]:
+    """Row units' FullRateRows tests record back-to-back rates and the row latency."""
     rows = run.results("FullRateRows")["rows"]
     return min(rows["in_elements_per_cycle"], rows["out_elements_per_cycle"]), f"{rows['row_latency_max']}/row"
 
@@ -143,6 +144,24 @@ def _layernorm_rate(run: BenchRun) -> tuple[float, str]:
     from models.layernorm import ROW_LATENCY
 
     return run.results("Throughput")["timing"]["elements_per_cycle"], f"{ROW_LATENCY}/row"
+
+
+def _ibert_gelu(lanes: int) -> BenchTarget:
+    from tb.ibert_gelu.target import IBertGeluConfig, IBertGeluTarget
+
+    return IBertGeluTarget(IBertGeluConfig(lanes=lanes))
+
+
+def _ibert_softmax(lanes: int) -> BenchTarget:
+    from tb.ibert_softmax.target import IBertSoftmaxConfig, IBertSoftmaxTarget
+
+    return IBertSoftmaxTarget(IBertSoftmaxConfig(lanes=lanes))
+
+
+def _ibert_layernorm(lanes: int) -> BenchTarget:
+    from tb.ibert_layernorm.target import IBertLayerNormConfig, IBertLayerNormTarget
+
+    return IBertLayerNormTarget(IBertLayerNormConfig(lanes=lanes))
 
 
 def _sole_e2softmax(lanes: int) -> BenchTarget:
@@ -166,14 +185,25 @@ def _ptf_through_model(target: BenchTarget, x: np.ndarray) -> np.ndarray:
 
 METHODS: list[Method] = [
     Method("gelu", "NN-LUT", _nnlut_gelu, "FullRate", _timing_rate("FullRate")),
-    Method("softmax", "NN-LUT", _nnlut_softmax, "FullRateRows", _softmax_rate),
+    Method("softmax", "NN-LUT", _nnlut_softmax, "FullRateRows", _rows_rate),
     Method("layernorm", "NN-LUT", _nnlut_layernorm, "Throughput", _layernorm_rate),
-    Method("softmax", "SOLE", _sole_e2softmax, "FullRateRows", _softmax_rate,
+    Method("gelu", "I-BERT", _ibert_gelu, "FullRate", _timing_rate("FullRate"),
+           note="i-GELU, 44-bit output code"),
+    Method("softmax", "I-BERT", _ibert_softmax, "FullRateRows", _rows_rate,
+           note="i-exp, floor(2^32/sum), UQ16.16 out"),
+    Method("layernorm", "I-BERT", _ibert_layernorm, "FullRateRows", _rows_rate,
+           note="integer Newton sqrt, 32-bit output code"),
+    Method("softmax", "SOLE", _sole_e2softmax, "FullRateRows", _rows_rate,
            note="E2Softmax: 4-bit log2 codes, UQ8.8 out"),
-    Method("layernorm", "SOLE", _sole_ailayernorm, "FullRateRows", _softmax_rate,
+    Method("layernorm", "SOLE", _sole_ailayernorm, "FullRateRows", _rows_rate,
            evaluate=_ptf_through_model,
            note="AILayerNorm: INT8 PTF inputs calibrated on the data; low-spread rows collapse"),
 ]
+
+
+_OP_ORDER = {op: k for k, op in enumerate(OPS)}
+_METHOD_ORDER = {"NN-LUT": 0, "I-BERT": 1, "SOLE": 2}
+METHODS.sort(key=lambda m: (_OP_ORDER[m.op], _METHOD_ORDER[m.method]))
 
 
 # ------------------------------------------------------------------------------ the run

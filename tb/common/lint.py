@@ -53,9 +53,11 @@ def lint_all() -> list[LintResult]:
     add_unit_arguments(parser)
     add_all_unit_arguments(parser)
     defaults = parser.parse_args([])
+    from tb.compare import METHODS, REPORT_LANES
+
     results = []
-    for kind in UNITS.values():
-        target = kind.target(defaults)
+    baselines = [m.target(REPORT_LANES) for m in METHODS if m.method != "NN-LUT"]
+    for target in [kind.target(defaults) for kind in UNITS.values()] + baselines:
         sources, _ = target.prepare(BUILD_DIR / "lint" / target.tag)
         ok, out = verilator_lint(sources, target.toplevel, target.hdl_parameters())
         results.append(LintResult(f"{target.toplevel} ({target.tag})", ok, out))
