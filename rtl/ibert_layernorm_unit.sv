@@ -23,7 +23,7 @@
 // touches the normalisation, so the unit implements gamma = 1, beta = 0 (bias 0); the bias
 // add and the per-channel scale belong to the consumer's requantisation.
 //
-// Organisation (one row per stage at a time; stages hand rows on through ibert_fifo queues):
+// Organisation (one row per stage at a time; stages hand rows on through stream_fifo queues):
 //   input pass   beats into the row buffer (ibert_row_buffer), sum(q) accumulated
 //   mean         round_half_even(sum / Dim) on an iterative divider (MeanSteps cycles)
 //   variance     the row read once (peek) through ibert_ln_var: y, one square and accumulator
@@ -208,7 +208,7 @@ module ibert_layernorm_unit #(
   logic                       mean_up;
   logic [InWidth-1:0]         mean_d;
 
-  ibert_fifo #(
+  stream_fifo #(
     .Width(SumWidth),
     .Depth(Rows)
   ) u_sum_q (
@@ -217,7 +217,7 @@ module ibert_layernorm_unit #(
     .push_i (in_fire && in_last),
     .data_i (sum_d),
     .pop_i  (mean_start),
-    .head_o (s_head),
+    .data_o (s_head),
     .count_o(s_count)
   );
 
@@ -252,7 +252,7 @@ module ibert_layernorm_unit #(
   logic [InWidth-1:0]   m_head;
   logic [RowsWidth-1:0] m_count;
 
-  ibert_fifo #(
+  stream_fifo #(
     .Width(InWidth),
     .Depth(Rows)
   ) u_mean_q (
@@ -261,7 +261,7 @@ module ibert_layernorm_unit #(
     .push_i (mean_done),
     .data_i (mean_d),
     .pop_i  (peek && v_last),
-    .head_o (m_head),
+    .data_o (m_head),
     .count_o(m_count)
   );
 
@@ -320,7 +320,7 @@ module ibert_layernorm_unit #(
   logic [FactorWidth-1:0]  root_factor;
   logic [InWidth-1:0]      root_mean;
 
-  ibert_fifo #(
+  stream_fifo #(
     .Width(VarDescWidth),
     .Depth(Rows)
   ) u_var_q (
@@ -329,7 +329,7 @@ module ibert_layernorm_unit #(
     .push_i (var_valid),
     .data_i ({var_val, var_shift, var_mean}),
     .pop_i  (root_take),
-    .head_o (vq_head),
+    .data_o (vq_head),
     .count_o(vq_count)
   );
 
@@ -362,7 +362,7 @@ module ibert_layernorm_unit #(
   logic [BeatWidth-1:0]           o_beat_q;
   logic                           o_last, o_ready;
 
-  ibert_fifo #(
+  stream_fifo #(
     .Width(FactorWidth + InWidth),
     .Depth(Rows)
   ) u_factor_q (
@@ -371,7 +371,7 @@ module ibert_layernorm_unit #(
     .push_i (root_valid),
     .data_i ({root_factor, root_mean}),
     .pop_i  (take && o_last),
-    .head_o (fq_head),
+    .data_o (fq_head),
     .count_o(fq_count)
   );
 

@@ -21,7 +21,7 @@
 //   X0Mag = -x0_int = 1420, BInt = b_int = 2770, CInt = c_int = 4024659, Mult = M =
 //   1539966480, ReqShift = E - 30 = 39. ETop = e16 at d = 0 = 32767 (computed below).
 //
-// Three stages connected by buffers (ibert_fifo), each moving one beat per cycle:
+// Three stages connected by buffers (stream_fifo), each moving one beat per cycle:
 //   load/max      -> x buffer (RowBeats+1 beats) + row-maximum buffer
 //   exp/sum       -> e buffer (EDepth beats); the row sum goes to the sum buffer
 //   divider       -> factor buffer (one entry per row); floor(2^MaxBit / sum) by ibert_divider,
@@ -223,7 +223,7 @@ module ibert_softmax_unit #(
   logic [ECntWidth-1:0]     e_used_q;
   logic                     o_issue;
 
-  ibert_fifo #(
+  stream_fifo #(
     .Width(Lanes*InWidth),
     .Depth(XDepth)
   ) u_x_buf (
@@ -232,11 +232,11 @@ module ibert_softmax_unit #(
     .push_i (in_fire),
     .data_i (in_data_i),
     .pop_i  (b_issue),
-    .head_o (x_head),
+    .data_o (x_head),
     .count_o(x_count)
   );
 
-  ibert_fifo #(
+  stream_fifo #(
     .Width(InWidth),
     .Depth(MDepth)
   ) u_m_buf (
@@ -245,7 +245,7 @@ module ibert_softmax_unit #(
     .push_i (in_fire && in_last),
     .data_i (row_max_d),
     .pop_i  (b_issue && b_last),
-    .head_o (m_head),
+    .data_o (m_head),
     .count_o(m_count)
   );
 
@@ -335,7 +335,7 @@ module ibert_softmax_unit #(
   logic [FactorWidth-1:0] div_quo;
   logic [SumWidth-1:0]    div_rem;
 
-  ibert_fifo #(
+  stream_fifo #(
     .Width(SumWidth),
     .Depth(SDepth)
   ) u_s_buf (
@@ -344,7 +344,7 @@ module ibert_softmax_unit #(
     .push_i (e_valid && e_row_last),
     .data_i (sum_d),
     .pop_i  (div_start),
-    .head_o (s_head),
+    .data_o (s_head),
     .count_o(s_count)
   );
 
@@ -381,7 +381,7 @@ module ibert_softmax_unit #(
   logic [BeatWidth-1:0]     o_beat_q;
   logic                     o_last, o_ready;
 
-  ibert_fifo #(
+  stream_fifo #(
     .Width(Lanes*EWidth),
     .Depth(EDepth)
   ) u_e_buf (
@@ -390,7 +390,7 @@ module ibert_softmax_unit #(
     .push_i (e_valid),
     .data_i (e_beat),
     .pop_i  (o_issue),
-    .head_o (e_head),
+    .data_o (e_head),
     .count_o(e_count)
   );
 
@@ -398,7 +398,7 @@ module ibert_softmax_unit #(
   logic unused_e_count;
   assign unused_e_count = ^e_count;
 
-  ibert_fifo #(
+  stream_fifo #(
     .Width(FactorWidth),
     .Depth(RDepth)
   ) u_r_buf (
@@ -407,7 +407,7 @@ module ibert_softmax_unit #(
     .push_i (div_done),
     .data_i (div_quo),
     .pop_i  (o_issue && o_last),
-    .head_o (r_head),
+    .data_o (r_head),
     .count_o(r_count)
   );
 

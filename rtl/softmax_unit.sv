@@ -12,7 +12,7 @@
 //   reciprocal (softmax_recip)  -> 1/S buffer (one entry per row)
 //   normalise/output (softmax_norm, valid/ready)
 // The exp stage starts a row once its last beat and maximum are stored; the output stage
-// starts a row once its reciprocal is known. Buffers are FIFOs of beats (softmax_fifo), so a
+// starts a row once its reciprocal is known. Buffers are FIFOs of beats (stream_fifo), so a
 // slot is held only while its beat waits, which is what lets rows of any length, down to one
 // beat, stream without bubbles.
 //
@@ -147,7 +147,7 @@ module softmax_unit #(
   logic [ECntWidth-1:0]     e_used_q;
   logic                     o_issue;
 
-  softmax_fifo #(
+  stream_fifo #(
     .Width(Lanes*InWidth),
     .Depth(XDepth)
   ) u_x_buf (
@@ -160,7 +160,7 @@ module softmax_unit #(
     .count_o(x_count)
   );
 
-  softmax_fifo #(
+  stream_fifo #(
     .Width(InWidth),
     .Depth(MDepth)
   ) u_m_buf (
@@ -247,7 +247,7 @@ module softmax_unit #(
   logic                            o_last, o_ready;
   logic [$clog2(EDepth + 1)-1:0]   e_count;
 
-  softmax_fifo #(
+  stream_fifo #(
     .Width(Lanes*ExpWidth),
     .Depth(EDepth)
   ) u_e_buf (
@@ -264,7 +264,7 @@ module softmax_unit #(
   logic unused_e_count;
   assign unused_e_count = ^e_count;
 
-  softmax_fifo #(
+  stream_fifo #(
     .Width(RecipWidth + ShiftWidth),
     .Depth(RDepth)
   ) u_r_buf (

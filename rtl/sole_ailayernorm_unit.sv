@@ -25,7 +25,7 @@
 // [l*W +: W]; a row is RowBeats = Dim / Lanes consecutive beats, channel j*Lanes + l in beat
 // j, lane l. in_ready_o comes from registers only.
 //
-// Stages, joined by FIFOs (sole_fifo) so a slot is held only while its beat waits:
+// Stages, joined by FIFOs (stream_fifo) so a slot is held only while its beat waits:
 //   input: compress, lane sums, row sums (2 register stages) ->  statistics (one row at a time
 //   per sequential unit) -> (mu, factor) FIFO;  q codes -> x FIFO (XDepth beats)
 //   output: a row whose (mu, factor) is stored is read beat by beat (sole_ailn_norm)
@@ -333,7 +333,7 @@ module sole_ailayernorm_unit #(
 
   logic out_take, out_last, norm_ready;
 
-  sole_fifo #(
+  stream_fifo #(
     .Width(PWidth),
     .Depth(PDepth)
   ) u_p_fifo (
@@ -342,13 +342,13 @@ module sole_ailayernorm_unit #(
     .push_i (stats_valid && p_ready),
     .data_i ({stats_mu, stats_factor}),
     .pop_i  (out_take && out_last),
-    .head_o (p_head),
+    .data_o (p_head),
     .count_o(p_count)
   );
 
   logic [Lanes*InWidth-1:0] x_head;
 
-  sole_fifo #(
+  stream_fifo #(
     .Width(Lanes * InWidth),
     .Depth(XDepth)
   ) u_x_fifo (
@@ -357,7 +357,7 @@ module sole_ailayernorm_unit #(
     .push_i (in_fire),
     .data_i (in_data_i),
     .pop_i  (out_take),
-    .head_o (x_head),
+    .data_o (x_head),
     .count_o(x_count)
   );
 

@@ -21,7 +21,7 @@
 // [l*W +: W], one handshake per beat; a row is RowBeats = RowLength / Lanes consecutive beats
 // and its output beats come in the same order.
 //
-// Stages, each moving one beat per cycle, joined by FIFOs (sole_fifo) so a slot is held only
+// Stages, each moving one beat per cycle, joined by FIFOs (stream_fifo) so a slot is held only
 // while its beat waits:
 //   input + running maximum  -> x FIFO (RowBeats + 1 beats), row maximum FIFO (2 rows)
 //   issue: d, then k         -> k FIFO (RowBeats + 5 beats of Lanes codes), row sum
@@ -175,7 +175,7 @@ module sole_e2softmax_unit #(
     .max_o       (in_max)
   );
 
-  sole_fifo #(
+  stream_fifo #(
     .Width(Lanes * InWidth),
     .Depth(XDepth)
   ) u_x_fifo (
@@ -184,11 +184,11 @@ module sole_e2softmax_unit #(
     .push_i (in_fire),
     .data_i (in_data_i),
     .pop_i  (issue),
-    .head_o (x_head),
+    .data_o (x_head),
     .count_o(x_count)
   );
 
-  sole_fifo #(
+  stream_fifo #(
     .Width(InWidth),
     .Depth(MDepth)
   ) u_m_fifo (
@@ -197,7 +197,7 @@ module sole_e2softmax_unit #(
     .push_i (in_fire && in_last),
     .data_i (in_max),
     .pop_i  (issue && issue_last),
-    .head_o (m_head),
+    .data_o (m_head),
     .count_o(m_count)
   );
 
@@ -353,7 +353,7 @@ module sole_e2softmax_unit #(
   logic [PosBits-1:0]        out_pos_q;
   logic                      out_last, out_stage_ready;
 
-  sole_fifo #(
+  stream_fifo #(
     .Width(Lanes * CodeBits),
     .Depth(KDepth)
   ) u_k_fifo (
@@ -362,7 +362,7 @@ module sole_e2softmax_unit #(
     .push_i (d_valid_q),
     .data_i (k_beat),
     .pop_i  (out_take),
-    .head_o (k_head),
+    .data_o (k_head),
     .count_o(k_count)
   );
 
@@ -370,7 +370,7 @@ module sole_e2softmax_unit #(
   logic unused_k_count;
   assign unused_k_count = ^k_count;
 
-  sole_fifo #(
+  stream_fifo #(
     .Width(RWidth),
     .Depth(RDepth)
   ) u_r_fifo (
@@ -379,7 +379,7 @@ module sole_e2softmax_unit #(
     .push_i (r_valid),
     .data_i ({r_w, r_recip}),
     .pop_i  (out_take && out_last),
-    .head_o (r_head),
+    .data_o (r_head),
     .count_o(r_count)
   );
 

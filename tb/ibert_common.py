@@ -18,7 +18,7 @@ from tb.common.runner import RTL_DIR
 
 # Every I-BERT unit's sources: its own files plus the shared stream control and the
 # leading-zero counter of the core.
-SHARED_SOURCES = ("stream_pipe_ctrl.sv", "nnlut_lzc.sv")
+SHARED_SOURCES = ("stream_pipe_ctrl.sv", "stream_fifo.sv", "nnlut_lzc.sv")
 
 
 def ibert_sources(*names: str) -> list[Path]:

@@ -93,7 +93,7 @@ class IBertLayerNormTarget:
         return self.config.lanes
 
     def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        return ibert_sources("ibert_fifo.sv", "ibert_divider.sv", "ibert_row_buffer.sv", "ibert_ln_var.sv",
+        return ibert_sources("ibert_divider.sv", "ibert_row_buffer.sv", "ibert_ln_var.sv",
                              "ibert_isqrt.sv", "ibert_layernorm_unit.sv"), {
             "model_factory": "tb.ibert_layernorm.target:layernorm_stream_model",
             "ibert_layernorm": self.config.to_dict()}

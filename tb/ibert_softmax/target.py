@@ -92,7 +92,7 @@ class IBertSoftmaxTarget:
         return self.config.lanes
 
     def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        return ibert_sources("ibert_fifo.sv", "ibert_divider.sv", "ibert_exp_lane.sv", "ibert_softmax_unit.sv"), {
+        return ibert_sources("ibert_divider.sv", "ibert_exp_lane.sv", "ibert_softmax_unit.sv"), {
             "model_factory": "tb.ibert_softmax.target:softmax_stream_model",
             "ibert_softmax": self.config.to_dict()}
 

@@ -29,7 +29,8 @@ ROW_LATENCY_AFTER_LAST_BEAT = 7
 
 def sole_sources() -> list[Path]:
     """The SOLE modules plus the two shared blocks they use (stream control, leading zeros)."""
-    return [RTL_DIR / "stream_pipe_ctrl.sv", RTL_DIR / "nnlut_lzc.sv", *sorted(RTL_DIR.glob("sole_*.sv"))]
+    return [RTL_DIR / "stream_pipe_ctrl.sv", RTL_DIR / "stream_fifo.sv", RTL_DIR / "nnlut_lzc.sv",
+            *sorted(RTL_DIR.glob("sole_*.sv"))]
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,16 @@
-// softmax_fifo: circular buffer of Depth entries (any Depth >= 1) with the head readable
-// combinationally.
+// stream_fifo: circular buffer of Depth entries (any Depth >= 1) with the head readable
+// combinationally. Shared by the row units (Softmax, and the I-BERT and SOLE baselines).
 //
-// The Softmax unit keeps its row buffers as FIFOs of beats rather than whole-row banks: a
+// The row units keep their row buffers as FIFOs of beats rather than whole-row banks: a
 // beat only occupies its slot from the cycle it is written until the cycle it is read, so a
-// buffer of RowBeats plus the pipeline depth carries rows back to back for any RowLength,
+// buffer of RowBeats plus the pipeline depth carries rows back to back for any row length,
 // including rows of a single beat, where banks would need one bank per row in flight.
 //
-// push_i with a full buffer or pop_i with an empty one is a caller error: the unit sizes
-// every buffer so that neither can happen (see softmax_unit). data_o is the oldest entry
+// push_i with a full buffer or pop_i with an empty one is a caller error: each unit sizes
+// its buffers so that neither can happen. data_o is the oldest entry
 // and is meaningless while count_o is 0. Storage has no reset: only the pointers and the
 // count define what is valid.
-module softmax_fifo #(
+module stream_fifo #(
   parameter  int unsigned Width    = 8,
   parameter  int unsigned Depth    = 2,
   localparam int unsigned PtrWidth = (Depth > 1) ? $clog2(Depth) : 1,
@@ -26,10 +26,10 @@ module softmax_fifo #(
 );
 
   if (Depth < 1) begin : gen_check_depth
-    $fatal(1, "softmax_fifo: Depth must be >= 1 (got %0d)", Depth);
+    $fatal(1, "stream_fifo: Depth must be >= 1 (got %0d)", Depth);
   end
   if (Width < 1) begin : gen_check_width
-    $fatal(1, "softmax_fifo: Width must be >= 1 (got %0d)", Width);
+    $fatal(1, "stream_fifo: Width must be >= 1 (got %0d)", Width);
   end
 
   logic [Width-1:0]    mem_q [Depth];
@@ -67,4 +67,4 @@ module softmax_fifo #(
   assign data_o  = mem_q[rd_ptr_q];
   assign count_o = count_q;
 
-endmodule : softmax_fifo
+endmodule : stream_fifo
