@@ -48,15 +48,20 @@ def main() -> None:
                                f["optimal_error"], f["ratio"], f["fit_seconds"]))
         print("Float tables (max abs error on the range):")
         print(text_table(FIT_HEADER, fit_rows(fits)), "\n", flush=True)
-        for name in args.units:
+        # Issue 3 compares the range-reduced exp with the paper's direct wide-range table, so
+        # Softmax runs in both modes (the direct one as its own build and line).
+        runs = [(name, args) for name in args.units]
+        if "softmax" in args.units and args.exp_mode == "range_reduced":
+            runs.append(("softmax", argparse.Namespace(**{**vars(args), "exp_mode": "direct"})))
+        for name, unit_args in runs:
             kind = UNITS[name]
-            target = kind.target(args)
+            target = kind.target(unit_args)
             print(f"{name}: building and running {len(kind.tests)} bench tests ({target.tag}) ...", flush=True)
             run = run_bench(target, testcase=kind.tests, seed=args.seed, waves=bool(args.waves), sim=args.sim)
             if run.failed or run.tests != len(kind.tests):
                 fail(f"{name}: {run.failed} of {run.tests} bench tests failed; log: {run.build_dir / 'sim.log'}")
             summaries.append(kind.summarize(target, run))
-            plots[name] = kind.plot(target, run)
+            plots.setdefault(name, kind.plot(target, run))
             if run.waves:
                 print(f"  waveform: {run.waves}  (gtkwave {run.waves}  or  surfer {run.waves})")
     except (ValueError, RuntimeError) as err:
