@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from models.cli import fail  # noqa: E402
 from models.units import BUILD_DIR, REPO_ROOT  # noqa: E402
 from tb.common.report import markdown_table, text_table  # noqa: E402
-from tb.compare import METHODS, REPORT_LANES, SYNTH_LANES, Row, accuracy  # noqa: E402
+from tb.compare import METHODS, REPORT_LANES, SYNTH_LANES, SYNTH_ROW_LENGTH, Row, accuracy  # noqa: E402
 
 HEADER = ["op", "method", "max abs err", "mean abs err", "elem/cycle", "latency (cycles)",
           "cells", "transistors", "logic depth", "note"]
@@ -115,7 +115,7 @@ def main() -> None:
             if run.failed or run.tests == 0:
                 fail(f"{m.op}/{m.method}: bench failed; log {run.build_dir / 'sim.log'}")
             rate, latency = m.rate(run)
-            area = None if args.no_synth else synthesize(m.target(SYNTH_LANES))
+            area = None if args.no_synth else synthesize(m.area_target())
             rows.append(Row(m.op, m.method, float(np.abs(err).max()), float(np.abs(err).mean()), rate,
                             latency, area.cells if area else 0, area.transistors if area else 0,
                             area.logic_depth if area else 0, m.note, x, err))
@@ -138,7 +138,10 @@ def main() -> None:
         "(no input gaps, no backpressure; row units over back-to-back rows). Row latency: a "
         "row's last input beat to its first output beat.",
         f"- Area and depth: Yosys at {SYNTH_LANES} lane, mapped to simple CMOS gates with ABC "
-        "(`stat -tech cmos` transistor estimate; `ltp -noff` longest combinational path in gates).",
+        "(`stat -tech cmos` transistor estimate; `ltp -noff` longest combinational path in gates). "
+        f"Row units are synthesized with rows of {SYNTH_ROW_LENGTH} (Softmax N, LayerNorm D): "
+        "their row buffers are flip-flops that grow linearly with the row, and at N = 128 / "
+        "D = 384 Yosys takes tens of minutes per unit.",
         "",
         markdown_table(HEADER, table_rows(rows)),
         "",

@@ -26,7 +26,9 @@ def synthesis_targets(lanes: int, entries: int) -> dict[str, BenchTarget]:
     """Every unit, NN-LUT and baselines, at the same lanes (the comparison's list)."""
     from tb.compare import METHODS
 
-    targets = {f"{m.op}/{m.method}": m.target(lanes) for m in METHODS}
+    # Row units at the comparison's short rows (tb/compare.py SYNTH_ROW_LENGTH): their
+    # flip-flop row buffers make full-length rows take tens of minutes each.
+    targets = {f"{m.op}/{m.method}": (m.synth_target or m.target)(lanes) for m in METHODS}
     targets["gelu/NN-LUT"] = ElementwiseTarget(UnitConfig(function="gelu", entries=entries, lanes=lanes))
     return targets
 

@@ -22,6 +22,9 @@ from tb.common.runner import BenchRun, BenchTarget
 
 REPORT_LANES = 4     # bench configuration of every unit (throughput, latency)
 SYNTH_LANES = 1      # area and depth at one lane each, the same for every unit
+# Row units are synthesized with rows of this length: their row buffers are flip-flops, so
+# Yosys takes tens of minutes at N = 128 / D = 384 (buffers grow linearly with the row).
+SYNTH_ROW_LENGTH = 32
 INPUT_SEED = 20261123
 
 
@@ -98,12 +101,16 @@ OPS = {"gelu": Op("gelu", gelu_inputs, gelu_reference),
 class Method:
     op: str
     method: str
-    target: Callable[[int], BenchTarget]          # lanes -> target
+    target: Callable[[int], BenchTarget]          # lanes -> target (bench configuration)
     rate_test: str                                # full-rate bench test
     rate: Callable[[BenchRun], tuple[float, str]]  # -> elements/cycle, latency text
     tests: list[str] = field(default_factory=list)  # bench tests to run (default: rate_test)
     evaluate: Callable[[BenchTarget, np.ndarray], np.ndarray] = through_model
     note: str = ""
+    synth_target: Callable[[int], BenchTarget] | None = None  # lanes -> target for area
+
+    def area_target(self) -> BenchTarget:
+        return (self.synth_target or self.target)(SYNTH_LANES)
 
 
 def _timing_rate(test: str) -> Callable[[BenchRun], tuple[float, str]]:
@@ -120,18 +127,18 @@ def _nnlut_gelu(lanes: int) -> BenchTarget:
     return ElementwiseTarget(UnitConfig(function="gelu", lanes=lanes))
 
 
-def _nnlut_softmax(lanes: int) -> BenchTarget:
+def _nnlut_softmax(lanes: int, row_length: int = 128) -> BenchTarget:
     from models.softmax import SoftmaxConfig
     from tb.softmax.target import SoftmaxTarget
 
-    return SoftmaxTarget(SoftmaxConfig(lanes=lanes))
+    return SoftmaxTarget(SoftmaxConfig(lanes=lanes, row_length=row_length))
 
 
-def _nnlut_layernorm(lanes: int) -> BenchTarget:
+def _nnlut_layernorm(lanes: int, dim: int = 384) -> BenchTarget:
     from models.layernorm import LayerNormConfig
     from tb.layernorm.target import LayerNormTarget
 
-    return LayerNormTarget(LayerNormConfig(lanes=lanes))
+    return LayerNormTarget(LayerNormConfig(lanes=lanes, dim=dim))
 
 
 def _rows_rate(run: BenchRun) -> tuple[float, str]:
@@ -152,28 +159,32 @@ def _ibert_gelu(lanes: int) -> BenchTarget:
     return IBertGeluTarget(IBertGeluConfig(lanes=lanes))
 
 
-def _ibert_softmax(lanes: int) -> BenchTarget:
+def _ibert_softmax(lanes: int, row_length: int = 128) -> BenchTarget:
     from tb.ibert_softmax.target import IBertSoftmaxConfig, IBertSoftmaxTarget
 
-    return IBertSoftmaxTarget(IBertSoftmaxConfig(lanes=lanes))
+    return IBertSoftmaxTarget(IBertSoftmaxConfig(lanes=lanes, row_length=row_length))
 
 
-def _ibert_layernorm(lanes: int) -> BenchTarget:
+def _ibert_layernorm(lanes: int, dim: int = 384) -> BenchTarget:
     from tb.ibert_layernorm.target import IBertLayerNormConfig, IBertLayerNormTarget
 
-    return IBertLayerNormTarget(IBertLayerNormConfig(lanes=lanes))
+    return IBertLayerNormTarget(IBertLayerNormConfig(lanes=lanes, dim=dim))
 
 
-def _sole_e2softmax(lanes: int) -> BenchTarget:
+def _sole_e2softmax(lanes: int, row_length: int = 128) -> BenchTarget:
     from tb.sole_e2softmax.target import E2SoftmaxConfig, E2SoftmaxTarget
 
-    return E2SoftmaxTarget(E2SoftmaxConfig(lanes=lanes))
+    return E2SoftmaxTarget(E2SoftmaxConfig(lanes=lanes, row_length=row_length))
 
 
-def _sole_ailayernorm(lanes: int) -> BenchTarget:
+def _sole_ailayernorm(lanes: int, dim: int = 384) -> BenchTarget:
     from tb.sole_ailayernorm.target import AILayerNormConfig, AILayerNormTarget
 
-    return AILayerNormTarget(AILayerNormConfig(lanes=lanes))
+    return AILayerNormTarget(AILayerNormConfig(lanes=lanes, dim=dim))
+
+
+def _short_rows(factory: Callable[..., BenchTarget]) -> Callable[[int], BenchTarget]:
+    return lambda lanes: factory(lanes, SYNTH_ROW_LENGTH)
 
 
 def _ptf_through_model(target: BenchTarget, x: np.ndarray) -> np.ndarray:
@@ -185,17 +196,20 @@ def _ptf_through_model(target: BenchTarget, x: np.ndarray) -> np.ndarray:
 
 METHODS: list[Method] = [
     Method("gelu", "NN-LUT", _nnlut_gelu, "FullRate", _timing_rate("FullRate")),
-    Method("softmax", "NN-LUT", _nnlut_softmax, "FullRateRows", _rows_rate),
-    Method("layernorm", "NN-LUT", _nnlut_layernorm, "Throughput", _layernorm_rate),
+    Method("softmax", "NN-LUT", _nnlut_softmax, "FullRateRows", _rows_rate,
+           synth_target=_short_rows(_nnlut_softmax)),
+    Method("layernorm", "NN-LUT", _nnlut_layernorm, "Throughput", _layernorm_rate,
+           synth_target=_short_rows(_nnlut_layernorm)),
     Method("gelu", "I-BERT", _ibert_gelu, "FullRate", _timing_rate("FullRate"),
            note="i-GELU, 44-bit output code"),
     Method("softmax", "I-BERT", _ibert_softmax, "FullRateRows", _rows_rate,
-           note="i-exp, floor(2^32/sum), UQ16.16 out"),
+           note="i-exp, floor(2^32/sum), UQ16.16 out", synth_target=_short_rows(_ibert_softmax)),
     Method("layernorm", "I-BERT", _ibert_layernorm, "FullRateRows", _rows_rate,
-           note="integer Newton sqrt, 32-bit output code"),
+           note="integer Newton sqrt, 32-bit output code", synth_target=_short_rows(_ibert_layernorm)),
     Method("softmax", "SOLE", _sole_e2softmax, "FullRateRows", _rows_rate,
-           note="E2Softmax: 4-bit log2 codes, UQ8.8 out"),
+           note="E2Softmax: 4-bit log2 codes, UQ8.8 out", synth_target=_short_rows(_sole_e2softmax)),
     Method("layernorm", "SOLE", _sole_ailayernorm, "FullRateRows", _rows_rate,
+           synth_target=_short_rows(_sole_ailayernorm),
            evaluate=_ptf_through_model,
            note="AILayerNorm: INT8 PTF inputs calibrated on the data; low-spread rows collapse"),
 ]
