@@ -1,16 +1,19 @@
 # NN-LUT non-linear units: fit, generate, simulate, report.
 #
-#   make                 main job: fit tables, generate SV, run the benches, print the summary
-#                        and write build/report/, then the comparison report (= make SIM=verilator)
-#   make test            regression (pytest, parallel): RTL parameter sets + Python model tests
-#   make sim WAVES=1     one bench run of the configured unit, writing an FST waveform
+#   make                 main job: fit tables, generate SV, run the NN-LUT units' benches, print
+#                        the summary and write build/report/, then the comparison report
+#   make test            regression (pytest, parallel): every unit's parameter sets + Python tests
+#   make sim UNIT=u      one bench run of unit u (any registered unit; WAVES=1 for an FST waveform)
 #   make lint            verilator --lint-only -Wall on every unit
-#   make gen             just fit and generate the table package for the configuration
+#   make gen             just fit and generate the GELU table package for the configuration
 #   make synth           Yosys area (cells, transistors) and logic depth of every unit
-#   make report          NN-LUT vs I-BERT vs SOLE: error, throughput, latency, area (+ docs/)
+#   make report          every unit side by side: error, throughput, latency, area (+ docs/)
 #   make e2e             all-MiniLM-L6-v2 with the units swapped in, before/after calibration
+#   make units           the registered units and their options
 #
-# Unit parameters (all targets): UNIT ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC.
+# Unit options (each given one is passed on; a unit that lacks it refuses it by name, and
+# unset ones take the unit's own defaults): ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC
+# ROW_LENGTH DIM. SEED fixes the bench seed (make sim draws and prints one otherwise).
 # Every target creates .venv from requirements.txt when it is missing.
 
 PYTHON   ?= python3
@@ -19,31 +22,27 @@ PY       := $(VENV)/bin/python
 SIM      ?= verilator
 WAVES    ?= 0
 UNIT     ?= gelu
-ENTRIES  ?= 16
-LANES    ?= 4
-IN_WIDTH ?= 16
-OUT_WIDTH ?= 16
-IN_FRAC  ?=
-OUT_FRAC ?=
 SEED     ?=
 JOBS     ?= 2
 SYNTH_LANES ?= 1
 
-ROW_LENGTH ?= 128
-DIM      ?= 384
-PARAM_ARGS := --entries $(ENTRIES) --lanes $(LANES) --in-width $(IN_WIDTH) \
-             --out-width $(OUT_WIDTH) $(if $(IN_FRAC),--in-frac $(IN_FRAC)) \
-             $(if $(OUT_FRAC),--out-frac $(OUT_FRAC)) --row-length $(ROW_LENGTH) --dim $(DIM)
-UNIT_ARGS := $(UNIT) $(PARAM_ARGS)
+# --entries 16 for ENTRIES=16, and so on, for each of the named variables that is set.
+options = $(foreach v,$(1),$(if $($(v)),--$(subst _,-,$(shell echo $(v) | tr A-Z a-z)) $($(v))))
+UNIT_OPTIONS := $(call options,ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC ROW_LENGTH DIM)
+SEED_OPTION := $(if $(SEED),--seed $(SEED))
 
 .DEFAULT_GOAL := all
-.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report e2e
+.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report e2e units
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# The project itself is installed in editable mode (compat: a path entry), so `python -m flow.<cmd>`
+# works from anywhere and the simulator's Python finds the benches.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+	  --config-settings editable_mode=compat -e .
 	@touch $@
 
 # WAVES=1 needs the lz4/zlib headers for FST tracing; installed when missing.
@@ -53,20 +52,23 @@ wave-deps:
 	scripts/install_system_deps.sh waves
 
 all: venv sim-deps synth-deps $(WAVE_DEPS)
-	$(PY) scripts/main_job.py --sim $(SIM) --waves $(WAVES) $(PARAM_ARGS) $(if $(SEED),--seed $(SEED))
-	$(PY) scripts/report.py $(if $(SEED),--seed $(SEED))
+	$(PY) -m flow.main_job --sim $(SIM) --waves $(WAVES) $(UNIT_OPTIONS) $(SEED_OPTION)
+	$(PY) -m flow.compare $(SEED_OPTION)
 
 # End to end: all-MiniLM-L6-v2 with every non-linear op swapped for the units, before and
 # after block-wise calibration (build/report/e2e.md, e2e.png; copied to docs/ by make report).
 e2e: venv
-	$(PY) scripts/e2e_eval.py --calibrate
+	$(PY) -m flow.e2e --calibrate
 
-# The NN-LUT / I-BERT / SOLE comparison (build/report/compare.md), also copied to docs/.
+# Every unit side by side (build/report/compare.md), also copied to docs/.
 report: venv sim-deps synth-deps
-	$(PY) scripts/report.py $(if $(SEED),--seed $(SEED))
+	$(PY) -m flow.compare $(SEED_OPTION)
 
 sim: venv sim-deps $(WAVE_DEPS)
-	$(PY) scripts/run_bench.py --sim $(SIM) --waves $(WAVES) $(UNIT_ARGS) $(if $(SEED),--seed $(SEED))
+	$(PY) -m flow.sim $(UNIT) --sim $(SIM) --waves $(WAVES) $(UNIT_OPTIONS) $(SEED_OPTION)
+
+units: venv
+	$(PY) -m flow.units
 
 # The regression includes a synthesis smoke test, so it needs Debian's yosys too.
 test: venv synth-deps sim-deps
@@ -80,14 +82,13 @@ sim-deps:
 	-scripts/install_system_deps.sh sim
 
 synth: venv synth-deps
-	$(PY) scripts/synth.py --lanes $(SYNTH_LANES) --entries $(ENTRIES)
+	$(PY) -m flow.synth --lanes $(SYNTH_LANES) $(if $(ENTRIES),--entries $(ENTRIES))
 
 lint: venv
-	$(PY) scripts/lint.py
+	$(PY) -m flow.lint
 
 gen: venv
-	$(PY) scripts/gen_table.py $(UNIT) --entries $(ENTRIES) --in-width $(IN_WIDTH) \
-	  --out-width $(OUT_WIDTH) $(if $(IN_FRAC),--in-frac $(IN_FRAC)) $(if $(OUT_FRAC),--out-frac $(OUT_FRAC))
+	$(PY) -m flow.gen_table gelu $(call options,ENTRIES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC)
 
 clean:
 	rm -rf build .pytest_cache

@@ -6,6 +6,7 @@ or [0, 2^width - 1] (unsigned) and stands for the real value c * 2^-frac.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,3 +116,28 @@ class FixedFormat:
         if self.signed:
             codes = np.where(codes >= (1 << (self.width - 1)), codes - (1 << self.width), codes)
         return codes
+
+
+@dataclass(frozen=True)
+class ScaledFormat(FixedFormat):
+    """Integer codes with an arbitrary positive scale: I-BERT leaves outputs at scales such as
+    S^2 |a| / 4 (GELU) or sqrt(n) / 2^30 (LayerNorm), which are not powers of two. `frac` is
+    the nearest power of two, for display only; `lsb` (and so to_real) uses the exact scale."""
+
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not (math.isfinite(self.scale) and self.scale > 0):
+            raise ValueError(f"scale must be positive and finite, got {self.scale}")
+
+    @staticmethod
+    def of(width: int, scale: float, signed: bool = True) -> "ScaledFormat":
+        return ScaledFormat(width, int(round(-math.log2(scale))), signed, scale)
+
+    @property
+    def lsb(self) -> float:
+        return self.scale
+
+    def __str__(self) -> str:
+        return f"{'S' if self.signed else 'U'}{self.width} x {self.scale:.6g}"

@@ -386,68 +386,11 @@ class LayerNormModel:
         return c.out_fmt.to_real(out)
 
 
-def layer_norm_reference(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
-    """Float64 LayerNorm over the last axis (torch.nn.functional.layer_norm): the golden
-    reference, independent of the integer model."""
-    import torch
-
-    x_t = torch.as_tensor(np.asarray(x, dtype=np.float64))
-    return torch.nn.functional.layer_norm(
-        x_t, (x_t.shape[-1],), weight=torch.as_tensor(np.asarray(gamma, dtype=np.float64)),
-        bias=torch.as_tensor(np.asarray(beta, dtype=np.float64)), eps=eps).numpy()
-
-
 # ------------------------------------------------------------------------------------------
-# Row distributions used to measure the unit (model tests, bench, reports)
+# Error by row kind (models/stimulus.py layernorm_rows)
 # ------------------------------------------------------------------------------------------
 
 ROW_KINDS = ("random", "constant", "outlier", "fullscale", "near_constant")
-
-
-def make_rows(kind: str, rows: int, dim: int, fmt: FixedFormat, rng: np.random.Generator) -> np.ndarray:
-    """Input codes (rows, dim) of one kind:
-    - random: Gaussian, mean uniform in +-8, std log-uniform in [2^-4, 2^4] (saturating);
-    - constant: every element the same code (variance 0), extremes included;
-    - outlier: small Gaussian noise with one element far out (|value| 16..max), and rows
-      that are constant but for one element, where |normalised| = sqrt(D-1) exactly;
-    - fullscale: uniform codes over the whole format, and rows of only the two end codes;
-    - near_constant: a constant plus +-1 LSB steps (variance of a few code^2), half of them
-      with a single step (the smallest nonzero variance).
-    """
-    lo, hi = fmt.min_code, fmt.max_code
-    if kind == "random":
-        mean = rng.uniform(-8, 8, (rows, 1))
-        std = 2.0 ** rng.uniform(-4, 4, (rows, 1))
-        return fmt.quantize(rng.normal(mean, std, (rows, dim)))
-    if kind == "constant":
-        level = rng.integers(lo, hi + 1, (rows, 1))
-        level[: min(rows, 3), 0] = [lo, hi, 0][: min(rows, 3)]
-        return np.repeat(level, dim, axis=1)
-    if kind == "outlier":
-        std = 2.0 ** rng.uniform(-5, 2, (rows, 1))
-        codes = fmt.quantize(rng.normal(0.0, std, (rows, dim)))
-        spike_rows = rng.random(rows) < 0.5
-        codes[spike_rows] = rng.integers(lo // 16, hi // 16 + 1, (int(spike_rows.sum()), 1))
-        position = rng.integers(0, dim, rows)
-        magnitude = rng.integers(16 << fmt.frac, hi + 1, rows) if 16 << fmt.frac <= hi else np.full(rows, hi)
-        sign = np.where(rng.random(rows) < 0.5, -1, 1)
-        codes[np.arange(rows), position] = np.clip(sign * magnitude, lo, hi)
-        return codes
-    if kind == "fullscale":
-        codes = rng.integers(lo, hi + 1, (rows, dim))
-        ends = rng.random(rows) < 0.5
-        codes[ends] = np.where(rng.random((int(ends.sum()), dim)) < 0.5, lo, hi)
-        return codes
-    if kind == "near_constant":
-        level = rng.integers(lo + 4, hi - 4, (rows, 1))
-        steps = rng.choice(np.array([-1, 0, 0, 0, 1]), (rows, dim))
-        # Half the rows step by one LSB at one element only: V = D-1, the smallest nonzero
-        # variance term, narrower than the table input (the normaliser shifts it left).
-        single = rng.random(rows) < 0.5
-        steps[single] = 0
-        steps[np.flatnonzero(single), rng.integers(0, dim, int(single.sum()))] = rng.choice([-1, 1], int(single.sum()))
-        return np.clip(level + steps, lo, hi)
-    raise ValueError(f"unknown row kind {kind!r}; kinds: {', '.join(ROW_KINDS)}")
 
 
 @dataclass(frozen=True)
@@ -464,13 +407,16 @@ class KindError:
 def error_by_kind(model: LayerNormModel, dim: int, rows: int, seed: int = 0,
                   kinds: tuple[str, ...] = ROW_KINDS) -> list[KindError]:
     """Max and mean absolute error against float64 layer_norm at the exact input values, per
-    row kind of make_rows (D = dim, any D the model accepts)."""
+    row kind of models.stimulus.layernorm_rows (D = dim, any D the model accepts)."""
+    from models.reference import layer_norm
+    from models.stimulus import layernorm_rows
+
     c, rng = model.config, np.random.default_rng(seed)
     gamma, beta = np.full(dim, 1 << c.gamma_frac, dtype=np.int64), np.zeros(dim, dtype=np.int64)
     result = []
     for kind in kinds:
-        x = make_rows(kind, rows, dim, c.in_fmt, rng)
-        ref = layer_norm_reference(c.in_fmt.to_real(x), np.ones(dim), np.zeros(dim), c.eps)
+        x = layernorm_rows(kind, rng, c.in_fmt, rows, dim)
+        ref = layer_norm(c.in_fmt.to_real(x), eps=c.eps)
         err = np.abs(c.out_fmt.to_real(model.evaluate(x, gamma, beta)) - ref)
         result.append(KindError(kind, rows, float(err.max()), float(err.mean()), float(err.max() / c.out_fmt.lsb)))
     return result

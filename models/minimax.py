@@ -14,14 +14,10 @@ error of a table is its maximum absolute error on that grid.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    # fitter.py imports this module at load time, so FloatTable is imported lazily in
-    # optimal_table to keep the import graph acyclic.
-    from models.fitter import FloatTable
+from models.pwl import FloatTable
 
 DEFAULT_GRID_POINTS = 2**16 + 1
 
@@ -279,8 +275,6 @@ def optimal_table(
     points. Bisects the error bound until the greedy cover needs exactly `entries`
     segments (algorithms.md, "The limit for a table of N entries").
     """
-    from models.fitter import FloatTable
-
     lo, hi = validate_range(lo, hi)
     if int(entries) != entries or entries < 2:
         raise ValueError(f"entries must be an integer >= 2, got {entries!r}")

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from models.fileio import write_atomically
 from models.fixedpoint import FixedFormat
 
 ACC_LIMIT_BITS = 64
@@ -187,9 +188,7 @@ class IntTable:
 
     def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
         data = {"table": self.to_dict(), **(extra or {})}
-        tmp = Path(f"{path}.tmp")
-        tmp.write_text(json.dumps(data, indent=1))
-        tmp.replace(path)
+        write_atomically(path, json.dumps(data, indent=1))
 
     @staticmethod
     def load(path: Path) -> "IntTable":

@@ -1,4 +1,4 @@
-"""Float64 golden references (torch) for the functions the NN-LUT units approximate.
+"""Float64 golden references (torch) for the functions and ops the units approximate.
 
 Every expected real value in the project comes from here. The integer models and the
 RTL are compared against these, never against each other alone.
@@ -39,6 +39,27 @@ def exp2_neg(x: np.ndarray) -> np.ndarray:
     return torch.exp2(-_as_tensor(x)).numpy()
 
 
+# LayerNorm's epsilon in BERT and all-MiniLM-L6-v2 (their configs' layer_norm_eps). Every
+# LayerNorm reference uses it unless the unit under test implements another epsilon itself, in
+# which case it is compared at its own (LayerNormConfig.eps, AILayerNormConfig.eps).
+LAYERNORM_EPS = 1e-12
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis (rows of logits)."""
+    return torch.softmax(_as_tensor(x), dim=-1).numpy()
+
+
+def layer_norm(x: np.ndarray, gamma: np.ndarray | None = None, beta: np.ndarray | None = None,
+               eps: float = LAYERNORM_EPS) -> np.ndarray:
+    """LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta, with the
+    biased variance (as torch and the models use); gamma 1 and beta 0 unless given."""
+    t = _as_tensor(x)
+    weight = None if gamma is None else _as_tensor(gamma)
+    bias = None if beta is None else _as_tensor(beta)
+    return torch.nn.functional.layer_norm(t, (t.shape[-1],), weight=weight, bias=bias, eps=eps).numpy()
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """A function the table unit approximates and the input range its table covers."""
@@ -74,4 +95,4 @@ def reference(name: str, x: np.ndarray) -> np.ndarray:
 
 
 __all__ = ["FUNCTIONS", "FunctionSpec", "function_spec", "reference", "gelu", "exp",
-           "recip", "rsqrt", "exp2_neg"]
+           "recip", "rsqrt", "exp2_neg", "softmax", "layer_norm", "LAYERNORM_EPS"]

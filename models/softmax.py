@@ -347,12 +347,4 @@ class SoftmaxModel:
         return self.config.out_fmt.to_real(self.evaluate(self.config.in_fmt.quantize(x)))
 
 
-def reference_softmax(x_real: np.ndarray) -> np.ndarray:
-    """float64 torch.softmax over the last axis at the exact input values."""
-    import torch
-
-    return torch.softmax(torch.as_tensor(np.asarray(x_real, dtype=np.float64)), dim=-1).numpy()
-
-
-__all__ = ["LOG2_E", "EXP_MODES", "SoftmaxConfig", "SoftmaxModel", "SoftmaxTrace", "log2e_code",
-           "reference_softmax"]
+__all__ = ["LOG2_E", "EXP_MODES", "SoftmaxConfig", "SoftmaxModel", "SoftmaxTrace", "log2e_code"]

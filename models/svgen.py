@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.fileio import write_atomically
 from models.nnlut import IntTable
 
 
@@ -56,7 +57,4 @@ def render_package(package: str, table: IntTable, provenance: str) -> str:
 
 
 def write_package(path: Path, package: str, table: IntTable, provenance: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(f"{path}.tmp")
-    tmp.write_text(render_package(package, table, provenance))
-    tmp.replace(path)
+    write_atomically(path, render_package(package, table, provenance))

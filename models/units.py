@@ -14,13 +14,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from models.fileio import write_atomically
 from models.fixedpoint import FixedFormat
 from models.nnlut import CoreParams, IntTable, quantize_table
+from models.paths import BUILD_DIR, REPO_ROOT
 from models.reference import function_spec
 from models.svgen import write_package
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BUILD_DIR = REPO_ROOT / "build"
 FIT_CACHE_DIR = BUILD_DIR / "fits"
 FIT_SEED = 0
 
@@ -133,9 +133,7 @@ def fit_cached(function: str, entries: int, lo: float, hi: float) -> dict[str, A
         "optimal_error": result.optimal_error, "ratio": result.ratio,
         "fit_seconds": result.fit_seconds,
     }
-    tmp = Path(f"{path}.tmp.{id(data)}")
-    tmp.write_text(json.dumps(data, indent=1))
-    tmp.replace(path)  # atomic: parallel workers may fit the same table
+    write_atomically(path, json.dumps(data, indent=1))  # parallel workers may fit the same table
     return data
 
 
@@ -155,7 +153,7 @@ def prepare_table(config: UnitConfig, out_dir: Path | None = None) -> PreparedTa
     package_path = out_dir / f"{config.package_name}.sv"
     table.save(json_path, extra={"config": config.to_dict(), "fit_range": [lo, hi],
                                  "fit": {k: v for k, v in fit.items() if k != "table"}})
-    provenance = "python scripts/gen_table.py " + " ".join(
+    provenance = "python -m flow.gen_table " + " ".join(
         shlex.quote(a) for a in config_to_args(config))
     write_package(package_path, config.package_name, table, provenance)
     return PreparedTable(config, table, json_path, package_path, fit)

@@ -38,7 +38,7 @@ import torch
 
 from models.e2e.approx import NnlutGelu, RowLayerNorm, RowSoftmax, valid_row_groups
 from models.e2e.encoder import SentenceEncoder
-from models.e2e.methods import Method, NnlutMethod, power_of_two_frac
+from models.e2e.method_base import Method, power_of_two_frac
 from models.e2e.sites import OpKind, SiteModule
 from models.fixedpoint import FixedFormat
 from models.nnlut import IntTable, quantize_table
@@ -286,7 +286,7 @@ class SiteFit:
 class NnlutCalibration:
     """Formats shared per kind from float activations, then per-site tables (see module doc)."""
 
-    def __init__(self, method: NnlutMethod, records: dict[SiteModule, Any]) -> None:
+    def __init__(self, method: Any, records: dict[SiteModule, Any]) -> None:
         from models.fitter import FloatTable
         from models.layernorm import LayerNormModel
         from models.softmax import SoftmaxModel
@@ -356,7 +356,8 @@ class NnlutCalibration:
     # -- Softmax -----------------------------------------------------------------------
     def _fit_softmax(self, site: SiteModule, blocks: list[np.ndarray]) -> Any:
         from models.reference import exp2_neg, recip
-        from models.softmax import SoftmaxModel, reference_softmax
+        from models.reference import softmax as reference_softmax
+        from models.softmax import SoftmaxModel
 
         base = self.softmax_base
         config = base.config
@@ -397,7 +398,8 @@ class NnlutCalibration:
 
     # -- LayerNorm ---------------------------------------------------------------------
     def _fit_layernorm(self, site: SiteModule, rows: np.ndarray) -> Any:
-        from models.layernorm import LayerNormModel, layer_norm_reference
+        from models.layernorm import LayerNormModel
+        from models.reference import layer_norm
         from models.reference import rsqrt
 
         base = self.layernorm_base
@@ -406,7 +408,7 @@ class NnlutCalibration:
         gamma = ln.weight.detach().double().numpy()
         beta = ln.bias.detach().double().numpy()
         x = rows.astype(np.float64)
-        reference = layer_norm_reference(x, gamma, beta, float(ln.eps))
+        reference = layer_norm(x, gamma, beta, float(ln.eps))
         width = config.in_width
 
         # Per-site scales. The unit's datapath is scale-invariant on its input (only the

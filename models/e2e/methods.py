@@ -15,7 +15,6 @@ activations with its own rule, and NN-LUT also refits its tables per site.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,82 +22,10 @@ from typing import Any
 import numpy as np
 
 from models.e2e.approx import ElementwiseGelu, NnlutGelu, RowLayerNorm, RowSoftmax
+from models.e2e.calibrate import TRIMS, NnlutCalibration
+from models.e2e.method_base import (BERT_LN_EPS, METHOD_LABELS, METHOD_NAMES, Method, Widths,
+                                    power_of_two_frac)
 from models.e2e.sites import OpKind, SiteModule
-
-METHOD_NAMES = ("nnlut", "ibert", "sole")
-METHOD_LABELS = {"nnlut": "NN-LUT", "ibert": "I-BERT", "sole": "SOLE"}
-# LayerNorm epsilon of BERT and MiniLM; the NN-LUT LayerNorm unit is built for it.
-BERT_LN_EPS = 1e-12
-
-
-@dataclass(frozen=True)
-class Widths:
-    """The data widths every unit is built with, and the NN-LUT table size."""
-
-    width: int = 16
-    entries: int = 16
-
-    def __post_init__(self) -> None:
-        if not 8 <= self.width <= 20:
-            raise ValueError(f"width must be in [8, 20], got {self.width}")
-        if self.entries < 2:
-            raise ValueError(f"entries must be >= 2, got {self.entries}")
-
-    # Default fractional bits: the integer bits each op's inputs need in BERT-like models
-    # before any calibration (the units' own defaults at W = 16).
-    @property
-    def gelu_frac(self) -> int:
-        return self.width - 4
-
-    @property
-    def softmax_frac(self) -> int:
-        return self.width - 5
-
-    @property
-    def layernorm_frac(self) -> int:
-        return self.width - 8
-
-
-def power_of_two_frac(max_abs: float, width: int) -> int:
-    """Largest fractional bit count whose signed `width`-bit format holds +-max_abs."""
-    if not np.isfinite(max_abs) or max_abs <= 0.0:
-        return width - 2
-    # The top code is 2^(width-1) - 1 LSBs; need max_abs <= that.
-    frac = width - 1 - int(np.ceil(np.log2(max_abs)))
-    while max_abs > ((1 << (width - 1)) - 1) * 2.0 ** -frac:
-        frac -= 1
-    return frac
-
-
-class Method(ABC):
-    """A family of units. `approximation` gives the uncalibrated per-kind approximation;
-    calibration goes through `choose_formats` (all sites, float activations) and then
-    `calibrated` (one site, activations of the already-approximated blocks before it)."""
-
-    name: str
-
-    def __init__(self, widths: Widths) -> None:
-        self.widths = widths
-
-    @property
-    def label(self) -> str:
-        return METHOD_LABELS[self.name]
-
-    @abstractmethod
-    def supports(self, kind: OpKind) -> bool: ...
-
-    @abstractmethod
-    def approximation(self, kind: OpKind) -> Any: ...
-
-    def choose_formats(self, records: dict[SiteModule, Any]) -> None:
-        """Pick format parameters shared by all sites of a kind. Default: none."""
-
-    @abstractmethod
-    def calibrated(self, site: SiteModule, record: Any) -> Any: ...
-
-    def describe_calibration(self) -> list[str]:
-        return []
-
 
 # ------------------------------------------------------------------------------ NN-LUT
 
@@ -106,8 +33,6 @@ class NnlutMethod(Method):
     name = "nnlut"
 
     def __init__(self, widths: Widths, trims: tuple[float, ...] | None = None) -> None:
-        from models.e2e.calibrate import TRIMS
-
         super().__init__(widths)
         self._cache: dict[OpKind, Any] = {}
         # Tail fractions left out of the minimax candidates' grids (models.e2e.calibrate).
@@ -161,8 +86,6 @@ class NnlutMethod(Method):
 
     # Calibration lives in models.e2e.calibrate (table recasting needs the fitter).
     def choose_formats(self, records: dict[SiteModule, Any]) -> None:
-        from models.e2e.calibrate import NnlutCalibration
-
         self.calibration = NnlutCalibration(self, records)
 
     def calibrated(self, site: SiteModule, record: Any) -> Any:

@@ -20,17 +20,10 @@ import torch
 from models import ibert, sole
 from models.intops import isqrt_newton, quantize_symmetric, symmetric_scale
 from models.reference import gelu as gelu_ref
+from models.reference import layer_norm as layer_norm_ref
+from models.reference import softmax as softmax_ref
 
 CHANNELS = 768
-
-
-def softmax_ref(x: np.ndarray) -> np.ndarray:
-    return torch.softmax(torch.as_tensor(x, dtype=torch.float64), dim=-1).numpy()
-
-
-def layer_norm_ref(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    return torch.nn.functional.layer_norm(torch.as_tensor(x, dtype=torch.float64), (x.shape[-1],),
-                                          torch.as_tensor(gamma), torch.as_tensor(beta), eps=0.0).numpy()
 
 
 def attention_logits(rng: np.random.Generator, heads: int = 8, length: int = 128, dim: int = 64) -> np.ndarray:

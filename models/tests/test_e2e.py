@@ -289,9 +289,11 @@ def test_padding_gets_zero_probability_and_cannot_leak(encoder) -> None:  # type
     assert (~valid).any(), "the short sentence should be padded in the pair batch"
     assert torch.all(probs[~valid] == 0)
     torch.testing.assert_close(probs.sum(-1), torch.ones(probs.shape[:-1]), atol=2e-3, rtol=0)
-    # Not bit-identical: float matmuls of a different batch shape round differently, and a
-    # few quantizer decisions flip by one code; padding leaking in moves it by ~1e-1.
-    assert np.abs(padded[0] - alone[0]).max() < 1e-3 and 1.0 - padded[0] @ alone[0] < 1e-6
+    # Not bit-identical: float matmuls of a different batch shape round differently (how much
+    # depends on the CPU's kernels: up to 6.4e-4 per component and 1 - cos = 2e-6 seen here), and
+    # a few quantizer decisions flip by one code; padding leaking in moves it by ~1e-1
+    # (1 - cos ~ 1e-2), which the leaky Softmax below shows.
+    assert np.abs(padded[0] - alone[0]).max() < 1e-3 and 1.0 - padded[0] @ alone[0] < 1e-4
 
     # The same check fails for a Softmax that lets padded keys take part.
     leaky = RowSoftmax(lambda b: torch.softmax(torch.as_tensor(b), -1).numpy(), "leaky")
@@ -302,7 +304,7 @@ def test_padding_gets_zero_probability_and_cannot_leak(encoder) -> None:  # type
     bad = {s: (ignore_mask if s.info.kind is OpKind.SOFTMAX else a) for s, a in assignment.items()}
     with encoder.approximations(bad):
         leaked = encoder.embed([short, long], batch_size=2)
-    assert np.abs(leaked[0] - alone[0]).max() > 1e-2
+    assert np.abs(leaked[0] - alone[0]).max() > 1e-2 and 1.0 - leaked[0] @ alone[0] > 1e-3
 
 
 def test_nnlut_swap_in_runs_and_stays_close(encoder) -> None:  # type: ignore[no-untyped-def]

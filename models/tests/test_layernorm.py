@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from models.layernorm import (ROW_KINDS, LayerNormConfig, LayerNormModel, default_banks,
-                              error_by_kind, layer_norm_reference, make_rows)
+                              error_by_kind)
+from models.reference import layer_norm
+from models.stimulus import layernorm_rows
 from models.nnlut import IntTable
 
 ACCURACY_TARGET = 8e-3
@@ -80,7 +82,7 @@ def test_model_matches_scalar_contract(models: dict[int, LayerNormModel], rsqrt_
         c = LayerNormConfig(dim=dim, lanes=1, rsqrt_range=rsqrt_range, eps=eps)
         model = model_for(models, c)
         for kind in ROW_KINDS:
-            x = make_rows(kind, 3, dim, c.in_fmt, rng)
+            x = layernorm_rows(kind, rng, c.in_fmt, 3, dim)
             gamma = rng.integers(c.gamma_fmt.min_code, c.gamma_fmt.max_code + 1, dim)
             beta = rng.integers(c.beta_fmt.min_code, c.beta_fmt.max_code + 1, dim)
             gamma[0] = 1 << c.gamma_frac
@@ -95,7 +97,7 @@ def test_contract_exercises_both_exponent_parities_and_saturation(models: dict[i
     c = LayerNormConfig(dim=64, lanes=1)
     model = model_for(models, c)
     rng = np.random.default_rng(5)
-    x = np.concatenate([make_rows(k, 20, 64, c.in_fmt, rng) for k in ROW_KINDS])
+    x = np.concatenate([layernorm_rows(k, rng, c.in_fmt, 20, 64) for k in ROW_KINDS])
     gamma = np.full(64, c.gamma_fmt.max_code)
     t = model.trace(x, gamma, np.zeros(64, dtype=np.int64))
     assert (t.k % 2 == 1).any() and (t.k % 2 == 0).any()
@@ -110,7 +112,7 @@ def test_contract_exercises_both_exponent_parities_and_saturation(models: dict[i
 def max_errors(model: LayerNormModel, x: np.ndarray) -> np.ndarray:
     c, dim = model.config, x.shape[1]
     out = model.evaluate(x, np.full(dim, 1 << c.gamma_frac), np.zeros(dim, dtype=np.int64))
-    ref = layer_norm_reference(c.in_fmt.to_real(x), np.ones(dim), np.zeros(dim), c.eps)
+    ref = layer_norm(c.in_fmt.to_real(x), eps=c.eps)
     return np.abs(c.out_fmt.to_real(out) - ref)
 
 
@@ -151,7 +153,7 @@ def test_constant_rows_give_exactly_beta_whatever_epsilon(models: dict[int, Laye
     rng = np.random.default_rng(3)
     for eps in (0.0, 1e-12, 1e-5, 1.0):
         c = LayerNormConfig(dim=48, lanes=1, eps=eps)
-        x = make_rows("constant", 20, 48, c.in_fmt, rng)
+        x = layernorm_rows("constant", rng, c.in_fmt, 20, 48)
         beta = rng.integers(c.beta_fmt.min_code, c.beta_fmt.max_code + 1, 48)
         gamma = rng.integers(c.gamma_fmt.min_code, c.gamma_fmt.max_code + 1, 48)
         out = model_for(models, c).evaluate(x, gamma, beta)
@@ -203,7 +205,7 @@ def test_layernorm_real_takes_d_from_the_array(models: dict[int, LayerNormModel]
     q = c.in_fmt.to_real(c.in_fmt.quantize(x))
     gq, bq = c.gamma_fmt.to_real(c.gamma_fmt.quantize(gamma)), c.beta_fmt.to_real(c.beta_fmt.quantize(beta))
     assert y.shape == (5, 100)
-    assert np.abs(y - layer_norm_reference(q, gq, bq, c.eps)).max() <= 1.5 * ACCURACY_TARGET
+    assert np.abs(y - layer_norm(q, gq, bq, c.eps)).max() <= 1.5 * ACCURACY_TARGET
     assert np.array_equal(model.layernorm_real(x), c.out_fmt.to_real(model.evaluate(
         c.in_fmt.quantize(x), np.full(100, 1 << c.gamma_frac), np.zeros(100, dtype=np.int64))))
 

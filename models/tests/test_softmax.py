@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from models.nnlut import IntTable
-from models.softmax import SoftmaxConfig, SoftmaxModel, reference_softmax
+from models.reference import softmax as reference_softmax
+from models.softmax import SoftmaxConfig, SoftmaxModel
 
 ACCURACY_TARGET = 5e-4
 

@@ -153,6 +153,20 @@ class Coverage:
     def holes(self, prefix: str = "") -> list[str]:
         return [k for k, v in self.bins.items() if k.startswith(prefix) and v == 0]
 
+    def missing(self, required: tuple[str, ...] | list[str]) -> list[str]:
+        """The required bins not hit. A name ending in "[" stands for a family of bins
+        ("segment[" is every segment[k]): every declared member must be hit, and a family with
+        no declared member is missing as a whole. Any other name is one bin, which must exist
+        and be hit (a misspelt bin is reported, not silently passed)."""
+        missing: list[str] = []
+        for name in required:
+            if name.endswith("["):
+                family = [k for k in self.bins if k.startswith(name)]
+                missing += [k for k in family if self.bins[k] == 0] if family else [name + "...]"]
+            elif self.bins.get(name, 0) == 0:
+                missing.append(name)
+        return missing
+
     def merge(self, other: "Coverage") -> None:
         for name, hits in other.bins.items():
             self.add(name, hits)

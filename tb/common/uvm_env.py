@@ -1,4 +1,4 @@
-"""pyuvm environment shared by the element-wise table units (layered as pyuvm's TinyALU).
+"""pyuvm environment shared by every unit's bench (layered as pyuvm's TinyALU).
 
     sequence (blocks of input codes) -> sequencer -> driver -> StreamSource -> DUT
     DUT -> StreamMonitor (input side) -> scoreboard, coverage
@@ -9,8 +9,7 @@ statistics against the float64 reference, classifies lost/duplicated/reordered b
 measures latency and throughput. Expected values come from `models`, never from the DUT.
 
 The bench is configured by one JSON file named in $NNLUT_BENCH_CONFIG (written by
-tb/common/runner.py), so the same test module runs under pytest, the main job and
-scripts/rtl_eval.py.
+flow/runner.py), so the same test module runs under pytest, the main job and rtl_eval.
 """
 
 from __future__ import annotations
@@ -31,10 +30,7 @@ from cocotb.triggers import ClockCycles as WaitCycles
 from cocotb.triggers import RisingEdge
 
 from models.fixedpoint import FixedFormat
-from models.nnlut import CORE_LATENCY, IntTable
-from models.reference import function_spec
-from tb.common.checks import (Coverage, check_stream, error_stats, segment_and_saturation_coverage,
-                              timing_stats)
+from tb.common.checks import Coverage, check_stream, error_stats, timing_stats
 from tb.common.stream import ClockCycles, StreamMonitor, StreamSink, StreamSource, stream_bus
 
 CLOCK_PERIOD_NS = 10
@@ -66,40 +62,6 @@ class StreamModel(Protocol):
 
 
 @dataclass
-class ElementwiseModel:
-    """A table unit: the integer model of the core and the float64 reference function."""
-
-    function: str
-    table: IntTable
-    lanes: int
-    latency: int | None = CORE_LATENCY
-
-    @property
-    def in_fmt(self) -> FixedFormat:
-        return self.table.params.in_fmt
-
-    @property
-    def out_fmt(self) -> FixedFormat:
-        return self.table.params.out_fmt
-
-    def predict(self, codes: np.ndarray) -> np.ndarray:
-        return self.table.evaluate(codes)
-
-    def reference(self, codes: np.ndarray) -> np.ndarray:
-        return function_spec(self.function).fn(self.in_fmt.to_real(codes))
-
-    def coverage(self, codes: np.ndarray) -> Coverage:
-        t = self.table
-        return segment_and_saturation_coverage(t.segment(codes), t.evaluate_unsaturated(codes),
-                                               t.params.entries, self.out_fmt)
-
-
-def elementwise_model(settings: dict[str, Any]) -> ElementwiseModel:
-    return ElementwiseModel(settings["function"], IntTable.load(Path(settings["table_json"])),
-                            int(settings["lanes"]))
-
-
-@dataclass
 class BenchConfig:
     """The bench's settings file: traffic, results folder and how to build the model."""
 
@@ -113,8 +75,8 @@ class BenchConfig:
     def from_env() -> "BenchConfig":
         path = os.environ.get(CONFIG_ENV)
         if not path:
-            raise RuntimeError(f"${CONFIG_ENV} is not set: run the bench through tb/common/runner.py "
-                               "(make, pytest or scripts/rtl_eval.py)")
+            raise RuntimeError(f"${CONFIG_ENV} is not set: run the bench through flow/runner.py "
+                               "(make sim, make test, the main job or rtl_eval)")
         data = json.loads(Path(path).read_text())
         return BenchConfig(settings=data, lanes=int(data["lanes"]), results_dir=Path(data["results_dir"]),
                            idle_probability=float(data["idle_probability"]),
@@ -221,6 +183,11 @@ class CoverageCollector(pyuvm.uvm_subscriber):
     def write(self, tt: tuple[int, int]) -> None:
         self.words.append(tt[1])
 
+    def forget_last(self, count: int) -> None:
+        """Drop the last `count` unsampled inputs (a reset discarded them)."""
+        if count > 0:
+            del self.words[max(0, len(self.words) - count):]
+
     def sample(self, model: StreamModel) -> None:
         """Bins the inputs seen since the last call with the model then in use."""
         if not self.words:
@@ -242,6 +209,15 @@ class Scoreboard(pyuvm.uvm_component):
         """Inputs accepted from now on are predicted with `model` (pipeline must be empty)."""
         self.models.append(model)
         self.inputs.epoch = self.outputs.epoch = len(self.models) - 1
+
+    def forget(self, inputs_kept: int, outputs_kept: int) -> None:
+        """Forget every input beat from index inputs_kept and output beat from outputs_kept on:
+        a reset discarded those inputs, so neither they nor any output they might still produce
+        is expected (such an output then shows as a surplus beat)."""
+        for log, keep in ((self.inputs, inputs_kept), (self.outputs, outputs_kept)):
+            del log.words[keep:]
+            del log.cycles[keep:]
+            del log.epochs[keep:]
 
     def check_phase(self) -> None:
         lanes = self.bench.config.lanes
@@ -316,6 +292,7 @@ class StreamTest(pyuvm.uvm_test):
 
     idle_probability: float | None = None
     stall_probability: float | None = None
+    # Coverage bins this test must hit: a bin name, or a family "name[" (every declared member).
     required_coverage: tuple[str, ...] = ()
 
     def build_phase(self) -> None:
@@ -351,13 +328,24 @@ class StreamTest(pyuvm.uvm_test):
         raise NotImplementedError
 
     async def reset(self) -> None:
+        """Reset with every input stream idle and every write port quiet, then restore what
+        the test relies on (after_reset)."""
+        await self.pulse_reset()
+        await self.after_reset()
+
+    async def pulse_reset(self) -> None:
         dut = self.bench.dut
         dut.rst_ni.value = 0
-        if hasattr(dut, "tbl_we_i"):
-            dut.tbl_we_i.value = 0
+        dut.in_valid_i.value = 0
+        for port in ("tbl_we_i", "param_we_i"):
+            if hasattr(dut, port):
+                getattr(dut, port).value = 0
         await WaitCycles(dut.clk_i, 2)
         dut.rst_ni.value = 1
         await RisingEdge(dut.clk_i)
+
+    async def after_reset(self) -> None:
+        """Hook: restore what a reset cleared and the test relies on (per-channel constants)."""
 
     async def run_blocks(self, blocks: list[tuple[str, np.ndarray]]) -> None:
         seq = CodeBlockSequence("stimulus", blocks)
@@ -385,13 +373,18 @@ class StreamTest(pyuvm.uvm_test):
         self.env.coverage.sample(self.env.scoreboard.models[-1])
         self.drop_objection()
 
+    def required_bins(self) -> tuple[str, ...]:
+        """The bins this test must hit; override where they depend on the configuration."""
+        return self.required_coverage
+
     def check_phase(self) -> None:
-        holes = [h for prefix in self.required_coverage for h in self.env.coverage.coverage.holes(prefix)]
+        holes = self.env.coverage.coverage.missing(self.required_bins())
         assert not holes, f"coverage holes: {holes}"
 
     def report_phase(self) -> None:
         sb = self.env.scoreboard
         results = {k: v for k, v in sb.results.items() if not isinstance(v, np.ndarray)}
+        results["required_coverage"] = list(self.required_bins())
         results["coverage"] = self.env.coverage.coverage.bins
         results["seed"] = self.seed
         results["test"] = type(self).__name__
@@ -402,9 +395,24 @@ class StreamTest(pyuvm.uvm_test):
             np.savez_compressed(c.results_dir / f"{type(self).__name__}.npz",
                                 inputs=sb.results["inputs"], outputs=sb.results["outputs"],
                                 reference=sb.results["reference"])
-        for key in ("rtl_error", "timing"):
+        for key in ("rtl_error", "timing", "rate"):
             if key in results:
                 self.logger.info(f"{key}: {results[key]}")
+
+
+async def send_without_drain(test: StreamTest, blocks: list[tuple[str, np.ndarray]]) -> None:
+    """Send blocks and return once the last beat is accepted, without waiting for outputs
+    (run_blocks drains, which would let rows in flight finish)."""
+    await CodeBlockSequence("stimulus", blocks).start(test.env.sequencer)
+    # The monitor records a handshake at the edge after the driver returns.
+    await RisingEdge(test.bench.dut.clk_i)
+
+
+def record_rate(test: StreamTest, elements_per_cycle: float, latency: int, per_row: bool) -> None:
+    """The full-rate figures every unit's rate test leaves for the flows (main job, report):
+    elements per cycle and the latency in cycles (per element, or per row for row units)."""
+    test.env.scoreboard.results["rate"] = {"elements_per_cycle": float(elements_per_cycle),
+                                           "latency": int(latency), "per_row": bool(per_row)}
 
 
 STREAM_FILE_ENV, STREAM_OUT_ENV = "NNLUT_STREAM_FILE", "NNLUT_STREAM_OUT"
@@ -413,7 +421,7 @@ STREAM_FILE_MISSING = os.environ.get(STREAM_FILE_ENV) is None
 
 class StreamFileTest(StreamTest):
     """Streams the codes of $NNLUT_STREAM_FILE (.npy, whole rows for row units) at full rate
-    and saves the output codes to $NNLUT_STREAM_OUT (scripts/rtl_eval.py). The scoreboard
+    and saves the output codes to $NNLUT_STREAM_OUT (rtl_eval). The scoreboard
     still checks every output against the model. Each unit's test module registers it with
     `@pyuvm.test(skip=STREAM_FILE_MISSING)`."""
 

@@ -1,6 +1,6 @@
-"""Bench target and stream model of the I-BERT i-GELU unit (rtl/ibert_gelu_unit.sv).
+"""Bench target and stream model of the I-BERT i-GELU unit (rtl/ibert/ibert_gelu_unit.sv).
 
-`IBertGeluTarget` implements tb.common.runner.BenchTarget: the RTL needs no generated files,
+`IBertGeluTarget` implements tb.common.spec.BenchTarget: the RTL needs no generated files,
 only the constants of models/ibert.py IntGelu at the configured input scale, passed as HDL
 parameters. `IBertGeluStreamModel` implements tb.common.uvm_env.StreamModel: predictions from
 IntGelu.forward, the reference is float64 torch GELU (models.reference.gelu) at the exact
@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from models.fixedpoint import FixedFormat
+from models.fixedpoint import FixedFormat, ScaledFormat
 from models.ibert import IntGelu
 from models.reference import gelu as gelu_reference
 from tb.common.checks import Coverage
-from tb.ibert_common import ScaledFormat, hdl_long, ibert_sources
+from tb.common.hdl import hdl_long
+from tb.common.sources import STREAM_PIPE, rtl_files
 
-# Documented in rtl/ibert_gelu_unit.sv: input handshake edge to earliest output handshake edge.
+# Documented in rtl/ibert/ibert_gelu_unit.sv: input handshake edge to earliest output handshake edge.
 LATENCY = 4
 COVERAGE_BINS = ("x:min_code", "x:max_code", "x:zero", "erf:clipped_neg", "erf:poly_neg", "erf:poly_pos",
                  "erf:clipped_pos", "erf:clip_point", "out:negative", "out:zero", "out:positive")
@@ -30,7 +31,7 @@ COVERAGE_BINS = ("x:min_code", "x:max_code", "x:zero", "erf:clipped_neg", "erf:p
 @dataclass(frozen=True)
 class IBertGeluConfig:
     lanes: int = 16
-    in_bits: int = 16
+    in_width: int = 16
     in_frac: int = 12        # input scale 2^-in_frac: SQ16.12 as the NN-LUT gelu_unit
     erf_shift: int = 0       # the paper's (the released code uses 14)
 
@@ -40,10 +41,10 @@ class IBertGeluConfig:
 
     @property
     def tag(self) -> str:
-        return f"ibert_gelu_i{self.in_bits}q{self.in_frac}_e{self.erf_shift}_l{self.lanes}"
+        return f"ibert_gelu_i{self.in_width}q{self.in_frac}_e{self.erf_shift}_l{self.lanes}"
 
     def model(self) -> IntGelu:
-        return IntGelu(self.scale, self.in_bits, erf_shift=self.erf_shift)
+        return IntGelu(self.scale, self.in_width, erf_shift=self.erf_shift)
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -70,12 +71,12 @@ class IBertGeluTarget:
         return self.config.lanes
 
     def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        return ibert_sources("ibert_gelu_lane.sv", "ibert_gelu_unit.sv"), {
+        return rtl_files(STREAM_PIPE, "ibert/ibert_gelu_lane.sv", "ibert/ibert_gelu_unit.sv"), {
             "model_factory": "tb.ibert_gelu.target:gelu_stream_model", "ibert_gelu": self.config.to_dict()}
 
     def hdl_parameters(self) -> dict[str, int | str]:
         m = self.config.model()
-        return {"Lanes": self.config.lanes, "InWidth": self.config.in_bits, "BMag": hdl_long(-m.b_int),
+        return {"Lanes": self.config.lanes, "InWidth": self.config.in_width, "BMag": hdl_long(-m.b_int),
                 "CMag": hdl_long(-m.c_int), "OneMag": hdl_long(-m.one_int), "ErfShift": m.erf_shift,
                 "OutWidth": m.widths()["out"]}
 
@@ -93,7 +94,7 @@ class IBertGeluStreamModel:
 
     @property
     def in_fmt(self) -> FixedFormat:
-        return FixedFormat(self.config.in_bits, self.config.in_frac)
+        return FixedFormat(self.config.in_width, self.config.in_frac)
 
     @property
     def out_fmt(self) -> FixedFormat:

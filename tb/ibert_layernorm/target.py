@@ -1,11 +1,10 @@
-"""Bench target and stream model of the I-BERT LayerNorm unit (rtl/ibert_layernorm_unit.sv).
+"""Bench target and stream model of the I-BERT LayerNorm unit (rtl/ibert/ibert_layernorm_unit.sv).
 
-`IBertLayerNormTarget` implements tb.common.runner.BenchTarget (no generated files; the
-parameters are the model's). `IBertLayerNormStreamModel` implements
-tb.common.uvm_env.StreamModel: rows of `dim` features are consecutive beats, predicted with
-models/ibert.py IntLayerNorm (gamma = 1, beta = 0, as the unit implements); the reference is
-float64 torch layer_norm at the exact input values with eps = 0 (I-BERT has no epsilon), and 0
-for constant rows, the eps -> 0 limit (torch would divide 0 by 0).
+`IBertLayerNormTarget` implements tb.common.spec.BenchTarget (no generated files; the
+parameters are the model's). `IBertLayerNormStreamModel` is the row stream model
+(tb.common.rowbench): rows predicted with models/ibert.py IntLayerNorm (gamma = 1, beta = 0, as
+the unit implements), referenced by float64 layer_norm at the exact input values and the
+models' epsilon (models.reference.LAYERNORM_EPS; I-BERT's datapath has none).
 """
 
 from __future__ import annotations
@@ -17,30 +16,22 @@ from typing import Any
 
 import numpy as np
 
-from models.fixedpoint import FixedFormat
+from models.fixedpoint import FixedFormat, ScaledFormat
 from models.ibert import IntLayerNorm
 from models.intops import isqrt_newton
+from models.reference import layer_norm
 from tb.common.checks import Coverage
-from tb.ibert_common import ScaledFormat, ibert_sources
+from tb.common.rowbench import RowStreamModel
+from tb.common.sources import LZC, SEQ_DIVIDER, STREAM_PIPE, rtl_files
 
 NEWTON_UPDATES = 6  # bins newton:updates[0..6]; the model's docstring bounds updates below 2^32 by 6
-
-
-def reference_layer_norm(x: np.ndarray) -> np.ndarray:
-    import torch
-
-    x = np.asarray(x, dtype=np.float64)
-    ref = torch.nn.functional.layer_norm(torch.as_tensor(x), (x.shape[-1],), eps=0.0).numpy()
-    constant = (x == x[..., :1]).all(axis=-1)
-    ref[constant] = 0.0
-    return ref
 
 
 @dataclass(frozen=True)
 class IBertLayerNormConfig:
     dim: int = 384
     lanes: int = 4
-    in_bits: int = 16
+    in_width: int = 16
     in_frac: int = 8          # SQ16.8 as the NN-LUT layernorm_unit (the scale cancels)
     max_bit: int = 32
     min_shift: int = 0
@@ -53,28 +44,28 @@ class IBertLayerNormConfig:
 
     @property
     def tag(self) -> str:
-        return (f"ibert_layernorm_d{self.dim}_i{self.in_bits}q{self.in_frac}_m{self.max_bit}s{self.min_shift}"
+        return (f"ibert_layernorm_d{self.dim}_i{self.in_width}q{self.in_frac}_m{self.max_bit}s{self.min_shift}"
                 f"_d{self.div_bits_per_cycle}_l{self.lanes}")
 
     def model(self) -> IntLayerNorm:
-        return IntLayerNorm(self.in_bits, self.max_bit, self.min_shift)
+        return IntLayerNorm(self.in_width, self.max_bit, self.min_shift)
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
     def row_latency(self) -> int:
-        """Documented in rtl/ibert_layernorm_unit.sv: Beats + MeanSteps + RootCycles + 8, with
-        MeanSteps = ceil(in_bits / div) (the mean's quotient has in_bits bits) and RootCycles =
+        """Documented in rtl/ibert/ibert_layernorm_unit.sv: Beats + MeanSteps + RootCycles + 8,
+        with MeanSteps = ceil(in_width / div) (the mean's quotient has in_width bits) and RootCycles =
         (NewtonBudget + 1) (ceil(32 / div) + 2) + 2 (ibert_isqrt: 32-bit quotients)."""
         div = self.div_bits_per_cycle
-        mean_steps = math.ceil(self.in_bits / div)
+        mean_steps = math.ceil(self.in_width / div)
         root_cycles = (self.newton_budget + 1) * (math.ceil(max(32, self.max_bit) / div) + 2) + 2
         return self.beats_per_row + mean_steps + root_cycles + 8
 
 
 @dataclass(frozen=True)
 class IBertLayerNormTarget:
-    config: IBertLayerNormConfig = IBertLayerNormConfig()
+    config: IBertLayerNormConfig
 
     @property
     def tag(self) -> str:
@@ -93,22 +84,19 @@ class IBertLayerNormTarget:
         return self.config.lanes
 
     def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        return ibert_sources("ibert_divider.sv", "ibert_row_buffer.sv", "ibert_ln_var.sv",
-                             "ibert_isqrt.sv", "ibert_layernorm_unit.sv"), {
+        sources = rtl_files(STREAM_PIPE, LZC, SEQ_DIVIDER, "common/stream_fifo.sv", "common/row_counter.sv",
+                            "ibert/ibert_ln_var.sv", "ibert/ibert_isqrt.sv", "ibert/ibert_layernorm_unit.sv")
+        return sources, {
             "model_factory": "tb.ibert_layernorm.target:layernorm_stream_model",
             "ibert_layernorm": self.config.to_dict()}
 
     def hdl_parameters(self) -> dict[str, int]:
         c = self.config
-        return {"Dim": c.dim, "Lanes": c.lanes, "InWidth": c.in_bits, "MaxBit": c.max_bit, "MinShift": c.min_shift,
+        return {"Dim": c.dim, "Lanes": c.lanes, "InWidth": c.in_width, "MaxBit": c.max_bit, "MinShift": c.min_shift,
                 "OutWidth": 32, "DivBitsPerCycle": c.div_bits_per_cycle, "NewtonBudget": c.newton_budget}
 
 
-class IBertLayerNormStreamModel:
-    """StreamModel of the unit: rows are consecutive groups of dim features."""
-
-    latency: int | None = None  # beats wait for their whole row: see row_latency
-
+class IBertLayerNormStreamModel(RowStreamModel):
     def __init__(self, config: IBertLayerNormConfig) -> None:
         self.config = config
         self.model = config.model()
@@ -118,41 +106,33 @@ class IBertLayerNormStreamModel:
 
     @property
     def in_fmt(self) -> FixedFormat:
-        return FixedFormat(self.config.in_bits, self.config.in_frac)
+        return FixedFormat(self.config.in_width, self.config.in_frac)
 
     @property
     def out_fmt(self) -> FixedFormat:
         return self._out_fmt
 
-    def rows(self, codes: np.ndarray) -> np.ndarray:
-        flat = np.asarray(codes, dtype=np.int64).reshape(-1)
-        if flat.size % self.config.dim:
-            raise ValueError(f"{flat.size} elements are not a whole number of rows of {self.config.dim}")
-        return flat.reshape(-1, self.config.dim)
+    @property
+    def row_length(self) -> int:
+        return self.config.dim
 
-    def predict(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return codes.astype(np.int64)
-        return self.model.forward(self.rows(codes)).reshape(codes.shape)
+    @property
+    def row_latency(self) -> int:
+        return self.config.row_latency()
 
-    def reference(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return np.zeros(codes.shape)
-        return reference_layer_norm(self.in_fmt.to_real(self.rows(codes))).reshape(codes.shape)
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.model.forward(rows)
 
-    def coverage(self, codes: np.ndarray) -> Coverage:
+    def reference_rows(self, rows: np.ndarray) -> np.ndarray:
+        return layer_norm(self.in_fmt.to_real(rows))
+
+    def coverage_bins(self) -> tuple[str, ...]:
         """Row kinds, the dynamic shift, mean rounding ties, and Newton update counts."""
-        cov = Coverage()
-        names = ["row:constant", "row:near_constant", "row:outlier", "row:fullscale", "shift:0", "shift:1",
-                 "shift:>=2", "mean:tie", "mean:negative", "mean:positive",
-                 *(f"newton:updates[{k}]" for k in range(NEWTON_UPDATES + 1))]
-        for name in names:
-            cov.declare(name)
-        if np.asarray(codes).size == 0:
-            return cov
-        x = self.rows(codes)
+        return ("row:constant", "row:near_constant", "row:outlier", "row:fullscale", "shift:0", "shift:1",
+                "shift:>=2", "mean:tie", "mean:negative", "mean:positive",
+                *(f"newton:updates[{k}]" for k in range(NEWTON_UPDATES + 1)))
+
+    def cover_rows(self, cov: Coverage, x: np.ndarray) -> None:
         d = x.shape[1]
         t = self.model.trace(x)
         var, shift, mean = t["var"][:, 0], t["shift"][:, 0], t["mean"][:, 0]
@@ -174,7 +154,6 @@ class IBertLayerNormStreamModel:
         updates = np.array([isqrt_newton(np.array([v]))[1] for v in var])
         for k in range(NEWTON_UPDATES + 1):
             cov.add(f"newton:updates[{k}]", (updates == k).sum())
-        return cov
 
 
 def layernorm_stream_model(settings: dict[str, Any]) -> IBertLayerNormStreamModel:

@@ -1,10 +1,9 @@
-"""Bench target and stream model of the I-BERT Softmax unit (rtl/ibert_softmax_unit.sv).
+"""Bench target and stream model of the I-BERT Softmax unit (rtl/ibert/ibert_softmax_unit.sv).
 
-`IBertSoftmaxTarget` implements tb.common.runner.BenchTarget: no generated files, only the
+`IBertSoftmaxTarget` implements tb.common.spec.BenchTarget: no generated files, only the
 constants of models/ibert.py IntSoftmax at the configured input scale, passed as HDL
-parameters. `IBertSoftmaxStreamModel` implements tb.common.uvm_env.StreamModel: the stream of
-(beats, lanes) codes is cut into rows of `row_length` elements and predicted with
-IntSoftmax.forward; the reference is float64 torch.softmax at the exact input values.
+parameters. `IBertSoftmaxStreamModel` is the row stream model (tb.common.rowbench): rows
+predicted with IntSoftmax.forward, referenced by float64 softmax at the exact input values.
 """
 
 from __future__ import annotations
@@ -18,27 +17,22 @@ import numpy as np
 
 from models.fixedpoint import FixedFormat
 from models.ibert import IntSoftmax
+from models.reference import softmax
 from tb.common.checks import Coverage
-from tb.ibert_common import hdl_long, ibert_sources
+from tb.common.hdl import hdl_long
+from tb.common.rowbench import SOFTMAX_ROW_BINS, RowStreamModel, cover_softmax_rows
+from tb.common.sources import ROW_MAX, ROW_QUEUE, SEQ_DIVIDER, STREAM_PIPE, rtl_files
 
-ROW_KINDS = ("all_equal", "dominant", "spread", "has_min_code", "has_max_code", "clamped", "underflow",
-             "top_code")
-DOMINANT_P = 0.99
-
-
-def reference_softmax(x: np.ndarray) -> np.ndarray:
-    import torch
-
-    return torch.softmax(torch.as_tensor(np.asarray(x, dtype=np.float64)), dim=-1).numpy()
+ROW_BINS = (*SOFTMAX_ROW_BINS, "row:clamped", "row:underflow", "row:top_code")
 
 
 @dataclass(frozen=True)
 class IBertSoftmaxConfig:
     row_length: int = 128
     lanes: int = 4
-    in_bits: int = 16
+    in_width: int = 16
     in_frac: int = 11        # SQ16.11 as the NN-LUT softmax_unit
-    out_bits: int = 16       # UQ16.16 as the NN-LUT softmax_unit (the paper's INT8 would be 8)
+    out_width: int = 16      # UQ16.16 as the NN-LUT softmax_unit (the paper's INT8 would be 8)
     div_bits_per_cycle: int = 2
 
     @property
@@ -51,17 +45,17 @@ class IBertSoftmaxConfig:
 
     @property
     def tag(self) -> str:
-        return (f"ibert_softmax_n{self.row_length}_i{self.in_bits}q{self.in_frac}_o{self.out_bits}"
+        return (f"ibert_softmax_n{self.row_length}_i{self.in_width}q{self.in_frac}_o{self.out_width}"
                 f"_d{self.div_bits_per_cycle}_l{self.lanes}")
 
     def model(self) -> IntSoftmax:
-        return IntSoftmax(self.scale, self.in_bits, self.out_bits)
+        return IntSoftmax(self.scale, self.in_width, self.out_width)
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
     def row_latency(self) -> int:
-        """Documented in rtl/ibert_softmax_unit.sv: RowBeats + DivSteps + 10, DivSteps =
+        """Documented in rtl/ibert/ibert_softmax_unit.sv: RowBeats + DivSteps + 10, DivSteps =
         ceil(FactorWidth / DivBitsPerCycle). FactorWidth: every row contains the maximum's exp,
         the model's top code T, so sum >= T > 2^floor(log2 T) and the factor floor(2^max_bit /
         sum) has at most max_bit - floor(log2 T) bits."""
@@ -73,7 +67,7 @@ class IBertSoftmaxConfig:
 
 @dataclass(frozen=True)
 class IBertSoftmaxTarget:
-    config: IBertSoftmaxConfig = IBertSoftmaxConfig()
+    config: IBertSoftmaxConfig
 
     @property
     def tag(self) -> str:
@@ -92,23 +86,20 @@ class IBertSoftmaxTarget:
         return self.config.lanes
 
     def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        return ibert_sources("ibert_divider.sv", "ibert_exp_lane.sv", "ibert_softmax_unit.sv"), {
-            "model_factory": "tb.ibert_softmax.target:softmax_stream_model",
-            "ibert_softmax": self.config.to_dict()}
+        sources = rtl_files(STREAM_PIPE, ROW_MAX, ROW_QUEUE, SEQ_DIVIDER, "ibert/ibert_exp_lane.sv",
+                            "ibert/ibert_softmax_unit.sv")
+        return sources, {"model_factory": "tb.ibert_softmax.target:softmax_stream_model",
+                         "ibert_softmax": self.config.to_dict()}
 
     def hdl_parameters(self) -> dict[str, int | str]:
         c, m = self.config, self.config.model()
-        return {"RowLength": c.row_length, "Lanes": c.lanes, "InWidth": c.in_bits, "X0Mag": hdl_long(-m.x0_int),
+        return {"RowLength": c.row_length, "Lanes": c.lanes, "InWidth": c.in_width, "X0Mag": hdl_long(-m.x0_int),
                 "MaxQ": m.max_q, "BInt": hdl_long(m.b_int), "CInt": hdl_long(m.c_int), "Mult": hdl_long(m.mult),
                 "ReqShift": m.mult_shift - m.exp_shift, "ExpBits": m.exp_bits, "MaxBit": m.max_bit,
                 "OutBits": m.out_bits, "DivBitsPerCycle": c.div_bits_per_cycle}
 
 
-class IBertSoftmaxStreamModel:
-    """StreamModel of the unit: rows are consecutive groups of row_length elements."""
-
-    latency: int | None = None  # beats wait for their whole row: see row_latency
-
+class IBertSoftmaxStreamModel(RowStreamModel):
     def __init__(self, config: IBertSoftmaxConfig) -> None:
         self.config = config
         self.model = config.model()
@@ -116,59 +107,42 @@ class IBertSoftmaxStreamModel:
 
     @property
     def in_fmt(self) -> FixedFormat:
-        return FixedFormat(self.config.in_bits, self.config.in_frac)
+        return FixedFormat(self.config.in_width, self.config.in_frac)
 
     @property
     def out_fmt(self) -> FixedFormat:
-        return FixedFormat(self.config.out_bits, self.config.out_bits, signed=False)
+        return FixedFormat(self.config.out_width, self.config.out_width, signed=False)
 
-    def rows(self, codes: np.ndarray) -> np.ndarray:
-        flat = np.asarray(codes, dtype=np.int64).reshape(-1)
-        n = self.config.row_length
-        if flat.size % n:
-            raise ValueError(f"{flat.size} elements are not a whole number of rows of {n}")
-        return flat.reshape(-1, n)
+    @property
+    def row_length(self) -> int:
+        return self.config.row_length
 
-    def predict(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return codes.astype(np.int64)
-        return self.model.forward(self.rows(codes)).reshape(codes.shape)
+    @property
+    def row_latency(self) -> int:
+        return self.config.row_latency()
 
-    def reference(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return np.zeros(codes.shape)
-        return reference_softmax(self.in_fmt.to_real(self.rows(codes))).reshape(codes.shape)
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.model.forward(rows)
 
-    def coverage(self, codes: np.ndarray) -> Coverage:
+    def reference_rows(self, rows: np.ndarray) -> np.ndarray:
+        return softmax(self.in_fmt.to_real(rows))
+
+    def coverage_bins(self) -> tuple[str, ...]:
         """Row kinds, the i-exp's clamp and underflow, the largest output code, and every
         power-of-two exponent z of the i-exp's range reduction."""
-        cov = Coverage()
-        for kind in ROW_KINDS:
-            cov.declare(f"row:{kind}")
-        for z in range(self.model.max_q + 1):
-            cov.declare(f"exp:z[{z}]")
-        if np.asarray(codes).size == 0:
-            return cov
-        rows = self.rows(codes)
-        fmt, m = self.in_fmt, self.model
+        return (*ROW_BINS, *(f"exp:z[{z}]" for z in range(self.model.max_q + 1)))
+
+    def cover_rows(self, cov: Coverage, rows: np.ndarray) -> None:
+        m = self.model
         tr = m.trace(rows)
-        equal = (rows == rows[:, :1]).all(axis=1)
-        top = reference_softmax(fmt.to_real(rows)).max(axis=1)
+        cover_softmax_rows(cov, rows, self.in_fmt, softmax(self.in_fmt.to_real(rows)))
         raw_d = rows - rows.max(axis=1, keepdims=True)
-        cov.add("row:all_equal", equal.sum())
-        cov.add("row:dominant", (top >= DOMINANT_P).sum())
-        cov.add("row:spread", ((top < 0.5) & ~equal).sum())
-        cov.add("row:has_min_code", (rows == fmt.min_code).any(axis=1).sum())
-        cov.add("row:has_max_code", (rows == fmt.max_code).any(axis=1).sum())
         cov.add("row:clamped", (raw_d < m.max_q * m.x0_int).any(axis=1).sum())
         cov.add("row:underflow", (tr["e16"] == 0).any(axis=1).sum())
         cov.add("row:top_code", (tr["out"] == self.out_fmt.max_code).any(axis=1).sum())
         counts = np.bincount(tr["z"].reshape(-1), minlength=m.max_q + 1)
         for z in range(m.max_q + 1):
             cov.add(f"exp:z[{z}]", int(counts[z]))
-        return cov
 
 
 def softmax_stream_model(settings: dict[str, Any]) -> IBertSoftmaxStreamModel:

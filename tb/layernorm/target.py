@@ -1,36 +1,35 @@
-"""The LayerNorm unit as a bench target (tb.common.runner.BenchTarget) and its stream model.
-
-The stream model maps the (beats, lanes) codes the scoreboard collects to rows of D
-features (a row is D/lanes consecutive beats), predicts them with models.layernorm and
-takes its reference from float64 torch layer_norm at the exact input values and the
-gamma/beta the bench programmed (at their exact quantized values).
+"""The NN-LUT LayerNorm unit (rtl/nnlut/layernorm_unit.sv) as a bench target
+(tb.common.spec.BenchTarget) and its row stream model (tb.common.rowbench): rows of D features
+predicted with models.layernorm, referenced by float64 layer_norm at the exact input values and
+the gamma/beta the bench programmed (at their exact quantized values), at the unit's epsilon.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from models.fixedpoint import FixedFormat
-from models.layernorm import LayerNormConfig, LayerNormModel, layer_norm_reference
+from models.layernorm import ROW_LATENCY, LayerNormConfig, LayerNormModel
 from models.nnlut import IntTable
+from models.reference import layer_norm
 from models.units import prepare_table
 from tb.common.checks import Coverage
-from tb.common.runner import RTL_DIR, core_sources
+from tb.common.rowbench import RowStreamModel
+from tb.common.sources import LZC, NNLUT_CORE, rtl_files
 
 TOPLEVEL = "layernorm_unit"
-
-
-def layernorm_sources(package: Path) -> list[Path]:
-    return [package, *core_sources(), *sorted(RTL_DIR.glob("layernorm_*.sv"))]
+LAYERNORM_RTL = ("nnlut/layernorm_row_buffer.sv", "nnlut/layernorm_stats.sv", "nnlut/layernorm_scale.sv",
+                 "nnlut/layernorm_params.sv", "nnlut/layernorm_lane.sv", "nnlut/layernorm_norm.sv",
+                 "nnlut/layernorm_unit.sv")
 
 
 @dataclass(frozen=True)
 class LayerNormTarget:
-    config: LayerNormConfig = field(default_factory=LayerNormConfig)
+    config: LayerNormConfig
 
     @property
     def tag(self) -> str:
@@ -50,7 +49,7 @@ class LayerNormTarget:
 
     def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
         prepared = prepare_table(self.config.table_config, gen_dir)
-        return layernorm_sources(prepared.package_path), {
+        return [prepared.package_path, *rtl_files(NNLUT_CORE, LZC, LAYERNORM_RTL)], {
             "model_factory": "tb.layernorm.target:layernorm_stream_model",
             "layernorm": self.config.to_dict(), "table_json": str(prepared.json_path)}
 
@@ -65,15 +64,15 @@ class LayerNormTarget:
                 "YGuard": c.y_guard, "Entries": c.entries}
 
 
-@dataclass
-class LayerNormStreamModel:
-    """tb.common.uvm_env.StreamModel for the LayerNorm unit with one gamma/beta setting."""
+class LayerNormStreamModel(RowStreamModel):
+    """The LayerNorm unit's rows with one gamma/beta setting."""
 
-    model: LayerNormModel
-    gamma_codes: np.ndarray
-    beta_codes: np.ndarray
-    lanes: int
-    latency: int | None = None  # beats wait for their whole row: no fixed beat latency
+    def __init__(self, model: LayerNormModel, gamma_codes: np.ndarray, beta_codes: np.ndarray,
+                 lanes: int) -> None:
+        self.model = model
+        self.gamma_codes = np.asarray(gamma_codes, dtype=np.int64)
+        self.beta_codes = np.asarray(beta_codes, dtype=np.int64)
+        self.lanes = lanes
 
     @property
     def config(self) -> LayerNormConfig:
@@ -87,46 +86,34 @@ class LayerNormStreamModel:
     def out_fmt(self) -> FixedFormat:
         return self.config.out_fmt
 
-    def rows(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes, dtype=np.int64)
-        dim = self.config.dim
-        if codes.size % dim:
-            raise ValueError(f"{codes.shape[0]} beats of {self.lanes} lanes are not whole rows of {dim}")
-        return codes.reshape(-1, dim)
+    @property
+    def row_length(self) -> int:
+        return self.config.dim
+
+    @property
+    def row_latency(self) -> int:
+        return ROW_LATENCY
 
     def with_params(self, gamma_codes: np.ndarray, beta_codes: np.ndarray) -> "LayerNormStreamModel":
-        return LayerNormStreamModel(self.model, np.asarray(gamma_codes, dtype=np.int64),
-                                    np.asarray(beta_codes, dtype=np.int64), self.lanes)
+        return LayerNormStreamModel(self.model, gamma_codes, beta_codes, self.lanes)
 
-    def predict(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return codes.astype(np.int64)
-        return self.model.evaluate(self.rows(codes), self.gamma_codes, self.beta_codes).reshape(codes.shape)
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.model.evaluate(rows, self.gamma_codes, self.beta_codes)
 
-    def reference(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return np.zeros(codes.shape)
+    def reference_rows(self, rows: np.ndarray) -> np.ndarray:
         c = self.config
-        ref = layer_norm_reference(c.in_fmt.to_real(self.rows(codes)), c.gamma_fmt.to_real(self.gamma_codes),
-                                   c.beta_fmt.to_real(self.beta_codes), c.eps)
-        return ref.reshape(codes.shape)
+        return layer_norm(c.in_fmt.to_real(rows), c.gamma_fmt.to_real(self.gamma_codes),
+                          c.beta_fmt.to_real(self.beta_codes), c.eps)
 
-    def coverage(self, codes: np.ndarray) -> Coverage:
+    def coverage_bins(self) -> tuple[str, ...]:
         """Row kinds as the statistics see them, the exponent parity that picks the 1/sqrt(2)
         path, the normalising shift's direction, and output saturation."""
-        cov = Coverage()
-        names = ("row:constant", "row:near_constant", "row:outlier", "row:fullscale", "row:other",
-                 "term:zero", "term:left_shift", "term:right_shift", "exponent:even", "exponent:odd",
-                 "out:saturate_low", "out:saturate_high")
-        for name in names:
-            cov.declare(name)
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return cov
+        return ("row:constant", "row:near_constant", "row:outlier", "row:fullscale", "row:other",
+                "term:zero", "term:left_shift", "term:right_shift", "exponent:even", "exponent:odd",
+                "out:saturate_low", "out:saturate_high")
+
+    def cover_rows(self, cov: Coverage, x: np.ndarray) -> None:
         c = self.config
-        x = self.rows(codes)
         t = self.model.trace(x, self.gamma_codes, self.beta_codes)
         dim = x.shape[1]
         constant = t.var == 0
@@ -149,7 +136,6 @@ class LayerNormStreamModel:
         cov.add("exponent:odd", (~constant & (t.k % 2 == 1)).sum())
         cov.add("out:saturate_low", (t.out_raw < c.out_fmt.min_code).sum())
         cov.add("out:saturate_high", (t.out_raw > c.out_fmt.max_code).sum())
-        return cov
 
 
 def layernorm_stream_model(settings: dict[str, Any]) -> LayerNormStreamModel:

@@ -1,15 +1,16 @@
-"""The SOLE AILayerNorm unit (rtl/sole_ailayernorm_unit.sv) as a bench target and its stream model.
+"""The SOLE AILayerNorm unit (rtl/sole/sole_ailayernorm_unit.sv) as a bench target and its
+stream model.
 
-`AILayerNormTarget` implements tb.common.runner.BenchTarget; `AILayerNormStreamModel`
-implements tb.common.uvm_env.StreamModel. The (beats, lanes) stream is cut into rows of `dim`
-channels and predicted with models.sole.ai_layernorm for the per-channel PTF factors and
+`AILayerNormTarget` implements tb.common.spec.BenchTarget; `AILayerNormStreamModel` is the row
+stream model (tb.common.rowbench): rows of `dim` channels predicted with
+models.sole.ai_layernorm for the per-channel PTF factors and
 gamma/beta the bench programmed, then saturated to the output format (the unit's output is
 SQ16.10; the model's folded affine adds the bias without a clamp, so the two differ only where
 z + bias leaves the format, and the bench's saturating bins show where that happens).
 
 Output codes stand for z * gamma_c * 2^-out_frac (gamma stays a per-channel output scale), so
-the reference is expressed in z units: float64 torch layer_norm at the exact input values
-q * 2^alpha_c * s, with gamma and beta, divided by gamma.
+the reference is expressed in z units: float64 layer_norm at the exact input values
+q * 2^alpha_c * s, with gamma and beta and the unit's own epsilon, divided by gamma.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from models.fixedpoint import FixedFormat
 from models.intops import bit_length
+from models.reference import layer_norm
 from models.sole import AILayerNorm, ai_layernorm
 from tb.common.checks import Coverage
-from tb.sole_e2softmax.target import sole_sources
+from tb.common.hdl import hdl_long
+from tb.common.rowbench import RowStreamModel
+from tb.common.sources import LZC, ROW_QUEUE, SEQ_DIVIDER, SEQ_ISQRT, STREAM_PIPE, rtl_files
 
 TOPLEVEL = "sole_ailayernorm_unit"
 FACTOR_BITS = 31             # factor = floor(2^30 / std) <= 2^30
-# rtl/sole_ailayernorm_unit.sv: last input beat -> first output beat is StatCycles + 8 edges.
+# rtl/sole/sole_ailayernorm_unit.sv: last input beat -> first output beat is StatCycles + 8 edges.
 ROW_LATENCY_AFTER_STATS = 8
 
 
@@ -38,11 +41,11 @@ ROW_LATENCY_AFTER_STATS = 8
 class AILayerNormConfig:
     dim: int = 384
     lanes: int = 4
-    in_bits: int = 8
+    in_width: int = 8
     ptf_max: int = 3
     compress_bits: int = 4
     stat_frac: int = 8
-    out_bits: int = 16
+    out_width: int = 16
     out_frac: int = 10
     bias_width: int = 16
     steps_per_cycle: int = 2
@@ -57,7 +60,7 @@ class AILayerNormConfig:
         self.model()
 
     def model(self) -> AILayerNorm:
-        return AILayerNorm(self.in_bits, self.ptf_max, self.compress_bits, self.stat_frac, self.out_bits,
+        return AILayerNorm(self.in_width, self.ptf_max, self.compress_bits, self.stat_frac, self.out_width,
                            self.out_frac)
 
     @property
@@ -70,11 +73,11 @@ class AILayerNormConfig:
 
     @property
     def in_fmt(self) -> FixedFormat:
-        return FixedFormat(self.in_bits, 0)
+        return FixedFormat(self.in_width, 0)
 
     @property
     def out_fmt(self) -> FixedFormat:
-        return FixedFormat(self.out_bits, self.out_frac)
+        return FixedFormat(self.out_width, self.out_frac)
 
     @property
     def bias_fmt(self) -> FixedFormat:
@@ -82,9 +85,9 @@ class AILayerNormConfig:
 
     @property
     def stat_cycles(self) -> int:
-        """The statistics' latency as rtl/sole_ailn_stats.sv documents it: each sequential
+        """The statistics' latency as rtl/sole/sole_ailn_stats.sv documents it: each sequential
         unit's result bits over the steps per cycle (ex2, the root of var, the 31-bit factor) + 3."""
-        ex2_bits = 2 * (self.in_bits - 1 + self.ptf_max) + 1 + 2 * self.stat_frac
+        ex2_bits = 2 * (self.in_width - 1 + self.ptf_max) + 1 + 2 * self.stat_frac
         var_bits = max(ex2_bits, max(1, self.eps_int.bit_length())) + 1
         root_bits = (var_bits + 1) // 2
         s = self.steps_per_cycle
@@ -96,15 +99,14 @@ class AILayerNormConfig:
 
     @property
     def tag(self) -> str:
-        return (f"sole_ailayernorm_d{self.dim}_l{self.lanes}_i{self.in_bits}p{self.ptf_max}c{self.compress_bits}"
-                f"_f{self.stat_frac}_o{self.out_bits}q{self.out_frac}_s{self.steps_per_cycle}_e{self.eps_int}")
+        return (f"sole_ailayernorm_d{self.dim}_l{self.lanes}_i{self.in_width}p{self.ptf_max}c{self.compress_bits}"
+                f"_f{self.stat_frac}_o{self.out_width}q{self.out_frac}_s{self.steps_per_cycle}_e{self.eps_int}")
 
     def hdl_parameters(self) -> dict[str, int | str]:
-        return {"Dim": self.dim, "Lanes": self.lanes, "InWidth": self.in_bits, "PtfMax": self.ptf_max,
+        return {"Dim": self.dim, "Lanes": self.lanes, "InWidth": self.in_width, "PtfMax": self.ptf_max,
                 "CompressBits": self.compress_bits, "StatFrac": self.stat_frac,
-                # Sized: Verilator reads a bare -G number as 32 bits.
-                "EpsInt": f"64'd{self.eps_int}", "StepsPerCycle": self.steps_per_cycle,
-                "OutWidth": self.out_bits, "OutFrac": self.out_frac, "BiasWidth": self.bias_width}
+                "EpsInt": hdl_long(self.eps_int), "StepsPerCycle": self.steps_per_cycle,
+                "OutWidth": self.out_width, "OutFrac": self.out_frac, "BiasWidth": self.bias_width}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,7 +114,7 @@ class AILayerNormConfig:
 
 @dataclass(frozen=True)
 class AILayerNormTarget:
-    config: AILayerNormConfig = AILayerNormConfig()
+    config: AILayerNormConfig
 
     @property
     def tag(self) -> str:
@@ -131,8 +133,11 @@ class AILayerNormTarget:
         return self.config.lanes
 
     def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        return sole_sources(), {"model_factory": "tb.sole_ailayernorm.target:ailayernorm_stream_model",
-                                "ailayernorm": self.config.to_dict()}
+        sources = rtl_files(STREAM_PIPE, LZC, ROW_QUEUE, SEQ_DIVIDER, SEQ_ISQRT, "sole/sole_ailn_compress.sv",
+                            "sole/sole_ailn_params.sv", "sole/sole_ailn_stats.sv", "sole/sole_ailn_norm.sv",
+                            "sole/sole_ailayernorm_unit.sv")
+        return sources, {"model_factory": "tb.sole_ailayernorm.target:ailayernorm_stream_model",
+                         "ailayernorm": self.config.to_dict()}
 
     def hdl_parameters(self) -> dict[str, int | str]:
         return self.config.hdl_parameters()
@@ -145,19 +150,17 @@ def bias_codes(config: AILayerNormConfig, gamma: np.ndarray, beta: np.ndarray) -
     return config.bias_fmt.saturate(codes.astype(np.int64))
 
 
-@dataclass
-class AILayerNormStreamModel:
-    """StreamModel of the unit for one setting of the per-channel constants."""
+class AILayerNormStreamModel(RowStreamModel):
+    """The unit's rows for one setting of the per-channel constants."""
 
-    config: AILayerNormConfig
-    alpha: np.ndarray
-    gamma: np.ndarray
-    beta: np.ndarray
-    lanes: int
-    latency: int | None = None  # a beat waits for its whole row: no fixed beat latency
-
-    def __post_init__(self) -> None:
-        self.model = self.config.model()
+    def __init__(self, config: AILayerNormConfig, alpha: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                 lanes: int) -> None:
+        self.config = config
+        self.alpha = np.asarray(alpha, np.int64)
+        self.gamma = np.asarray(gamma, np.float64)
+        self.beta = np.asarray(beta, np.float64)
+        self.lanes = lanes
+        self.model = config.model()
 
     @property
     def in_fmt(self) -> FixedFormat:
@@ -167,60 +170,44 @@ class AILayerNormStreamModel:
     def out_fmt(self) -> FixedFormat:
         return self.config.out_fmt
 
-    def with_params(self, alpha: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> "AILayerNormStreamModel":
-        return AILayerNormStreamModel(self.config, np.asarray(alpha, np.int64), np.asarray(gamma, np.float64),
-                                      np.asarray(beta, np.float64), self.lanes)
+    @property
+    def row_length(self) -> int:
+        return self.config.dim
 
-    def rows(self, codes: np.ndarray) -> np.ndarray:
-        flat = np.asarray(codes, dtype=np.int64).reshape(-1)
-        if flat.size % self.config.dim:
-            raise ValueError(f"{flat.size} elements are not a whole number of rows of {self.config.dim}")
-        return flat.reshape(-1, self.config.dim)
+    @property
+    def row_latency(self) -> int:
+        return self.config.row_latency
+
+    def with_params(self, alpha: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> "AILayerNormStreamModel":
+        return AILayerNormStreamModel(self.config, alpha, gamma, beta, self.lanes)
 
     def real_inputs(self, rows: np.ndarray) -> np.ndarray:
         return rows * np.exp2(self.alpha.astype(np.float64)) * self.config.scale
 
-    def predict(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return codes.astype(np.int64)
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
         c = self.config
-        out, _ = ai_layernorm(self.rows(codes), self.alpha, c.scale, self.gamma, self.beta, eps=c.eps,
-                              model=self.model)
-        return self.out_fmt.saturate(out).reshape(codes.shape)
+        out, _ = ai_layernorm(rows, self.alpha, c.scale, self.gamma, self.beta, eps=c.eps, model=self.model)
+        return self.out_fmt.saturate(out)
 
-    def reference(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return np.zeros(codes.shape)
-        x = torch.as_tensor(self.real_inputs(self.rows(codes)))
-        ref = torch.nn.functional.layer_norm(x, (self.config.dim,), torch.as_tensor(self.gamma),
-                                             torch.as_tensor(self.beta), eps=self.config.eps).numpy()
-        return (ref / self.gamma).reshape(codes.shape)
+    def reference_rows(self, rows: np.ndarray) -> np.ndarray:
+        return layer_norm(self.real_inputs(rows), self.gamma, self.beta, self.config.eps) / self.gamma
 
-    def coverage_names(self) -> list[str]:
-        c = self.config
-        e_max = c.in_bits - c.compress_bits
-        return ([f"e[{e}]" for e in range(e_max + 1)] + [f"m[{m}]" for m in range(1 << c.compress_bits)]
-                + [f"alpha[{a}]" for a in range(c.ptf_max + 1)]
-                + ["compress:carry", "compress:tie", "var:clamped", "row:constant", "row:outlier",
-                   "out:saturate_low", "out:saturate_high"])
-
-    def coverage(self, codes: np.ndarray) -> Coverage:
+    def coverage_bins(self) -> tuple[str, ...]:
         """Compression shifts and square-table entries used, carries and ties of the
         compression rounding, PTF factors, negative variance estimates (clamped to 0), row
         kinds and output saturation."""
-        cov = Coverage()
-        for name in self.coverage_names():
-            cov.declare(name)
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return cov
         c = self.config
-        rows = self.rows(codes)
+        e_max = c.in_width - c.compress_bits
+        return (*(f"e[{e}]" for e in range(e_max + 1)), *(f"m[{m}]" for m in range(1 << c.compress_bits)),
+                *(f"alpha[{a}]" for a in range(c.ptf_max + 1)),
+                "compress:carry", "compress:tie", "var:clamped", "row:constant", "row:outlier",
+                "out:saturate_low", "out:saturate_high")
+
+    def cover_rows(self, cov: Coverage, rows: np.ndarray) -> None:
+        c = self.config
         tr = self.model.trace(rows, self.alpha, c.eps_int)
         e, m = tr["e"].reshape(-1), tr["m"].reshape(-1)
-        for v, hits in enumerate(np.bincount(e, minlength=c.in_bits - c.compress_bits + 1)):
+        for v, hits in enumerate(np.bincount(e, minlength=c.in_width - c.compress_bits + 1)):
             cov.add(f"e[{v}]", int(hits))
         for v, hits in enumerate(np.bincount(m, minlength=1 << c.compress_bits)):
             cov.add(f"m[{v}]", int(hits))
@@ -241,7 +228,6 @@ class AILayerNormStreamModel:
         raw, _ = ai_layernorm(rows, self.alpha, c.scale, self.gamma, self.beta, eps=c.eps, model=self.model)
         cov.add("out:saturate_low", int((raw < self.out_fmt.min_code).sum()))
         cov.add("out:saturate_high", int((raw > self.out_fmt.max_code).sum()))
-        return cov
 
 
 def ailayernorm_stream_model(settings: dict[str, Any]) -> AILayerNormStreamModel:
@@ -261,8 +247,8 @@ def ptf_through_model(x: np.ndarray, lanes: int = 4, eps: float = 1e-12,
 
     x = np.asarray(x, dtype=np.float64)
     base = config or AILayerNormConfig(dim=x.shape[-1], lanes=lanes)
-    scale, alpha = ptf_calibrate(x, base.in_bits, base.ptf_max)
+    scale, alpha = ptf_calibrate(x, base.in_width, base.ptf_max)
     c = AILayerNormConfig(**{**base.to_dict(), "scale": scale, "eps": eps})
     model = AILayerNormStreamModel(c, alpha, np.ones(c.dim), np.zeros(c.dim), c.lanes)
-    codes = ptf_quantize(x, scale, alpha, c.in_bits)
+    codes = ptf_quantize(x, scale, alpha, c.in_width)
     return c.out_fmt.to_real(model.predict(codes.reshape(-1, c.lanes))).reshape(x.shape)

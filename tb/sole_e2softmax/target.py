@@ -1,9 +1,8 @@
-"""The SOLE E2Softmax unit (rtl/sole_e2softmax_unit.sv) as a bench target and its stream model.
+"""The SOLE E2Softmax unit (rtl/sole/sole_e2softmax_unit.sv) as a bench target and its stream model.
 
-`E2SoftmaxTarget` implements tb.common.runner.BenchTarget; `E2SoftmaxStreamModel` implements
-tb.common.uvm_env.StreamModel: the (beats, lanes) stream is cut into rows of `row_length`
-elements and predicted by models.sole.E2Softmax, the reference is float64 torch.softmax at the
-exact input values. The RTL's correction table comes from the same model object
+`E2SoftmaxTarget` implements tb.common.spec.BenchTarget; `E2SoftmaxStreamModel` is the row
+stream model (tb.common.rowbench): rows predicted by models.sole.E2Softmax, referenced by float64
+softmax at the exact input values. The RTL's correction table comes from the same model object
 (E2Softmax.corr, chosen offline), so the model is the one source of the divider's constants.
 """
 
@@ -14,23 +13,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import torch
 
 from models.fixedpoint import FixedFormat
 from models.intops import bit_length, shift_right_half_up
+from models.reference import softmax
 from models.sole import E2Softmax
 from tb.common.checks import Coverage
-from tb.common.runner import RTL_DIR
+from tb.common.rowbench import RowStreamModel
+from tb.common.sources import LZC, ROW_MAX, ROW_QUEUE, STREAM_PIPE, rtl_files
 
 TOPLEVEL = "sole_e2softmax_unit"
-# rtl/sole_e2softmax_unit.sv: last input beat -> first output beat is RowBeats + 7 edges.
+# rtl/sole/sole_e2softmax_unit.sv: last input beat -> first output beat is RowBeats + 7 edges.
 ROW_LATENCY_AFTER_LAST_BEAT = 7
-
-
-def sole_sources() -> list[Path]:
-    """The SOLE modules plus the two shared blocks they use (stream control, leading zeros)."""
-    return [RTL_DIR / "stream_pipe_ctrl.sv", RTL_DIR / "stream_fifo.sv", RTL_DIR / "nnlut_lzc.sv",
-            *sorted(RTL_DIR.glob("sole_*.sv"))]
 
 
 @dataclass(frozen=True)
@@ -110,7 +104,7 @@ class E2SoftmaxConfig:
 
 @dataclass(frozen=True)
 class E2SoftmaxTarget:
-    config: E2SoftmaxConfig = E2SoftmaxConfig()
+    config: E2SoftmaxConfig
 
     @property
     def tag(self) -> str:
@@ -129,22 +123,16 @@ class E2SoftmaxTarget:
         return self.config.lanes
 
     def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        return sole_sources(), {"model_factory": "tb.sole_e2softmax.target:e2softmax_stream_model",
-                                "e2softmax": self.config.to_dict()}
+        sources = rtl_files(STREAM_PIPE, LZC, ROW_MAX, ROW_QUEUE, "sole/sole_e2softmax_code.sv",
+                            "sole/sole_e2softmax_recip.sv", "sole/sole_e2softmax_out.sv", "sole/sole_e2softmax_unit.sv")
+        return sources, {"model_factory": "tb.sole_e2softmax.target:e2softmax_stream_model",
+                         "e2softmax": self.config.to_dict()}
 
     def hdl_parameters(self) -> dict[str, int | str]:
         return self.config.hdl_parameters()
 
 
-def reference_softmax(x_real: np.ndarray) -> np.ndarray:
-    return torch.softmax(torch.as_tensor(np.asarray(x_real, dtype=np.float64)), dim=-1).numpy()
-
-
-class E2SoftmaxStreamModel:
-    """StreamModel of the unit: rows are consecutive groups of row_length elements."""
-
-    latency: int | None = None  # a beat waits for its whole row: no fixed beat latency
-
+class E2SoftmaxStreamModel(RowStreamModel):
     def __init__(self, config: E2SoftmaxConfig) -> None:
         self.config = config
         self.model = config.model()
@@ -162,6 +150,10 @@ class E2SoftmaxStreamModel:
         return self.config.out_fmt
 
     @property
+    def row_length(self) -> int:
+        return self.config.row_length
+
+    @property
     def row_latency(self) -> int:
         return self.config.beats_per_row + ROW_LATENCY_AFTER_LAST_BEAT
 
@@ -170,45 +162,25 @@ class E2SoftmaxStreamModel:
         """w = floor(log2(sum / 2^sum_frac)) <= log2 N (every term is at most the maximum's)."""
         return int(np.floor(np.log2(self.config.row_length)))
 
-    def rows(self, codes: np.ndarray) -> np.ndarray:
-        flat = np.asarray(codes, dtype=np.int64).reshape(-1)
-        n = self.config.row_length
-        if flat.size % n:
-            raise ValueError(f"{flat.size} elements are not a whole number of rows of {n}")
-        return flat.reshape(-1, n)
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.model.forward(rows)
 
-    def predict(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return codes.astype(np.int64)
-        return self.model.forward(self.rows(codes)).reshape(codes.shape)
+    def reference_rows(self, rows: np.ndarray) -> np.ndarray:
+        return softmax(self.in_fmt.to_real(rows))
 
-    def reference(self, codes: np.ndarray) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return np.zeros(codes.shape)
-        return reference_softmax(self.in_fmt.to_real(self.rows(codes))).reshape(codes.shape)
-
-    def coverage_names(self) -> list[str]:
+    def coverage_bins(self) -> tuple[str, ...]:
+        """Log codes hit, the divider's shift w and correction slice, codes clamped at k_max,
+        outputs at both ends, and the two degenerate row kinds."""
         c = self.config
         names = [f"code[{k}]" for k in range(self.model.k_max + 1)]
         names += [f"w[{w}]" for w in range(self.max_w + 1)]
         if c.corr_bits >= 0:
             names += [f"corr_slice[{j}]" for j in range(1 << c.corr_bits)]
         names += ["code:clamped", "out:zero", "out:largest", "row:all_equal", "row:single_survivor"]
-        return names
+        return tuple(names)
 
-    def coverage(self, codes: np.ndarray) -> Coverage:
-        """Log codes hit, the divider's shift w and correction slice, codes clamped at k_max,
-        outputs at both ends, and the two degenerate row kinds."""
-        cov = Coverage()
-        for name in self.coverage_names():
-            cov.declare(name)
-        codes = np.asarray(codes)
-        if codes.size == 0:
-            return cov
+    def cover_rows(self, cov: Coverage, rows: np.ndarray) -> None:
         c = self.config
-        rows = self.rows(codes)
         tr = self.model.trace(rows)
         for k, hits in enumerate(np.bincount(tr["k"].reshape(-1), minlength=self.model.k_max + 1)):
             cov.add(f"code[{k}]", int(hits))
@@ -226,7 +198,6 @@ class E2SoftmaxStreamModel:
         # Only the maximum has k = 0 and every other element has the largest code.
         single = ((tr["k"] == 0).sum(axis=1) == 1) & ((tr["k"] == self.model.k_max).sum(axis=1) == rows.shape[1] - 1)
         cov.add("row:single_survivor", int(single.sum()))
-        return cov
 
 
 def e2softmax_stream_model(settings: dict[str, Any]) -> E2SoftmaxStreamModel:

@@ -1,0 +1,148 @@
+"""Run a float array through a unit: the RTL under Verilator, or the bit-accurate model.
+
+    python -m flow.rtl_eval gelu     --input x.npy    --output y.npy   [--model] [unit options]
+    python -m flow.rtl_eval softmax  --input rows.npy --output p.npy   [--model] [unit options]
+    python -m flow.rtl_eval layernorm --input rows.npy --output y.npy [--gamma g.npy --beta b.npy]
+
+Every registered unit works here (see `make sim` for the list). Element-wise units take any
+shape. Row units take a 2-D array, one row per line; the row length follows the array (the RTL
+is built for it, with LANES reduced to a divisor of the row length). The NN-LUT LayerNorm's
+gamma and beta (default ones and zeros) are 1-D arrays of the row length, quantized to their
+documented formats and written through the unit's parameter port; SOLE's AILayerNorm calibrates
+its PTF scale and per-channel factors on the data itself.
+
+The input is quantized to the unit's input format (round to nearest, ties to even; values
+outside the range saturate to the end codes; NaN is an error). The output has the input's
+shape, float64: the unit's output codes times their LSB. The RTL path also checks every output
+against the bit-accurate model. This interface is stable: it is used to check the units from
+outside the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from flow.cli import add_unit_options, fail, unit_config
+from flow.runner import run_bench, stream_model
+from models.fixedpoint import FixedFormat
+from models.paths import BUILD_DIR
+from tb.common.spec import StreamInput, UnitSpec
+from tb.registry import UNITS
+
+
+def load_input(path: Path, rows: bool) -> np.ndarray:
+    if not path.exists():
+        fail(f"input file {path} does not exist")
+    try:
+        data = np.load(path, allow_pickle=False)
+    except ValueError as err:
+        fail(f"input file {path} is not a readable .npy array ({err})")
+    except OSError as err:
+        fail(f"cannot read input file {path}: {err}")
+    if not isinstance(data, np.ndarray):
+        fail(f"input file {path} holds several arrays (.npz); give one array in a .npy file")
+    if data.dtype.kind not in "biuf":
+        fail(f"input file {path} has dtype {data.dtype}; expected real numbers")
+    if data.size == 0:
+        fail(f"input file {path} holds an empty array (shape {data.shape})")
+    if rows and data.ndim != 2:
+        fail(f"input file {path} has shape {data.shape}; this unit takes a 2-D array, one row per line")
+    data = data.astype(np.float64)
+    if np.isnan(data).any():
+        fail(f"input file {path} has {int(np.isnan(data).sum())} NaN value(s), which have no code")
+    return data
+
+
+def note_saturation(data: np.ndarray, fmt: FixedFormat, what: str = "input") -> None:
+    outside = int((data < fmt.min_value).sum() + (data > fmt.max_value).sum())
+    if outside:
+        print(f"note: {outside} {what} value(s) outside {fmt.describe()} saturated", file=sys.stderr)
+
+
+def load_params(spec: UnitSpec, args: argparse.Namespace, row_length: int) -> dict[str, np.ndarray]:
+    params = {}
+    for name in ("gamma", "beta"):
+        path = getattr(args, name)
+        if path is None:
+            continue
+        if name not in spec.input_params:
+            fail(f"--{name} does not apply to {spec.name}"
+                 f"{' (it takes ' + ', '.join('--' + p for p in spec.input_params) + ')' if spec.input_params else ''}")
+        data = load_input(path, rows=False)
+        if data.shape != (row_length,):
+            fail(f"{name} file {path} has shape {data.shape}; expected ({row_length},), one value per feature")
+        params[name] = data
+    return params
+
+
+def build_config(spec: UnitSpec, args: argparse.Namespace, data: np.ndarray) -> object:
+    """The unit's configuration for the data: row units are built for the array's row length,
+    with lanes reduced to a divisor of it."""
+    if spec.row_option is None:
+        return unit_config(spec, args)
+    row_length = int(data.shape[1])
+    config = unit_config(spec, args, **{spec.row_option: row_length})
+    lanes = math.gcd(config.lanes, row_length)
+    return config if lanes == config.lanes else dataclasses.replace(config, lanes=lanes)
+
+
+def model_for(spec: UnitSpec, config: object) -> object:
+    target = spec.target(config)
+    return stream_model(target, BUILD_DIR / "rtl_eval" / target.tag / "gen")
+
+
+def run_rtl(spec: UnitSpec, prepared: StreamInput, seed: int) -> np.ndarray:
+    target = spec.target(prepared.config)
+    codes = prepared.codes
+    with tempfile.TemporaryDirectory() as tmp:
+        in_path, out_path = Path(tmp) / "codes.npy", Path(tmp) / "out.npy"
+        np.save(in_path, codes.reshape(-1))
+        env = {"NNLUT_STREAM_FILE": str(in_path), "NNLUT_STREAM_OUT": str(out_path)}
+        for name, array in prepared.files.items():
+            env[name] = str(Path(tmp) / f"{name}.npy")
+            np.save(env[name], array)
+        run = run_bench(target, testcase="StreamFile", seed=seed, idle_probability=0.0,
+                        stall_probability=0.0, build_root=BUILD_DIR / "rtl_eval", extra_env=env)
+        if run.tests != 1 or run.failed:
+            fail(f"RTL run failed ({run.failed} of {run.tests} bench tests); log: {run.build_dir / 'sim.log'}")
+        out = np.load(out_path)
+    return out[:codes.size].reshape(codes.shape)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("unit", choices=list(UNITS))
+    parser.add_argument("--input", type=Path, required=True, help="float array (.npy)")
+    parser.add_argument("--output", type=Path, required=True, help="where to write the result (.npy)")
+    parser.add_argument("--model", action="store_true", help="use the bit-accurate model, not the RTL")
+    parser.add_argument("--seed", type=int, default=1, help="cocotb seed of the RTL run")
+    parser.add_argument("--gamma", type=Path, default=None, help="layernorm: gamma (.npy, default ones)")
+    parser.add_argument("--beta", type=Path, default=None, help="layernorm: beta (.npy, default zeros)")
+    add_unit_options(parser)
+    args = parser.parse_args()
+    spec = UNITS[args.unit]
+    data = load_input(args.input, spec.rows)
+    try:
+        config = build_config(spec, args, data)
+        params = load_params(spec, args, int(data.shape[-1]))
+        prepared = spec.prepare_input(config, data, params, lambda c: model_for(spec, c))
+        if prepared.quantized_to_format:
+            note_saturation(data, prepared.model.in_fmt)
+        out_codes = prepared.model.predict(prepared.codes) if args.model else run_rtl(spec, prepared, args.seed)
+    except ValueError as err:
+        fail(str(err))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    np.save(args.output, prepared.model.out_fmt.to_real(out_codes))
+    print(f"{args.unit} ({'model' if args.model else 'RTL'}, {spec.target(prepared.config).tag}): "
+          f"{data.size} values -> {args.output}")
+
+
+if __name__ == "__main__":
+    main()

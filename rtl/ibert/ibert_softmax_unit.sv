@@ -1,0 +1,432 @@
+// ibert_softmax_unit: I-BERT's integer-only Softmax (i-exp + integer normalisation; Kim et
+// al., "I-BERT: Integer-only BERT Quantization", ICML 2021, arXiv 2101.01321, Algorithm 3),
+// rows of RowLength elements, Lanes elements per beat, rows back to back.
+//
+// The baseline the NN-LUT Softmax (softmax_unit) is measured against: same stream interface,
+// same input format, same row-buffer organisation. Bit-exact with models/ibert.py IntSoftmax
+// (paper polynomial, ln2 = math.log(2), exp_shift 30, max_q = MaxQ, max_bit = MaxBit, the
+// default static requantisation ratio), whose docstring derives every constant:
+//
+//   d      = max(q - max(row), MaxQ * x0_int)        z = floor(d / x0_int), r = d - z x0_int
+//   e16    = sat(round_half_even((r + b_int)^2 + c_int) * M / 2^(E + z - 30)))   (ibert_exp_lane)
+//   factor = floor(2^MaxBit / sum(e16))
+//   y      = (e16 * factor) >> (MaxBit - OutBits)
+//
+// Formats at the defaults: input SQ16.11 (scale 2^-11, [-16, 16)), as softmax_unit; output
+// UQ16.16: y is an unsigned OutBits = 16-bit code, p ~ y * 2^-16 (the model's out_bits = 16,
+// where the paper uses 8). y never reaches 2^OutBits: e16 * factor <= 2^MaxBit, with equality
+// only for a row whose sum is the row maximum's e16 (ETop, below) and ETop dividing 2^MaxBit,
+// i.e. ETop a power of two, which stops elaboration.
+// Constants (the model's values at scale 2^-11, passed by tb/ibert_softmax from the model):
+//   X0Mag = -x0_int = 1420, BInt = b_int = 2770, CInt = c_int = 4024659, Mult = M =
+//   1539966480, ReqShift = E - 30 = 39. ETop = e16 at d = 0 = 32767 (computed below).
+//
+// Three stages connected by queues, each moving one beat per cycle:
+//   load/max      -> x queue (RowBeats+1 beats, and the row maximums; row_max, row_queue)
+//   exp/sum       -> e queue (EDepth beats, and the factors); the row sum goes to the sum buffer
+//   divider       -> the e queue's factor; floor(2^MaxBit / sum) by seq_divider,
+//                    DivSteps = ceil(FactorWidth / DivBitsPerCycle) cycles per row
+//   normalise/out (stream_pipe_ctrl, 2 stages: operands, product)
+// The exp stage starts a row once its last beat and maximum are stored and reserves an e slot
+// per beat it issues, so the exp pipeline never stops; the output stage starts a row once its
+// factor is known.
+//
+// Throughput: with no input gaps and out_ready_i high, back-to-back rows stream at Lanes
+// elements per cycle in and out as long as RowBeats >= DivSteps + 1 (the divider finishes
+// one row before the next row's sum arrives); shorter rows are limited to one row per
+// DivSteps + 1 cycles. Backpressure fills the e buffer, then the x buffer, then drops
+// in_ready_o; nothing is lost, duplicated or reordered.
+//
+// Row latency: RowLatency = RowBeats + DivSteps + 10 clock edges from the edge that accepts
+// a row's last input beat to the edge of its first output handshake (out_ready_i high, and
+// at full rate for every row). For a last input beat at edge a: the exp stage issues the row
+// at edges a+1 .. a+RowBeats; the last e16 is registered 4 edges after its issue and the sum
+// pushed at the next edge (a+RowBeats+5); the divider starts at a+RowBeats+6 and finishes
+// DivSteps edges later; the factor is pushed one edge after that, the output stage issues the
+// first beat at the next edge and it leaves two edges later:
+// RowBeats + 5 + 1 + DivSteps + 1 + 1 + 2 = RowBeats + DivSteps + 10.
+//
+// Reset (rst_ni, asynchronous) clears every buffer and stage: rows in flight are dropped and
+// the next accepted beat starts a new row.
+
+module ibert_softmax_unit #(
+  parameter  int unsigned     RowLength       = 128,
+  parameter  int unsigned     Lanes           = 4,
+  parameter  int unsigned     InWidth         = 16,
+  parameter  longint unsigned X0Mag           = 64'd1420,
+  parameter  int unsigned     MaxQ            = 30,
+  parameter  longint unsigned BInt            = 64'd2770,
+  parameter  longint unsigned CInt            = 64'd4024659,
+  parameter  longint unsigned Mult            = 64'd1539966480,
+  parameter  int unsigned     ReqShift        = 39,
+  parameter  int unsigned     ExpBits         = 16,
+  parameter  int unsigned     MaxBit          = 32,
+  parameter  int unsigned     OutBits         = 16,
+  parameter  int unsigned     DivBitsPerCycle = 2
+) (
+  input  logic                      clk_i,
+  input  logic                      rst_ni,
+
+  input  logic                      in_valid_i,
+  output logic                      in_ready_o,
+  input  logic [Lanes*InWidth-1:0]  in_data_i,
+
+  output logic                      out_valid_o,
+  input  logic                      out_ready_i,
+  output logic [Lanes*OutBits-1:0]  out_data_o
+);
+
+  function automatic int unsigned ubits(longint unsigned v);
+    ubits = (v == 0) ? 0 : $clog2(v + 64'd1);
+  endfunction
+
+  // e16 of the row maximum (d = 0: z = 0, r = 0), rounded as ibert_exp_lane rounds.
+  function automatic longint unsigned top_code();
+    longint unsigned prod, quo, rem, half, top;
+    prod = (BInt * BInt + CInt) * Mult;
+    quo  = prod >> ReqShift;
+    rem  = prod - (quo << ReqShift);
+    half = 64'd1 << (ReqShift - 1);
+    quo  = quo + longint'((rem > half) || (rem == half && quo[0]));
+    top  = (64'd1 << (ExpBits - 1)) - 1;
+    top_code = (quo > top) ? top : quo;
+  endfunction
+
+  // ---------------------------------------------------------------------------
+  // Sizes
+  // ---------------------------------------------------------------------------
+  // Guarded so that a bad RowLength/Lanes reaches its $fatal.
+  localparam int unsigned RowBeats =
+      (Lanes >= 1 && RowLength >= Lanes && RowLength % Lanes == 0) ? RowLength / Lanes : 1;
+  localparam int unsigned EWidth      = ExpBits - 1;
+  localparam longint unsigned ETop    = top_code();
+  // sum >= ETop > 2^TopLog (ETop is not a power of two), so factor < 2^(MaxBit - TopLog).
+  localparam int unsigned TopLog      = (ubits(ETop) > 0) ? ubits(ETop) - 1 : 0;
+  localparam int unsigned FactorWidth = MaxBit - TopLog;
+  localparam int unsigned SumWidth    = EWidth + ((RowLength > 1) ? $clog2(RowLength) : 0);
+  localparam int unsigned ProdWidth   = EWidth + FactorWidth;
+  localparam int unsigned OutShift    = MaxBit - OutBits;
+  localparam int unsigned DivSteps    =
+      (DivBitsPerCycle > 0) ? (FactorWidth + DivBitsPerCycle - 1) / DivBitsPerCycle : 1;
+  // Issue edge -> e16 register (5 stages), and the e buffer's slot lifetime at full rate:
+  // reserved at issue, released when the output stage takes it, RowBeats + DivSteps + 7 edges
+  // later (see the row latency above); one more slot because a release and a reservation at
+  // the same edge do not see each other.
+  localparam int unsigned ExpStages   = 5;
+  localparam int unsigned EDepth      = RowBeats + DivSteps + 8;
+  // A beat of x waits RowBeats edges for its row to complete and its turn to come.
+  localparam int unsigned XDepth      = RowBeats + 1;
+  // Rows whose maximum is stored keep all their beats in the x buffer but for the one being
+  // issued; rows with a pending sum or factor keep all their e slots but for the oldest row.
+  localparam int unsigned MDepth      = 1 + (XDepth - 1) / RowBeats;
+  localparam int unsigned SDepth      = 1 + (EDepth - 1) / RowBeats;
+  localparam int unsigned RDepth      = 1 + (EDepth - 1) / RowBeats;
+  localparam int unsigned BeatWidth   = (RowBeats > 1) ? $clog2(RowBeats) : 1;
+  localparam int unsigned SCntWidth   = $clog2(SDepth + 1);
+
+  // ---------------------------------------------------------------------------
+  // Parameter checks
+  // ---------------------------------------------------------------------------
+  if (RowLength < 1) begin : gen_check_row_length
+    $fatal(1, "ibert_softmax_unit: RowLength must be >= 1 (got %0d)", RowLength);
+  end
+  if (Lanes < 1) begin : gen_check_lanes
+    $fatal(1, "ibert_softmax_unit: Lanes must be >= 1 (got %0d)", Lanes);
+  end
+  if (Lanes >= 1 && RowLength % Lanes != 0) begin : gen_check_row_beats
+    $fatal(1, "ibert_softmax_unit: RowLength (%0d) must be a multiple of Lanes (%0d)", RowLength,
+           Lanes);
+  end
+  if (InWidth < 4 || InWidth > 24) begin : gen_check_in_width
+    $fatal(1, "ibert_softmax_unit: InWidth must be in [4, 24] (got %0d)", InWidth);
+  end
+  if (X0Mag < 1 || BInt < X0Mag) begin : gen_check_x0
+    $fatal(1, "ibert_softmax_unit: need 1 <= X0Mag <= BInt (got X0Mag %0d, BInt %0d)", X0Mag,
+           BInt);
+  end
+  if (MaxQ < 1 || MaxQ > 62) begin : gen_check_max_q
+    $fatal(1, "ibert_softmax_unit: MaxQ must be in [1, 62] (got %0d)", MaxQ);
+  end
+  if (BInt >= (64'd1 << 24) || CInt >= (64'd1 << 48)) begin : gen_check_poly
+    $fatal(1, "ibert_softmax_unit: BInt (%0d) must be < 2^24 and CInt (%0d) < 2^48", BInt, CInt);
+  end
+  if (ubits(BInt * BInt + CInt) + ubits(Mult) > 62) begin : gen_check_prod
+    $fatal(1, "ibert_softmax_unit: p * Mult needs %0d bits (max 62)",
+           ubits(BInt * BInt + CInt) + ubits(Mult));
+  end
+  if (ReqShift < 1 || ReqShift > 62) begin : gen_check_req_shift
+    $fatal(1, "ibert_softmax_unit: ReqShift must be in [1, 62] (got %0d)", ReqShift);
+  end
+  if (ExpBits < 4 || ExpBits > 31) begin : gen_check_exp_bits
+    $fatal(1, "ibert_softmax_unit: ExpBits must be in [4, 31] (got %0d)", ExpBits);
+  end
+  if (ETop < 2 || (ETop & (ETop - 1)) == 0) begin : gen_check_top
+    $fatal(1, "ibert_softmax_unit: the row maximum's e16 (%0d) must be >= 2 and not a power of %s",
+           ETop, "two (the output could reach 2^OutBits)");
+  end
+  if (MaxBit < 8 || MaxBit > 48) begin : gen_check_max_bit
+    $fatal(1, "ibert_softmax_unit: MaxBit must be in [8, 48] (got %0d)", MaxBit);
+  end
+  if (OutBits < 1 || OutBits > MaxBit) begin : gen_check_out_bits
+    $fatal(1, "ibert_softmax_unit: OutBits (%0d) must be in [1, MaxBit = %0d]", OutBits, MaxBit);
+  end
+  if (DivBitsPerCycle < 1 || DivBitsPerCycle > FactorWidth) begin : gen_check_div_bits
+    $fatal(1, "ibert_softmax_unit: DivBitsPerCycle (%0d) must be in [1, %0d]", DivBitsPerCycle,
+           FactorWidth);
+  end
+
+  // ---------------------------------------------------------------------------
+  // Load/max stage, then the x queue (beats, and each row's maximum with its last beat)
+  // ---------------------------------------------------------------------------
+  logic                     in_fire, in_last;
+  logic [InWidth-1:0]       in_max;
+  logic                     b_issue, b_first, b_last, x_row_valid, e_space;
+  logic [BeatWidth-1:0]     b_pos;
+  logic [Lanes*InWidth-1:0] x_head;
+  logic [InWidth-1:0]       m_head;
+
+  assign in_fire = in_valid_i && in_ready_o;
+
+  row_max #(
+    .Lanes   (Lanes),
+    .InWidth (InWidth),
+    .RowBeats(RowBeats)
+  ) u_max (
+    .clk_i,
+    .rst_ni,
+    .beat_valid_i(in_fire),
+    .beat_i      (in_data_i),
+    .row_last_o  (in_last),
+    .row_max_o   (in_max)
+  );
+
+  row_queue #(
+    .BeatWidth(Lanes*InWidth),
+    .RowWidth (InWidth),
+    .BeatDepth(XDepth),
+    .RowDepth (MDepth),
+    .RowBeats (RowBeats)
+  ) u_x_queue (
+    .clk_i,
+    .rst_ni,
+    .push_i     (in_fire),
+    .beat_i     (in_data_i),
+    .row_push_i (in_fire && in_last),
+    .row_i      (in_max),
+    .reserve_i  (1'b0),
+    .space_o    (in_ready_o),
+    .row_valid_o(x_row_valid),
+    .pop_i      (b_issue),
+    .beat_o     (x_head),
+    .row_o      (m_head),
+    .pos_o      (b_pos),
+    .first_o    (b_first),
+    .last_o     (b_last)
+  );
+
+  // ---------------------------------------------------------------------------
+  // Exp/sum stage: a row starts once its maximum is stored; an e slot is reserved at issue,
+  // so the exp pipeline never has to stop.
+  // ---------------------------------------------------------------------------
+  assign b_issue = x_row_valid && e_space;
+
+  logic [Lanes*EWidth-1:0] e_beat;
+
+  for (genvar l = 0; l < Lanes; l++) begin : gen_exp_lane
+    ibert_exp_lane #(
+      .InWidth (InWidth),
+      .X0Mag   (X0Mag),
+      .MaxQ    (MaxQ),
+      .BInt    (BInt),
+      .CInt    (CInt),
+      .Mult    (Mult),
+      .ReqShift(ReqShift),
+      .ExpBits (ExpBits)
+    ) u_exp (
+      .clk_i,
+      .x_i  (x_head[l*InWidth +: InWidth]),
+      .max_i(m_head),
+      .e_o  (e_beat[l*EWidth +: EWidth])
+    );
+  end
+
+  // Valid, first and last flags travel beside the lanes' five stages.
+  logic [ExpStages-1:0] ev_q, efirst_q, elast_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      ev_q     <= '0;
+      efirst_q <= '0;
+      elast_q  <= '0;
+    end else begin
+      ev_q     <= {ev_q[ExpStages-2:0], b_issue};
+      efirst_q <= {efirst_q[ExpStages-2:0], b_issue && b_first};
+      elast_q  <= {elast_q[ExpStages-2:0], b_issue && b_last};
+    end
+  end
+
+  logic                e_valid, e_row_last;
+  logic [SumWidth-1:0] beat_sum, sum_q, sum_d;
+
+  assign e_valid    = ev_q[ExpStages-1];
+  assign e_row_last = elast_q[ExpStages-1];
+
+  always_comb begin
+    beat_sum = '0;
+    for (int unsigned l = 0; l < Lanes; l++) begin
+      beat_sum = beat_sum + SumWidth'(e_beat[l*EWidth +: EWidth]);
+    end
+    sum_d = efirst_q[ExpStages-1] ? beat_sum : sum_q + beat_sum;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sum_q <= '0;
+    end else if (e_valid) begin
+      sum_q <= sum_d;
+    end
+  end
+
+  // ---------------------------------------------------------------------------
+  // Sum buffer and divider: factor = floor(2^MaxBit / sum)
+  // ---------------------------------------------------------------------------
+  logic [SumWidth-1:0]    s_head;
+  logic [SCntWidth-1:0]   s_count;
+  logic                   div_start, div_ready, div_done, div_tag;
+  logic [FactorWidth-1:0] div_quo;
+  logic [SumWidth-1:0]    div_rem;
+
+  stream_fifo #(
+    .Width(SumWidth),
+    .Depth(SDepth)
+  ) u_s_buf (
+    .clk_i,
+    .rst_ni,
+    .push_i (e_valid && e_row_last),
+    .data_i (sum_d),
+    .pop_i  (div_start),
+    .data_o (s_head),
+    .count_o(s_count)
+  );
+
+  assign div_start = (s_count != '0) && div_ready;
+
+  seq_divider #(
+    .NumWidth    (MaxBit + 1),
+    .DenWidth    (SumWidth),
+    .QuoWidth    (FactorWidth),
+    .BitsPerCycle(DivBitsPerCycle)
+  ) u_div (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (s_count != '0),
+    .in_ready_o (div_ready),
+    .num_i      ((MaxBit + 1)'(1) << MaxBit),
+    .den_i      (s_head),
+    .tag_i      (1'b0),
+    .out_valid_o(div_done),
+    .out_ready_i(1'b1),
+    .quo_o      (div_quo),
+    .rem_o      (div_rem),
+    .tag_o      (div_tag)
+  );
+
+  // Only the quotient is needed (floor division).
+  logic unused_div;
+  assign unused_div = ^{div_rem, div_tag};
+
+  // ---------------------------------------------------------------------------
+  // e queue (beats, and each row's factor once known); the output stage reads a row once its
+  // factor is stored (all of the row's e are buffered by then)
+  // ---------------------------------------------------------------------------
+  logic [Lanes*EWidth-1:0]  e_head;
+  logic [FactorWidth-1:0]   r_head;
+  logic                     r_row_valid, o_issue, o_ready, o_first, o_last;
+  logic [BeatWidth-1:0]     o_pos;
+
+  row_queue #(
+    .BeatWidth(Lanes*EWidth),
+    .RowWidth (FactorWidth),
+    .BeatDepth(EDepth),
+    .RowDepth (RDepth),
+    .RowBeats (RowBeats),
+    .Reserve  (1'b1)
+  ) u_e_queue (
+    .clk_i,
+    .rst_ni,
+    .push_i     (e_valid),
+    .beat_i     (e_beat),
+    .row_push_i (div_done),
+    .row_i      (div_quo),
+    .reserve_i  (b_issue),
+    .space_o    (e_space),
+    .row_valid_o(r_row_valid),
+    .pop_i      (o_issue),
+    .beat_o     (e_head),
+    .row_o      (r_head),
+    .pos_o      (o_pos),
+    .first_o    (o_first),
+    .last_o     (o_last)
+  );
+
+  assign o_issue = r_row_valid && o_ready;
+
+  logic unused_positions;
+  assign unused_positions = ^{b_pos, o_pos, o_first, o_last};
+
+  // ---------------------------------------------------------------------------
+  // Normalise/output stage: y = (e16 * factor) >> (MaxBit - OutBits)
+  // ---------------------------------------------------------------------------
+  logic [1:0] o_en;
+
+  stream_pipe_ctrl #(
+    .Stages(2)
+  ) u_out_ctrl (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (r_row_valid),
+    .in_ready_o (o_ready),
+    .out_valid_o,
+    .out_ready_i,
+    .en_o       (o_en)
+  );
+
+  logic [Lanes*EWidth-1:0] o_e_q;
+  logic [FactorWidth-1:0]  o_factor_q;
+  logic [Lanes*OutBits-1:0] o_y_q;
+
+  always_ff @(posedge clk_i) begin
+    if (o_en[0]) begin
+      o_e_q      <= e_head;
+      o_factor_q <= r_head;
+    end
+  end
+
+  // The product is below 2^MaxBit (see the header), so its bits above OutShift + OutBits are
+  // zero and the output is the slice below them.
+  for (genvar l = 0; l < Lanes; l++) begin : gen_norm_lane
+    logic [ProdWidth-1:0] prod;
+    assign prod = ProdWidth'(o_e_q[l*EWidth +: EWidth]) * ProdWidth'(o_factor_q);
+
+    always_ff @(posedge clk_i) begin
+      if (o_en[1]) begin
+        o_y_q[l*OutBits +: OutBits] <= prod[OutShift +: OutBits];
+      end
+    end
+
+    logic unused_prod_high, unused_prod_low;
+    if (ProdWidth > MaxBit) begin : gen_unused_high
+      assign unused_prod_high = ^prod[ProdWidth-1:MaxBit];
+    end else begin : gen_no_unused_high
+      assign unused_prod_high = 1'b0;
+    end
+    if (OutShift > 0) begin : gen_unused_low
+      assign unused_prod_low = ^prod[((OutShift > 0) ? OutShift - 1 : 0):0];
+    end else begin : gen_no_unused_low
+      assign unused_prod_low = 1'b0;
+    end
+  end
+
+  assign out_data_o = o_y_q;
+
+endmodule : ibert_softmax_unit

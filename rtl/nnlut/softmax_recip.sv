@@ -1,0 +1,177 @@
+// softmax_recip: reciprocal of a row sum on the NN-LUT core (bit-exact with models/softmax.py).
+//
+// S is normalised by its leading-zero count: pos = floor(log2 S) and the mantissa
+// m = floor(S * 2^RecipInFrac / 2^pos) lies in [1, 2), the range of recip_table_pkg's table.
+// With R = max(table(m), 0) (RecipOutFrac fraction bits), 1/S ~ R * 2^-(pos + RecipOutFrac)
+// in units of S's LSB, so the normalise stage multiplies e by R and shifts right by
+// shift_o = pos + RecipOutFrac - OutFrac to land on OutFrac output bits. A zero sum (no
+// fitted exp table produces one) gives recip_o = 0, so its row outputs zeros.
+//
+// No stall: a sum presented in cycle c is registered at c+1, normalised into the core's
+// input register at c+2, and leaves the core (3 stages) as valid_o during cycle c+5.
+module softmax_recip #(
+  parameter  int unsigned SumWidth   = 34,
+  parameter  int unsigned OutFrac    = 16,
+  parameter  int unsigned Entries    = 16,
+  localparam int unsigned RecipWidth = recip_table_pkg::OutFrac + 1,
+  localparam int unsigned ShiftWidth = $clog2(SumWidth + recip_table_pkg::OutFrac - OutFrac)
+) (
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
+  input  logic                  sum_valid_i,
+  input  logic [SumWidth-1:0]   sum_i,
+  output logic                  valid_o,
+  output logic [RecipWidth-1:0] recip_o,
+  output logic [ShiftWidth-1:0] shift_o
+);
+
+  localparam int unsigned TblInWidth  = recip_table_pkg::InWidth;
+  localparam int unsigned TblInFrac   = recip_table_pkg::InFrac;
+  localparam int unsigned TblOutWidth = recip_table_pkg::OutWidth;
+  localparam int unsigned TblOutFrac  = recip_table_pkg::OutFrac;
+  localparam int unsigned LzcWidth    = $clog2(SumWidth + 1);
+
+  if (recip_table_pkg::Entries != Entries) begin : gen_check_entries
+    $fatal(1, "softmax_recip: Entries (%0d) differs from recip_table_pkg's (%0d); regenerate the tables",
+           Entries, recip_table_pkg::Entries);
+  end
+  if (TblInWidth != TblInFrac + 2 || TblOutWidth != TblOutFrac + 2) begin : gen_check_formats
+    $fatal(1, "softmax_recip: recip table formats must be SQ(f+2).f in and out, got SQ%0d.%0d -> SQ%0d.%0d",
+           TblInWidth, TblInFrac, TblOutWidth, TblOutFrac);
+  end
+  if (SumWidth < TblInFrac + 1) begin : gen_check_sum_width
+    $fatal(1, "softmax_recip: SumWidth (%0d) must hold the mantissa's %0d bits", SumWidth,
+           TblInFrac + 1);
+  end
+  if (TblOutFrac < OutFrac) begin : gen_check_out_frac
+    $fatal(1, "softmax_recip: recip table OutFrac (%0d) must be >= the unit's OutFrac (%0d)",
+           TblOutFrac, OutFrac);
+  end
+
+  // ---------------------------------------------------------------------------
+  // Stage r0: the sum
+  // ---------------------------------------------------------------------------
+  logic                valid_r0_q;
+  logic [SumWidth-1:0] sum_r0_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      valid_r0_q <= 1'b0;
+    end else begin
+      valid_r0_q <= sum_valid_i;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (sum_valid_i) begin
+      sum_r0_q <= sum_i;
+    end
+  end
+
+  // ---------------------------------------------------------------------------
+  // Normalisation: leading one to the top, then keep it and TblInFrac bits below it
+  // ---------------------------------------------------------------------------
+  logic [LzcWidth-1:0]   lz;
+  logic                  zero;
+  logic [SumWidth-1:0]   norm;
+  logic [TblInWidth-1:0] mant_d;
+  logic [ShiftWidth-1:0] shift_d;
+
+  lzc #(
+    .Width(SumWidth)
+  ) u_lzc (
+    .data_i(sum_r0_q),
+    .cnt_o (lz),
+    .zero_o(zero)
+  );
+
+  assign norm    = sum_r0_q << lz;
+  assign mant_d  = {1'b0, norm[SumWidth-1 -: TblInFrac + 1]};
+
+  // The bits below the mantissa are truncated (the model does the same).
+  if (SumWidth > TblInFrac + 1) begin : gen_norm_tail
+    logic unused_norm_tail;
+    assign unused_norm_tail = ^norm[SumWidth-TblInFrac-2:0];
+  end
+  // pos + TblOutFrac - OutFrac with pos = SumWidth - 1 - lz (lz <= SumWidth - 1 when S != 0).
+  assign shift_d = zero ? ShiftWidth'(TblOutFrac - OutFrac) :
+                   ShiftWidth'(SumWidth - 1 + TblOutFrac - OutFrac) - ShiftWidth'(lz);
+
+  // ---------------------------------------------------------------------------
+  // Stage r1 and the core (3 stages); shift and zero ride a 3-deep delay line.
+  // ---------------------------------------------------------------------------
+  localparam int unsigned CoreLatency = 3;
+
+  logic                   valid_r1_q, zero_r1_q;
+  logic [TblInWidth-1:0]  mant_r1_q;
+  logic [ShiftWidth-1:0]  shift_r1_q;
+  logic                   r_valid, core_in_ready;
+  logic [TblOutWidth-1:0] r_data;
+  logic [CoreLatency-1:0] zero_dly_q;
+  logic [ShiftWidth-1:0]  shift_dly_q [CoreLatency];
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      valid_r1_q <= 1'b0;
+    end else begin
+      valid_r1_q <= valid_r0_q;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (valid_r0_q) begin
+      mant_r1_q  <= mant_d;
+      shift_r1_q <= shift_d;
+      zero_r1_q  <= zero;
+    end
+  end
+
+  nnlut_core #(
+    .InWidth         (TblInWidth),
+    .InFrac          (TblInFrac),
+    .OutWidth        (TblOutWidth),
+    .OutFrac         (TblOutFrac),
+    .SlopeWidth      (recip_table_pkg::SlopeWidth),
+    .SlopeFrac       (recip_table_pkg::SlopeFrac),
+    .InterceptWidth  (recip_table_pkg::InterceptWidth),
+    .InterceptFrac   (recip_table_pkg::InterceptFrac),
+    .Entries         (Entries),
+    .Lanes           (1),
+    .ResetBreakpoints(recip_table_pkg::Breakpoints),
+    .ResetSlopes     (recip_table_pkg::Slopes),
+    .ResetIntercepts (recip_table_pkg::Intercepts)
+  ) u_core (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i      (valid_r1_q),
+    .in_ready_o      (core_in_ready),
+    .in_data_i       (mant_r1_q),
+    .out_valid_o     (r_valid),
+    .out_ready_i     (1'b1),
+    .out_data_o      (r_data),
+    .tbl_we_i        (1'b0),
+    .tbl_idx_i       ('0),
+    .tbl_breakpoint_i('0),
+    .tbl_slope_i     ('0),
+    .tbl_intercept_i ('0)
+  );
+
+  // The core's ready is constantly high here because its output is never stalled.
+  logic unused_core_in_ready;
+  assign unused_core_in_ready = core_in_ready;
+
+  always_ff @(posedge clk_i) begin
+    zero_dly_q     <= {zero_dly_q[CoreLatency-2:0], zero_r1_q};
+    shift_dly_q[0] <= shift_r1_q;
+    for (int unsigned i = 1; i < CoreLatency; i++) begin
+      shift_dly_q[i] <= shift_dly_q[i-1];
+    end
+  end
+
+  assign valid_o = r_valid;
+  // A negative table value (none in a fitted 1/x table) counts as 0, like a zero sum.
+  assign recip_o = (zero_dly_q[CoreLatency-1] || r_data[TblOutWidth-1]) ? '0 :
+                   r_data[RecipWidth-1:0];
+  assign shift_o = shift_dly_q[CoreLatency-1];
+
+endmodule : softmax_recip

@@ -1,0 +1,276 @@
+// softmax_unit: row Softmax on the NN-LUT core, Lanes elements per beat, rows back to back.
+//
+// A row is RowLength consecutive elements, i.e. RowBeats = RowLength / Lanes consecutive
+// beats on in_data_i (lane l at [l*InWidth +: InWidth]). Its RowBeats output beats carry
+// p_i ~ exp(x_i - M) / sum_j exp(x_j - M) in the same order. Formats at the defaults:
+// input SQ16.11 ([-16, 16), LSB 2^-11), output UQ0.16 (p = code * 2^-16, saturating at
+// 2^16 - 1). The datapath is bit-exact with models/softmax.py, where it is written out.
+//
+// Three stages connected by buffers, each moving one beat per cycle:
+//   load/max (row_max)          -> x queue (RowBeats+1 beats, and the row maximums)
+//   exp/sum (softmax_exp)       -> e queue (RowBeats+11 beats, and the reciprocals);
+//   reciprocal (softmax_recip)     the row sum goes through the reciprocal into the e queue
+//   normalise/output (softmax_norm, valid/ready)
+// The exp stage starts a row once its last beat and maximum are stored; the output stage
+// starts a row once its reciprocal is known. Queues are FIFOs of beats (row_queue), so a
+// slot is held only while its beat waits, which is what lets rows of any length, down to one
+// beat, stream without bubbles.
+//
+// Throughput: with no gaps in the input and out_ready_i high, back-to-back rows stream at
+// Lanes elements per cycle in and out (in_ready_o stays high). Backpressure fills the e
+// buffer, then the x buffer, then drops in_ready_o; nothing is lost, duplicated or reordered.
+//
+// Row latency (RowLatency = RowBeats + 14): the number of clock edges from the edge that
+// accepts a row's last input beat to the edge of the row's first output handshake, with
+// out_ready_i high. Derivation, for last input at edge t: the exp stage issues the row's
+// beats in cycles t .. t+RowBeats-1; the last e and the sum appear 5 cycles after issue
+// (u, table input, 3 core stages), the reciprocal 5 cycles after that (sum register,
+// normalised mantissa, 3 core stages) and is buffered at the next edge; the output stage
+// issues the first beat in that cycle and it leaves 3 edges later:
+// (RowBeats - 1) + 5 + 5 + 1 + 3 + 1 = RowBeats + 14. The same holds for rows back to back.
+//
+// Reset (rst_ni, asynchronous) clears every buffer and stage, so a reset in the middle of a
+// row drops that row and the rows still in flight; the next accepted beat starts a new row.
+module softmax_unit #(
+  parameter  int unsigned RowLength = 128,
+  parameter  int unsigned Lanes     = 4,
+  parameter  int unsigned InWidth   = 16,
+  parameter  int unsigned InFrac    = 11,
+  parameter  int unsigned OutWidth  = 16,
+  parameter  int unsigned OutFrac   = OutWidth,
+  parameter  int unsigned Entries   = 16,
+  parameter  int unsigned ExpFrac   = 24,
+  parameter  int unsigned Log2eFrac = 20,
+  parameter  bit          ExpDirect = 1'b0
+) (
+  input  logic                       clk_i,
+  input  logic                       rst_ni,
+
+  input  logic                       in_valid_i,
+  output logic                       in_ready_o,
+  input  logic [Lanes*InWidth-1:0]   in_data_i,
+
+  output logic                       out_valid_o,
+  input  logic                       out_ready_i,
+  output logic [Lanes*OutWidth-1:0]  out_data_o
+);
+
+  // ---------------------------------------------------------------------------
+  // Parameter checks (first, so impossible values stop here with a message)
+  // ---------------------------------------------------------------------------
+  if (RowLength < 1) begin : gen_check_row_length
+    $fatal(1, "softmax_unit: RowLength must be >= 1 (got %0d)", RowLength);
+  end
+  if (Lanes < 1) begin : gen_check_lanes
+    $fatal(1, "softmax_unit: Lanes must be >= 1 (got %0d)", Lanes);
+  end
+  if (Lanes >= 1 && RowLength % Lanes != 0) begin : gen_check_row_beats
+    $fatal(1, "softmax_unit: RowLength (%0d) must be a multiple of Lanes (%0d)", RowLength, Lanes);
+  end
+  if (InWidth < 2 || InFrac >= InWidth) begin : gen_check_in_format
+    $fatal(1, "softmax_unit: input format SQ%0d.%0d needs InWidth >= 2 and InFrac < InWidth",
+           InWidth, InFrac);
+  end
+  if (OutFrac < 1 || OutFrac > OutWidth) begin : gen_check_out_format
+    $fatal(1, "softmax_unit: OutFrac (%0d) must be in [1, OutWidth = %0d]", OutFrac, OutWidth);
+  end
+  if (ExpFrac < recip_table_pkg::InFrac) begin : gen_check_exp_frac
+    $fatal(1, "softmax_unit: ExpFrac (%0d) must be >= recip_table_pkg::InFrac (%0d)", ExpFrac,
+           recip_table_pkg::InFrac);
+  end
+
+  // ---------------------------------------------------------------------------
+  // Sizes
+  // ---------------------------------------------------------------------------
+  // Guarded so that a bad RowLength/Lanes reaches its $fatal above.
+  localparam int unsigned RowBeats   =
+      (Lanes >= 1 && RowLength >= Lanes && RowLength % Lanes == 0) ? RowLength / Lanes : 1;
+  localparam int unsigned ExpWidth   = ExpFrac + 1;
+  // Each e is below 2^ExpWidth, so a row's sum is below RowLength * 2^ExpWidth.
+  localparam int unsigned SumWidth   = ExpWidth + ((RowLength > 1) ? $clog2(RowLength) : 0);
+  localparam int unsigned RecipWidth = recip_table_pkg::OutFrac + 1;
+  localparam int unsigned ShiftWidth = $clog2(SumWidth + recip_table_pkg::OutFrac - OutFrac);
+  // Cycles from the exp stage's issue of a beat to the edge that writes its e (5 + 1), and
+  // from the edge that captures a row sum to the edge that buffers its reciprocal (4 + 1).
+  localparam int unsigned ExpLatency   = 6;
+  localparam int unsigned RecipLatency = 5;
+  // A beat of x waits RowBeats edges (until its row is complete and its turn comes), so
+  // RowBeats + 1 slots keep in_ready_o high with beats arriving every cycle.
+  localparam int unsigned XDepth = RowBeats + 1;
+  // Rows whose maximum is stored hold all their beats in the x buffer except possibly the
+  // one being read, so at most 1 + (XDepth - 1) / RowBeats of them exist.
+  localparam int unsigned MDepth = 1 + (XDepth - 1) / RowBeats;
+  // An e slot is reserved when its beat is issued and released when the output stage
+  // takes it: RowBeats - 1 + ExpLatency + RecipLatency edges later at full rate (the
+  // row's other beats, then the sum and the reciprocal), plus the cycle of its own issue.
+  localparam int unsigned EDepth = RowBeats + ExpLatency + RecipLatency;
+  // Rows with a reciprocal waiting all have their e buffered and at least one not yet
+  // taken, all but the oldest with RowBeats of them: 1 + (EDepth - 1) / RowBeats rows.
+  localparam int unsigned RDepth = 1 + (EDepth - 1) / RowBeats;
+  localparam int unsigned PosWidth = (RowBeats > 1) ? $clog2(RowBeats) : 1;
+
+  logic [PosWidth-1:0] b_pos, o_pos;
+  logic                b_first, o_first, o_last;
+
+  // ---------------------------------------------------------------------------
+  // Load/max stage, then the x queue (beats, and each row's maximum with its last beat)
+  // ---------------------------------------------------------------------------
+  logic                     in_fire, in_row_last;
+  logic [InWidth-1:0]       in_row_max;
+  logic                     b_issue, b_last, x_row_valid, e_space;
+  logic [Lanes*InWidth-1:0] x_head;
+  logic [InWidth-1:0]       m_head;
+
+  assign in_fire = in_valid_i && in_ready_o;
+
+  row_max #(
+    .Lanes   (Lanes),
+    .InWidth (InWidth),
+    .RowBeats(RowBeats)
+  ) u_max (
+    .clk_i,
+    .rst_ni,
+    .beat_valid_i(in_fire),
+    .beat_i      (in_data_i),
+    .row_last_o  (in_row_last),
+    .row_max_o   (in_row_max)
+  );
+
+  row_queue #(
+    .BeatWidth(Lanes*InWidth),
+    .RowWidth (InWidth),
+    .BeatDepth(XDepth),
+    .RowDepth (MDepth),
+    .RowBeats (RowBeats)
+  ) u_x_queue (
+    .clk_i,
+    .rst_ni,
+    .push_i     (in_fire),
+    .beat_i     (in_data_i),
+    .row_push_i (in_fire && in_row_last),
+    .row_i      (in_row_max),
+    .reserve_i  (1'b0),
+    .space_o    (in_ready_o),
+    .row_valid_o(x_row_valid),
+    .pop_i      (b_issue),
+    .beat_o     (x_head),
+    .row_o      (m_head),
+    .pos_o      (b_pos),
+    .first_o    (b_first),
+    .last_o     (b_last)
+  );
+
+  // The exp stage starts a row once its maximum is stored; its e slot is reserved at issue,
+  // so the exp pipeline never has to stop.
+  assign b_issue = x_row_valid && e_space;
+
+  // ---------------------------------------------------------------------------
+  // Exp/sum stage and reciprocal
+  // ---------------------------------------------------------------------------
+  logic                      e_valid, sum_valid;
+  logic [Lanes*ExpWidth-1:0] e_data;
+  logic [SumWidth-1:0]       sum;
+
+  softmax_exp #(
+    .Lanes    (Lanes),
+    .InWidth  (InWidth),
+    .InFrac   (InFrac),
+    .SumWidth (SumWidth),
+    .ExpFrac  (ExpFrac),
+    .Log2eFrac(Log2eFrac),
+    .Entries  (Entries),
+    .ExpDirect(ExpDirect)
+  ) u_exp (
+    .clk_i,
+    .rst_ni,
+    .issue_i    (b_issue),
+    .last_i     (b_last),
+    .x_i        (x_head),
+    .max_i      (m_head),
+    .e_valid_o  (e_valid),
+    .e_o        (e_data),
+    .sum_valid_o(sum_valid),
+    .sum_o      (sum)
+  );
+
+  logic                  r_valid;
+  logic [RecipWidth-1:0] r_data;
+  logic [ShiftWidth-1:0] r_shift;
+
+  softmax_recip #(
+    .SumWidth(SumWidth),
+    .OutFrac (OutFrac),
+    .Entries (Entries)
+  ) u_recip (
+    .clk_i,
+    .rst_ni,
+    .sum_valid_i(sum_valid),
+    .sum_i      (sum),
+    .valid_o    (r_valid),
+    .recip_o    (r_data),
+    .shift_o    (r_shift)
+  );
+
+  // ---------------------------------------------------------------------------
+  // e queue (beats, and each row's reciprocal once known); the output stage reads a row
+  // once its reciprocal is stored (all of the row's e are buffered by then)
+  // ---------------------------------------------------------------------------
+  logic [Lanes*ExpWidth-1:0]        e_head;
+  logic [RecipWidth+ShiftWidth-1:0] r_head;
+  logic                             r_row_valid, o_issue, o_ready;
+
+  row_queue #(
+    .BeatWidth(Lanes*ExpWidth),
+    .RowWidth (RecipWidth + ShiftWidth),
+    .BeatDepth(EDepth),
+    .RowDepth (RDepth),
+    .RowBeats (RowBeats),
+    .Reserve  (1'b1)
+  ) u_e_queue (
+    .clk_i,
+    .rst_ni,
+    .push_i     (e_valid),
+    .beat_i     (e_data),
+    .row_push_i (r_valid),
+    .row_i      ({r_data, r_shift}),
+    .reserve_i  (b_issue),
+    .space_o    (e_space),
+    .row_valid_o(r_row_valid),
+    .pop_i      (o_issue),
+    .beat_o     (e_head),
+    .row_o      (r_head),
+    .pos_o      (o_pos),
+    .first_o    (o_first),
+    .last_o     (o_last)
+  );
+
+  assign o_issue = r_row_valid && o_ready;
+
+  // Both stages need a row's end only (the exp stage to close its sum, the queue itself to
+  // release the row value).
+  logic unused_positions;
+  assign unused_positions = ^{b_pos, b_first, o_pos, o_first, o_last};
+
+  // ---------------------------------------------------------------------------
+  // Normalise/output stage
+  // ---------------------------------------------------------------------------
+  softmax_norm #(
+    .Lanes     (Lanes),
+    .ExpWidth  (ExpWidth),
+    .RecipWidth(RecipWidth),
+    .ShiftWidth(ShiftWidth),
+    .OutWidth  (OutWidth)
+  ) u_norm (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (r_row_valid),
+    .in_ready_o (o_ready),
+    .e_i        (e_head),
+    .recip_i    (r_head[ShiftWidth +: RecipWidth]),
+    .shift_i    (r_head[ShiftWidth-1:0]),
+    .out_valid_o,
+    .out_ready_i,
+    .out_data_o
+  );
+
+endmodule : softmax_unit

@@ -1,0 +1,380 @@
+// sole_e2softmax_unit: SOLE's E2Softmax (Wang et al., ICCAD 2023) over rows of RowLength
+// elements, Lanes elements per beat, rows back to back. Bit-exact with models/sole.py
+// E2Softmax, where the datapath is written out; per row:
+//
+//   d = x - max(row)                 k = log2 code of exp(d) (sole_e2softmax_code, shift-adds)
+//   sum = sum 2^(SumFrac - k)        w, recip = log-based divider (sole_e2softmax_recip)
+//   y = round(recip >> (k + w + RecipFrac - OutFrac))      (sole_e2softmax_out)
+//
+// No multiplier and no table in the exp path: an element's exp is the 4-bit code k, and the
+// unit buffers those codes, not exps, between the sum and the output.
+//
+// Formats at the defaults: input SQ16.11 (the Softmax unit's; the shift-add multiply by
+// log2 e needs a power-of-two input scale), output UQ8.8 codes y * 2^-8 (OutWidth = OutFrac:
+// with the correction table the largest output, a one-element row, is 247/256 < 1). The
+// choices that move accuracy are parameters: CodeNearest (0: floor, the paper's; 1: round the
+// code to nearest), MantBits and CorrEntries/CorrTable (the divider), RecipFrac, OutFrac.
+// CorrTable is the model's table (E2Softmax.corr), entry j at [j*RecipFrac +: RecipFrac];
+// the default is the one for MantBits 5, CorrEntries 8, RecipFrac 10.
+//
+// Streams: in_valid_i/in_ready_o/in_data_i and out_valid_o/out_ready_i/out_data_o, lane l at
+// [l*W +: W], one handshake per beat; a row is RowBeats = RowLength / Lanes consecutive beats
+// and its output beats come in the same order.
+//
+// Stages, each moving one beat per cycle, joined by queues of beats (row_queue) so a slot is
+// held only while its beat waits:
+//   input + running maximum  -> x queue (RowBeats + 1 beats, and the row maximums, 2 rows)
+//   issue: d, then k         -> k queue (RowBeats + 5 beats of Lanes codes), row sum
+//   divider                  -> the k queue's (w, recip), one entry per row
+//   output (valid/ready)
+// A row is issued once its last beat and maximum are stored; its output starts once its
+// (w, recip) is stored. A k slot is reserved when its beat is issued, so the issue side
+// never waits on the output side except through that reservation.
+//
+// Throughput: with no input gaps and out_ready_i high, back-to-back rows stream at Lanes
+// elements per cycle in and out. Backpressure fills the k FIFO, then the x FIFO, then drops
+// in_ready_o (which comes from registers only); nothing is lost, duplicated or reordered.
+//
+// Row latency (RowLatency = RowBeats + 7, out_ready_i high): clock edges from the handshake
+// of a row's last input beat (edge E) to the handshake of its first output beat. The row's
+// beats are issued at edges E+1 .. E+RowBeats; the last one's d is registered there, its k
+// pushed 1 edge later, the row sum registered at +2, the divider's register at +3, (w, recip)
+// stored at +4, the first beat enters the output stage at +5 and leaves at +7:
+// RowBeats + 7. Rows back to back see the same latency.
+//
+// Reset (rst_ni, asynchronous) empties every FIFO and stage: a partial row and the rows in
+// flight are dropped, and the next accepted beat starts a new row.
+module sole_e2softmax_unit #(
+  parameter  int unsigned RowLength   = 128,
+  parameter  int unsigned Lanes       = 4,
+  parameter  int unsigned InWidth     = 16,
+  parameter  int unsigned InFrac      = 11,
+  parameter  int unsigned CodeBits    = 4,
+  parameter  bit          CodeNearest = 1'b0,
+  parameter  int unsigned SumFrac     = (1 << CodeBits) - 1,
+  parameter  int unsigned MantBits    = 5,
+  parameter  int unsigned RecipFrac   = 10,
+  parameter  int unsigned CorrEntries = 8,
+  parameter  logic [((CorrEntries > 0) ? CorrEntries : 1)*RecipFrac-1:0] CorrTable =
+      80'h05c331245817c5b12023,
+  parameter  int unsigned OutFrac     = 8,
+  parameter  int unsigned OutWidth    = OutFrac
+) (
+  input  logic                       clk_i,
+  input  logic                       rst_ni,
+
+  input  logic                       in_valid_i,
+  output logic                       in_ready_o,
+  input  logic [Lanes*InWidth-1:0]   in_data_i,
+
+  output logic                       out_valid_o,
+  input  logic                       out_ready_i,
+  output logic [Lanes*OutWidth-1:0]  out_data_o
+);
+
+  // ---------------------------------------------------------------------------
+  // Sizes. Guarded so that impossible values reach their $fatal below.
+  // ---------------------------------------------------------------------------
+  localparam int unsigned RowBeats  =
+      (Lanes >= 1 && RowLength >= Lanes && RowLength % Lanes == 0) ? RowLength / Lanes : 1;
+  localparam int unsigned DWidth    = InWidth + 1;
+  // Every term is at most 2^SumFrac (the row maximum's), so a row sums below RowLength+1 times that.
+  localparam int unsigned SumWidth  = SumFrac + 1 + ((RowLength > 1) ? $clog2(RowLength) : 0);
+  localparam int unsigned WBits     = (SumWidth - SumFrac > 1) ? $clog2(SumWidth - SumFrac) : 1;
+  localparam int unsigned CorrBits  = (CorrEntries > 1) ? $clog2(CorrEntries) : 0;
+  // Edges from a row's last issue to its first output-stage pop (see the latency above).
+  localparam int unsigned IssueToOut = 5;
+  localparam int unsigned XDepth    = RowBeats + 1;
+  localparam int unsigned MDepth    = 2;
+  localparam int unsigned KDepth    = RowBeats + IssueToOut;
+  // Rows holding a (w, recip) each keep at least one k beat, all but the oldest all of them.
+  localparam int unsigned RDepth    = 1 + (KDepth - 1) / RowBeats;
+  localparam int unsigned PosBits   = (RowBeats > 1) ? $clog2(RowBeats) : 1;
+
+  // The largest output: k = w = 0 and the largest reciprocal mantissa.
+  function automatic longint unsigned largest_output();
+    longint unsigned      best, recip, corr;
+    logic [RecipFrac-1:0] slot;
+    best = 0;
+    for (int unsigned f = 0; f < (1 << MantBits); f++) begin
+      slot  = RecipFrac'(CorrTable >> ((f >> (MantBits - CorrBits)) * RecipFrac));
+      corr  = (CorrEntries > 0) ? 64'(slot) : 64'd0;
+      recip = (64'd1 << RecipFrac) - (64'(f) << (RecipFrac - 1 - MantBits)) - corr;
+      recip = (recip + ((64'd1 << (RecipFrac - OutFrac)) >> 1)) >> (RecipFrac - OutFrac);
+      best  = (recip > best) ? recip : best;
+    end
+    largest_output = best;
+  endfunction
+
+  // ---------------------------------------------------------------------------
+  // Parameter checks
+  // ---------------------------------------------------------------------------
+  if (RowLength < 1) begin : gen_check_row_length
+    $fatal(1, "sole_e2softmax_unit: RowLength must be >= 1 (got %0d)", RowLength);
+  end
+  if (Lanes < 1 || RowLength % Lanes != 0) begin : gen_check_lanes
+    $fatal(1, "sole_e2softmax_unit: Lanes (%0d) must be >= 1 and divide RowLength (%0d)", Lanes,
+           RowLength);
+  end
+  if (InWidth < 4 || InWidth > 24 || InFrac >= InWidth) begin : gen_check_in
+    $fatal(1, "sole_e2softmax_unit: input SQ%0d.%0d needs InWidth in [4, 24] and InFrac < InWidth",
+           InWidth, InFrac);
+  end
+  if (CodeBits < 1 || CodeBits > 5) begin : gen_check_code_bits
+    $fatal(1, "sole_e2softmax_unit: CodeBits must be in [1, 5] (got %0d)", CodeBits);
+  end
+  if (SumFrac > 40 || SumWidth > 48) begin : gen_check_sum
+    $fatal(1, "sole_e2softmax_unit: SumFrac %0d with RowLength %0d needs a %0d-bit sum (max 48)",
+           SumFrac, RowLength, SumWidth);
+  end
+  if (RecipFrac < 2 || RecipFrac > 30 || MantBits < 1 || MantBits + 1 > RecipFrac) begin : gen_check_recip
+    $fatal(1, "sole_e2softmax_unit: RecipFrac (%0d) must be in [2, 30] and MantBits (%0d) in [1, RecipFrac - 1]",
+           RecipFrac, MantBits);
+  end
+  if (CorrEntries != 0 && (CorrEntries != (1 << CorrBits) || CorrBits > MantBits)) begin : gen_check_corr
+    $fatal(1, "sole_e2softmax_unit: CorrEntries (%0d) must be 0 or a power of two up to 2^MantBits",
+           CorrEntries);
+  end
+  if (OutFrac < 1 || OutFrac > RecipFrac) begin : gen_check_out_frac
+    $fatal(1, "sole_e2softmax_unit: OutFrac (%0d) must be in [1, RecipFrac = %0d]", OutFrac, RecipFrac);
+  end
+  if (OutFrac <= RecipFrac && MantBits + 1 <= RecipFrac &&
+      largest_output() >= (64'd1 << OutWidth)) begin : gen_check_out_width
+    $fatal(1, "sole_e2softmax_unit: OutWidth (%0d) cannot hold the largest output %0d", OutWidth,
+           largest_output());
+  end
+
+  // ---------------------------------------------------------------------------
+  // Input: running maximum, then the x queue (beats, and each row's maximum)
+  // ---------------------------------------------------------------------------
+  logic                     in_fire, in_last;
+  logic [InWidth-1:0]       in_max;
+  logic [Lanes*InWidth-1:0] x_head;
+  logic [InWidth-1:0]       m_head;
+  logic                     issue, issue_last, x_row_valid, k_space;
+  logic                     issue_first;
+  logic [PosBits-1:0]       issue_pos;
+
+  assign in_fire = in_valid_i && in_ready_o;
+
+  row_max #(
+    .Lanes   (Lanes),
+    .InWidth (InWidth),
+    .RowBeats(RowBeats)
+  ) u_row_max (
+    .clk_i,
+    .rst_ni,
+    .beat_valid_i(in_fire),
+    .beat_i      (in_data_i),
+    .row_last_o  (in_last),
+    .row_max_o   (in_max)
+  );
+
+  row_queue #(
+    .BeatWidth(Lanes * InWidth),
+    .RowWidth (InWidth),
+    .BeatDepth(XDepth),
+    .RowDepth (MDepth),
+    .RowBeats (RowBeats)
+  ) u_x_queue (
+    .clk_i,
+    .rst_ni,
+    .push_i     (in_fire),
+    .beat_i     (in_data_i),
+    .row_push_i (in_fire && in_last),
+    .row_i      (in_max),
+    .reserve_i  (1'b0),
+    .space_o    (in_ready_o),
+    .row_valid_o(x_row_valid),
+    .pop_i      (issue),
+    .beat_o     (x_head),
+    .row_o      (m_head),
+    .pos_o      (issue_pos),
+    .first_o    (issue_first),
+    .last_o     (issue_last)
+  );
+
+  // ---------------------------------------------------------------------------
+  // Issue: a beat of a row whose maximum is known, if a k slot can be reserved
+  // ---------------------------------------------------------------------------
+  assign issue = x_row_valid && k_space;
+
+  // Stage 1: d = x - max, exact (x <= max, so d <= 0)
+  logic                    d_valid_q, d_last_q;
+  logic [Lanes*DWidth-1:0] d_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      d_valid_q <= 1'b0;
+      d_last_q  <= 1'b0;
+    end else begin
+      d_valid_q <= issue;
+      d_last_q  <= issue && issue_last;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (issue) begin
+      for (int unsigned l = 0; l < Lanes; l++) begin
+        d_q[l*DWidth +: DWidth] <= DWidth'($signed(x_head[l*InWidth +: InWidth])) -
+                                   DWidth'($signed(m_head));
+      end
+    end
+  end
+
+  // Stage 2: log2 codes (into the k FIFO) and the beat's sum of 2^(SumFrac - k)
+  logic [Lanes*CodeBits-1:0] k_beat;
+
+  for (genvar l = 0; l < Lanes; l++) begin : gen_code
+    sole_e2softmax_code #(
+      .InWidth    (InWidth),
+      .InFrac     (InFrac),
+      .CodeBits   (CodeBits),
+      .CodeNearest(CodeNearest)
+    ) u_code (
+      .d_i(d_q[l*DWidth +: DWidth]),
+      .k_o(k_beat[l*CodeBits +: CodeBits])
+    );
+  end
+
+  logic [SumWidth-1:0] beat_sum;
+
+  always_comb begin
+    beat_sum = '0;
+    for (int unsigned l = 0; l < Lanes; l++) begin
+      logic [CodeBits-1:0] k;
+      k = k_beat[l*CodeBits +: CodeBits];
+      // Terms below 2^-SumFrac are dropped (only possible when SumFrac < KMax).
+      if (32'(k) <= SumFrac) begin
+        beat_sum = beat_sum + (SumWidth'(1) << (SumFrac - 32'(k)));
+      end
+    end
+  end
+
+  logic                beat_valid_q, beat_last_q;
+  logic [SumWidth-1:0] beat_sum_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      beat_valid_q <= 1'b0;
+      beat_last_q  <= 1'b0;
+    end else begin
+      beat_valid_q <= d_valid_q;
+      beat_last_q  <= d_valid_q && d_last_q;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (d_valid_q) begin
+      beat_sum_q <= beat_sum;
+    end
+  end
+
+  // Stage 3: row sum
+  logic                sum_valid_q;
+  logic [SumWidth-1:0] acc_q, sum_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      acc_q       <= '0;
+      sum_valid_q <= 1'b0;
+    end else begin
+      sum_valid_q <= beat_valid_q && beat_last_q;
+      if (beat_valid_q) begin
+        acc_q <= beat_last_q ? '0 : acc_q + beat_sum_q;
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (beat_valid_q && beat_last_q) begin
+      sum_q <= acc_q + beat_sum_q;
+    end
+  end
+
+  // ---------------------------------------------------------------------------
+  // Divider (stage 4) into the (w, recip) FIFO
+  // ---------------------------------------------------------------------------
+  logic                 r_valid;
+  logic [WBits-1:0]     r_w;
+  logic [RecipFrac:0]   r_recip;
+
+  sole_e2softmax_recip #(
+    .SumWidth   (SumWidth),
+    .SumFrac    (SumFrac),
+    .MantBits   (MantBits),
+    .RecipFrac  (RecipFrac),
+    .CorrEntries(CorrEntries),
+    .CorrTable  (CorrTable)
+  ) u_recip (
+    .clk_i,
+    .rst_ni,
+    .sum_valid_i(sum_valid_q),
+    .sum_i      (sum_q),
+    .valid_o    (r_valid),
+    .w_o        (r_w),
+    .recip_o    (r_recip)
+  );
+
+  localparam int unsigned RWidth = WBits + RecipFrac + 1;
+
+  logic [Lanes*CodeBits-1:0] k_head;
+  logic [RWidth-1:0]         r_head;
+  logic                      out_pending, out_take, out_stage_ready, out_first, out_last;
+  logic [PosBits-1:0]        out_pos;
+
+  // ---------------------------------------------------------------------------
+  // k queue (codes, and each row's (w, recip)); the output reads a row whose (w, recip) is
+  // stored, which has all its k stored too
+  // ---------------------------------------------------------------------------
+  row_queue #(
+    .BeatWidth(Lanes * CodeBits),
+    .RowWidth (RWidth),
+    .BeatDepth(KDepth),
+    .RowDepth (RDepth),
+    .RowBeats (RowBeats),
+    .Reserve  (1'b1)
+  ) u_k_queue (
+    .clk_i,
+    .rst_ni,
+    .push_i     (d_valid_q),
+    .beat_i     (k_beat),
+    .row_push_i (r_valid),
+    .row_i      ({r_w, r_recip}),
+    .reserve_i  (issue),
+    .space_o    (k_space),
+    .row_valid_o(out_pending),
+    .pop_i      (out_take),
+    .beat_o     (k_head),
+    .row_o      (r_head),
+    .pos_o      (out_pos),
+    .first_o    (out_first),
+    .last_o     (out_last)
+  );
+
+  assign out_take = out_pending && out_stage_ready;
+
+  logic unused_positions;
+  assign unused_positions = ^{issue_pos, issue_first, out_pos, out_first, out_last};
+
+  sole_e2softmax_out #(
+    .Lanes    (Lanes),
+    .CodeBits (CodeBits),
+    .WBits    (WBits),
+    .RecipFrac(RecipFrac),
+    .OutFrac  (OutFrac),
+    .OutWidth (OutWidth)
+  ) u_out (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (out_pending),
+    .in_ready_o (out_stage_ready),
+    .k_i        (k_head),
+    .w_i        (r_head[RWidth-1 -: WBits]),
+    .recip_i    (r_head[RecipFrac:0]),
+    .out_valid_o,
+    .out_ready_i,
+    .out_data_o
+  );
+
+endmodule : sole_e2softmax_unit

@@ -1,0 +1,88 @@
+"""The row-bench family's model side and the coverage spelling, without a simulator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.fixedpoint import FixedFormat
+from models.reference import softmax
+from tb.common.checks import Coverage
+from tb.common.rowbench import RowStreamModel, cover_softmax_rows, row_latencies
+
+
+class RowSum(RowStreamModel):
+    """A toy row unit: every output is its row's sum."""
+
+    lanes = 2
+
+    @property
+    def in_fmt(self) -> FixedFormat:
+        return FixedFormat(8, 0)
+
+    @property
+    def out_fmt(self) -> FixedFormat:
+        return FixedFormat(12, 0)
+
+    @property
+    def row_length(self) -> int:
+        return 4
+
+    @property
+    def row_latency(self) -> int:
+        return 3
+
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        return np.repeat(rows.sum(axis=1, keepdims=True), rows.shape[1], axis=1)
+
+    def reference_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.predict_rows(rows).astype(np.float64)
+
+    def coverage_bins(self) -> tuple[str, ...]:
+        return ("row:zero_sum", "row:other")
+
+    def cover_rows(self, cov: Coverage, rows: np.ndarray) -> None:
+        zero = rows.sum(axis=1) == 0
+        cov.add("row:zero_sum", zero.sum())
+        cov.add("row:other", (~zero).sum())
+
+
+def test_beats_are_cut_into_rows_and_partial_rows_refused() -> None:
+    model = RowSum()
+    beats = np.arange(12).reshape(6, 2)                 # three rows of four, two lanes per beat
+    out = model.predict(beats)
+    assert out.shape == (6, 2)
+    assert out.reshape(3, 4)[:, 0].tolist() == [6, 22, 38]
+    assert model.predict(np.zeros((0, 2), np.int64)).shape == (0, 2)
+    with pytest.raises(ValueError, match="not a whole number of rows of 4"):
+        model.predict(beats[:-1])
+    cov = model.coverage(np.zeros((2, 2), np.int64))
+    assert cov.bins == {"row:zero_sum": 1, "row:other": 0}
+    assert model.coverage(np.zeros((0, 2), np.int64)).bins == {"row:zero_sum": 0, "row:other": 0}
+
+
+def test_required_coverage_spelling() -> None:
+    cov = Coverage()
+    for name in ("segment[0]", "segment[1]", "row:a", "row:b"):
+        cov.declare(name)
+    cov.add("segment[0]", 3)
+    cov.add("row:a", 1)
+    assert cov.missing(["row:a"]) == []
+    assert cov.missing(["row:b", "segment["]) == ["row:b", "segment[1]"]
+    # A misspelt bin or a family nobody declares is reported, never passed.
+    assert cov.missing(["row:typo", "w["]) == ["row:typo", "w[...]"]
+
+
+def test_softmax_row_kinds() -> None:
+    fmt = FixedFormat(16, 11)
+    rows = np.array([[5, 5, 5, 5], [fmt.max_code, fmt.min_code, 0, 0], [0, 1, 2, 3]])
+    cov = Coverage()
+    cover_softmax_rows(cov, rows, fmt, softmax(fmt.to_real(rows)))
+    assert cov.bins == {"row:all_equal": 1, "row:dominant": 1, "row:spread": 1, "row:has_min_code": 1,
+                        "row:has_max_code": 1}
+
+
+def test_row_latency_pairs_each_row_end_with_its_first_output() -> None:
+    in_cycles = np.array([0, 1, 2, 3, 4, 5])            # two rows of three beats
+    out_cycles = np.array([10, 11, 12, 13, 14, 15])
+    assert row_latencies(in_cycles, out_cycles, 3).tolist() == [8, 8]

@@ -1,0 +1,37 @@
+"""The NN-LUT GELU unit as every flow sees it (tb/registry.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.units import UnitConfig, fit_cached
+from tb.common.spec import UnitSpec
+from tb.gelu.target import GeluTarget
+
+
+def fitted_tables(config: UnitConfig) -> list[tuple[str, int, float, float]]:
+    return [("gelu", config.entries, *config.fit_range)]
+
+
+def optimal_error(config: Any) -> tuple[float, str]:
+    lo, hi = config.fit_range
+    opt = fit_cached("gelu", config.entries, lo, hi)["optimal_error"]
+    return opt, f"optimal {config.entries}-entry table: ±{opt:.2e}"
+
+
+SPEC = UnitSpec(
+    name="gelu", op="gelu", method="NN-LUT",
+    config_type=UnitConfig, fixed_options={"function": "gelu"}, make_target=GeluTarget,
+    tests=("ExhaustiveSweep", "FullRate", "Backpressure", "TableWrite"),
+    rate_test="FullRate", accuracy_tests=("ExhaustiveSweep",), plot_test="ExhaustiveSweep",
+    # ENTRIES {8, 16, 32}, LANES {1, 4, 16}, input widths {12, 16} and a narrower output with
+    # four builds (each configuration is a Verilator build of its own).
+    regression=(UnitConfig(entries=16, lanes=16, in_width=16),
+                UnitConfig(entries=8, lanes=1, in_width=12),
+                UnitConfig(entries=32, lanes=4, in_width=12),
+                UnitConfig(entries=32, lanes=16, in_width=16, out_width=12)),
+    lint_configs=(UnitConfig(),),
+    rejections=(({"Entries": 32}, "regenerate the table"),),
+    tables=fitted_tables, error_target=optimal_error,
+    note="fitted 16-entry table, programmable; SQ16.12 in and out",
+)

@@ -1,0 +1,28 @@
+"""I-BERT's integer-only Softmax unit as every flow sees it (tb/registry.py)."""
+
+from __future__ import annotations
+
+from tb.common.spec import UnitSpec
+from tb.ibert_softmax.target import IBertSoftmaxConfig, IBertSoftmaxTarget
+
+SPEC = UnitSpec(
+    name="ibert_softmax", op="softmax", method="I-BERT",
+    config_type=IBertSoftmaxConfig, make_target=IBertSoftmaxTarget, row_option="row_length",
+    tests=("RandomRows", "EqualRows", "DominantRows", "ExtremeRows", "FullRateRows", "RowLatency",
+           "BackpressureRows", "ResetMidRow"),
+    rate_test="FullRateRows",
+    accuracy_tests=("RandomRows", "EqualRows", "DominantRows", "ExtremeRows", "FullRateRows",
+                    "BackpressureRows"),
+    plot_test="RandomRows",
+    regression=(IBertSoftmaxConfig(row_length=128, lanes=4),),
+    lint_configs=(IBertSoftmaxConfig(row_length=1, lanes=1, out_width=32),
+                  IBertSoftmaxConfig(row_length=512, lanes=16, in_frac=10, div_bits_per_cycle=1)),
+    rejections=(({"RowLength": 130}, "must be a multiple of Lanes"),
+                ({"Lanes": 0}, "Lanes must be >= 1"),
+                # p(0) = 2770^2 + 715708 = 2^23, and 2^23 / 2^9: the maximum's exp would be 2^14.
+                ({"CInt": "64'd715708", "Mult": "64'd1", "ReqShift": 9}, "must be >= 2 and not a power of two"),
+                ({"OutBits": 33}, "OutBits (33) must be in [1, MaxBit = 32]"),
+                ({"BInt": "64'd1000"}, "need 1 <= X0Mag <= BInt")),
+    rtl_defaults=IBertSoftmaxConfig(row_length=128, lanes=4),
+    note="i-exp, floor(2^32/sum), UQ16.16 out",
+)

@@ -1,0 +1,41 @@
+"""The NN-LUT Softmax unit as every flow sees it (tb/registry.py)."""
+
+from __future__ import annotations
+
+from models.softmax import ACCURACY_TARGET, DIRECT_EXP_LO, SoftmaxConfig
+from tb.common.spec import UnitSpec
+from tb.softmax.target import SoftmaxTarget
+
+
+def fitted_tables(config: SoftmaxConfig) -> list[tuple[str, int, float, float]]:
+    exp = ("exp2_neg", config.entries, 0.0, 1.0) if config.exp_mode == "range_reduced" else \
+        ("exp", config.entries, DIRECT_EXP_LO, 0.0)
+    return [exp, ("recip", config.entries, 1.0, 2.0)]
+
+
+SPEC = UnitSpec(
+    name="softmax", op="softmax", method="NN-LUT",
+    config_type=SoftmaxConfig, make_target=SoftmaxTarget, row_option="row_length",
+    tests=("RandomRows", "EqualRows", "DominantRows", "ExtremeRows", "FullRateRows", "RowLatency",
+           "BackpressureRows", "ResetMidRow"),
+    rate_test="FullRateRows",
+    accuracy_tests=("RandomRows", "EqualRows", "DominantRows", "ExtremeRows", "FullRateRows",
+                    "BackpressureRows"),
+    plot_test="RandomRows",
+    regression=(SoftmaxConfig(row_length=128, lanes=4),
+                # 10 output bits: p = 1 rounds up to 2^10 here and exercises the saturation.
+                SoftmaxConfig(row_length=1, lanes=1, out_width=10),
+                SoftmaxConfig(row_length=512, lanes=16),
+                SoftmaxConfig(row_length=128, lanes=4, exp_mode="direct")),
+    rejections=(({"RowLength": 130}, "must be a multiple of Lanes"),
+                ({"RowLength": 0}, "RowLength must be >= 1"),
+                ({"Lanes": 0}, "Lanes must be >= 1"),
+                ({"Entries": 32}, "regenerate the tables"),
+                ({"OutFrac": 17}, "OutFrac (17) must be in [1, OutWidth = 16]"),
+                ({"ExpFrac": 12}, "ExpFrac (12) must be >= recip_table_pkg::InFrac")),
+    # Issue 3 compares the range-reduced exp with the paper's direct wide-range table.
+    variants=({"exp_mode": "direct"},),
+    tables=fitted_tables,
+    error_target=lambda c: (ACCURACY_TARGET, f"target ±{ACCURACY_TARGET:g}"),
+    note="range-reduced exp (2^-f table), 1/x table; UQ0.16 out",
+)
