@@ -254,6 +254,20 @@ class LayerNormConfig:
     def with_(self, **changes: Any) -> "LayerNormConfig":
         return replace(self, **changes)
 
+    @property
+    def row_latency(self) -> int:
+        """Documented in rtl/nnlut/layernorm_unit.sv: a row's last input beat to its first output beat."""
+        return ROW_LATENCY
+
+    def hdl_parameters(self) -> dict[str, int | str]:
+        """EpsTerm goes as a sized literal: Verilator reads a bare -G number as 32 bits and
+        silently truncates larger values."""
+        return {"Dim": self.dim, "Lanes": self.lanes, "InWidth": self.in_width, "OutWidth": self.out_width,
+                "OutFrac": self.out_frac, "GammaWidth": self.gamma_width, "GammaFrac": self.gamma_frac,
+                "BetaWidth": self.beta_width, "BetaFrac": self.beta_frac, "VarFrac": self.var_frac,
+                "EpsTerm": f"64'd{self.eps_term(self.dim)}", "RsqrtRange": self.rsqrt_range,
+                "RGuard": self.r_guard, "YGuard": self.y_guard, "Entries": self.entries}
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -221,6 +221,12 @@ class SoftmaxConfig:
         return (f"softmax_{mode}_n{self.row_length}_l{self.lanes}_e{self.entries}"
                 f"_i{self.in_width}q{self.in_frac}_o{self.out_width}q{self.out_frac}_x{self.exp_frac}")
 
+    @property
+    def row_latency(self) -> int:
+        """Documented in rtl/nnlut/softmax_unit.sv: a row's last input beat to its first output
+        beat, RowBeats + 14."""
+        return self.beats_per_row + 14
+
     def hdl_parameters(self) -> dict[str, int]:
         assert self.out_frac is not None
         return {"RowLength": self.row_length, "Lanes": self.lanes, "InWidth": self.in_width,

@@ -91,6 +91,10 @@ class UnitConfig:
     def package_name(self) -> str:
         return f"{self.function}_table_pkg"
 
+    def hdl_parameters(self) -> dict[str, int]:
+        """The unit wrapper's own parameters; the formats and the table come from its package."""
+        return {"Lanes": self.lanes}
+
     def with_(self, **changes: Any) -> "UnitConfig":
         return replace(self, **changes)
 

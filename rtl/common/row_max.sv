@@ -67,8 +67,7 @@ module row_max #(
   row_counter #(
     .RowBeats(RowBeats)
   ) u_pos (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .step_i (beat_valid_i),
     .pos_o  (pos),
     .first_o(row_first),

@@ -56,8 +56,7 @@ module row_queue #(
     .Width(BeatWidth),
     .Depth(BeatDepth)
   ) u_beats (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .push_i,
     .data_i (beat_i),
     .pop_i  (pop_i),
@@ -69,8 +68,7 @@ module row_queue #(
     .Width(RowWidth),
     .Depth(RowDepth)
   ) u_rows (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .push_i (row_push_i),
     .data_i (row_i),
     .pop_i  (pop_i && last_o),
@@ -83,12 +81,9 @@ module row_queue #(
   row_counter #(
     .RowBeats(RowBeats)
   ) u_pos (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .step_i (pop_i),
-    .pos_o,
-    .first_o,
-    .last_o
+    .pos_o, .first_o, .last_o
   );
 
   if (Reserve) begin : gen_reserve

@@ -52,12 +52,8 @@ module seq_isqrt #(
   seq_ctrl #(
     .Cycles(Cycles)
   ) u_ctrl (
-    .clk_i,
-    .rst_ni,
-    .in_valid_i,
-    .in_ready_o,
-    .out_valid_o,
-    .out_ready_i,
+    .clk_i, .rst_ni,
+    .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i,
     .load_o(load),
     .step_o(step)
   );

@@ -105,8 +105,7 @@ module ibert_isqrt #(
     .QuoWidth    (QuoWidth),
     .BitsPerCycle(BitsPerCycle)
   ) u_div (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (div_start),
     .in_ready_o (div_ready),
     .num_i      (div_num),

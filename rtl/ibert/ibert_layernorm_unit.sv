@@ -158,8 +158,7 @@ module ibert_layernorm_unit #(
   row_counter #(
     .RowBeats(Beats)
   ) u_in_pos (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .step_i (in_fire),
     .pos_o  (in_pos),
     .first_o(in_first),
@@ -192,8 +191,7 @@ module ibert_layernorm_unit #(
     .Depth  (Depth),
     .Readers(2)
   ) u_buf (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .push_i (in_fire),
     .data_i (in_data_i),
     .pop_i  ({take, peek}),
@@ -220,8 +218,7 @@ module ibert_layernorm_unit #(
     .Width(SumWidth),
     .Depth(Rows)
   ) u_sum_q (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .push_i (in_fire && in_last),
     .data_i (sum_d),
     .pop_i  (mean_start),
@@ -238,8 +235,7 @@ module ibert_layernorm_unit #(
     .QuoWidth    (InWidth),
     .BitsPerCycle(DivBitsPerCycle)
   ) u_mean_div (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (s_count != '0),
     .in_ready_o (mean_ready),
     .num_i      (mean_num),
@@ -270,8 +266,7 @@ module ibert_layernorm_unit #(
     .Width(InWidth),
     .Depth(Rows)
   ) u_mean_q (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .push_i (mean_done),
     .data_i (mean_d),
     .pop_i  (peek && v_last),
@@ -295,8 +290,7 @@ module ibert_layernorm_unit #(
   row_counter #(
     .RowBeats(Beats)
   ) u_var_pos (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .step_i (peek),
     .pos_o  (v_pos),
     .first_o(v_first),
@@ -310,8 +304,7 @@ module ibert_layernorm_unit #(
     .MinShift(MinShift),
     .TopShift(TopShift)
   ) u_var (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .issue_i    (peek),
     .first_i    (v_first),
     .last_i     (v_last),
@@ -339,8 +332,7 @@ module ibert_layernorm_unit #(
     .Width(VarDescWidth),
     .Depth(Rows)
   ) u_var_q (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .push_i (var_valid),
     .data_i ({var_val, var_shift, var_mean}),
     .pop_i  (root_take),
@@ -357,8 +349,7 @@ module ibert_layernorm_unit #(
     .BitsPerCycle(DivBitsPerCycle),
     .NewtonBudget(NewtonBudget)
   ) u_root (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (vq_count != '0),
     .in_ready_o (root_ready),
     .var_i      (vq_head[ShiftWidth+InWidth +: MaxBit]),
@@ -381,8 +372,7 @@ module ibert_layernorm_unit #(
     .Width(FactorWidth + InWidth),
     .Depth(Rows)
   ) u_factor_q (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .push_i (root_valid),
     .data_i ({root_factor, root_mean}),
     .pop_i  (take && o_last),
@@ -395,8 +385,7 @@ module ibert_layernorm_unit #(
   row_counter #(
     .RowBeats(Beats)
   ) u_out_pos (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .step_i (take),
     .pos_o  (o_pos),
     .first_o(o_first),
@@ -412,12 +401,10 @@ module ibert_layernorm_unit #(
   stream_pipe_ctrl #(
     .Stages(2)
   ) u_out_ctrl (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (fq_count != '0),
     .in_ready_o (o_ready),
-    .out_valid_o,
-    .out_ready_i,
+    .out_valid_o, .out_ready_i,
     .en_o       (o_en)
   );
 

@@ -22,7 +22,7 @@
 //   1539966480, ReqShift = E - 30 = 39. ETop = e16 at d = 0 = 32767 (computed below).
 //
 // Three stages connected by queues, each moving one beat per cycle:
-//   load/max      -> x queue (RowBeats+1 beats, and the row maximums; row_max, row_queue)
+//   load/max      -> x queue (RowBeats+1 beats, and the row maximums; softmax_rows)
 //   exp/sum       -> e queue (EDepth beats, and the factors); the row sum goes to the sum buffer
 //   divider       -> the e queue's factor; floor(2^MaxBit / sum) by seq_divider,
 //                    DivSteps = ceil(FactorWidth / DivBitsPerCycle) cycles per row
@@ -34,7 +34,7 @@
 // Throughput: with no input gaps and out_ready_i high, back-to-back rows stream at Lanes
 // elements per cycle in and out as long as RowBeats >= DivSteps + 1 (the divider finishes
 // one row before the next row's sum arrives); shorter rows are limited to one row per
-// DivSteps + 1 cycles. Backpressure fills the e buffer, then the x buffer, then drops
+// DivSteps + 1 cycles. Backpressure fills the e queue, then the x queue, then drops
 // in_ready_o; nothing is lost, duplicated or reordered.
 //
 // Row latency: RowLatency = RowBeats + DivSteps + 10 clock edges from the edge that accepts
@@ -114,14 +114,8 @@ module ibert_softmax_unit #(
   // the same edge do not see each other.
   localparam int unsigned ExpStages   = 5;
   localparam int unsigned EDepth      = RowBeats + DivSteps + 8;
-  // A beat of x waits RowBeats edges for its row to complete and its turn to come.
-  localparam int unsigned XDepth      = RowBeats + 1;
-  // Rows whose maximum is stored keep all their beats in the x buffer but for the one being
-  // issued; rows with a pending sum or factor keep all their e slots but for the oldest row.
-  localparam int unsigned MDepth      = 1 + (XDepth - 1) / RowBeats;
+  // Rows with a pending sum keep all their e slots but for the oldest row.
   localparam int unsigned SDepth      = 1 + (EDepth - 1) / RowBeats;
-  localparam int unsigned RDepth      = 1 + (EDepth - 1) / RowBeats;
-  localparam int unsigned BeatWidth   = (RowBeats > 1) ? $clog2(RowBeats) : 1;
   localparam int unsigned SCntWidth   = $clog2(SDepth + 1);
 
   // ---------------------------------------------------------------------------
@@ -176,62 +170,40 @@ module ibert_softmax_unit #(
   end
 
   // ---------------------------------------------------------------------------
-  // Load/max stage, then the x queue (beats, and each row's maximum with its last beat)
+  // Rows: maximum, x and e queues (softmax_rows). A row starts into the exp stage once its
+  // maximum is stored; an e slot is reserved at issue, so the exp pipeline never has to stop.
   // ---------------------------------------------------------------------------
-  logic                     in_fire, in_last;
-  logic [InWidth-1:0]       in_max;
-  logic                     b_issue, b_first, b_last, x_row_valid, e_space;
-  logic [BeatWidth-1:0]     b_pos;
+  logic                     b_issue, b_first, b_last, o_valid, o_ready;
   logic [Lanes*InWidth-1:0] x_head;
   logic [InWidth-1:0]       m_head;
+  logic [Lanes*EWidth-1:0]  e_beat, e_head;
+  logic [FactorWidth-1:0]   r_head, div_quo;
+  logic                     e_valid, div_done;
 
-  assign in_fire = in_valid_i && in_ready_o;
-
-  row_max #(
-    .Lanes   (Lanes),
-    .InWidth (InWidth),
-    .RowBeats(RowBeats)
-  ) u_max (
-    .clk_i,
-    .rst_ni,
-    .beat_valid_i(in_fire),
-    .beat_i      (in_data_i),
-    .row_last_o  (in_last),
-    .row_max_o   (in_max)
-  );
-
-  row_queue #(
-    .BeatWidth(Lanes*InWidth),
-    .RowWidth (InWidth),
-    .BeatDepth(XDepth),
-    .RowDepth (MDepth),
-    .RowBeats (RowBeats)
-  ) u_x_queue (
-    .clk_i,
-    .rst_ni,
-    .push_i     (in_fire),
-    .beat_i     (in_data_i),
-    .row_push_i (in_fire && in_last),
-    .row_i      (in_max),
-    .reserve_i  (1'b0),
-    .space_o    (in_ready_o),
-    .row_valid_o(x_row_valid),
-    .pop_i      (b_issue),
-    .beat_o     (x_head),
-    .row_o      (m_head),
-    .pos_o      (b_pos),
-    .first_o    (b_first),
-    .last_o     (b_last)
+  softmax_rows #(
+    .Lanes(Lanes), .InWidth(InWidth), .RowBeats(RowBeats),
+    .EWidth(Lanes*EWidth), .RowWidth(FactorWidth), .EDepth(EDepth)
+  ) u_rows (
+    .clk_i, .rst_ni,
+    .in_valid_i, .in_ready_o, .in_data_i,
+    .issue_o      (b_issue),
+    .issue_first_o(b_first),
+    .issue_last_o (b_last),
+    .x_o          (x_head),
+    .max_o        (m_head),
+    .e_valid_i    (e_valid),
+    .e_i          (e_beat),
+    .norm_valid_i (div_done),
+    .norm_i       (div_quo),
+    .out_valid_o  (o_valid),
+    .out_ready_i  (o_ready),
+    .out_e_o      (e_head),
+    .out_norm_o   (r_head)
   );
 
   // ---------------------------------------------------------------------------
-  // Exp/sum stage: a row starts once its maximum is stored; an e slot is reserved at issue,
-  // so the exp pipeline never has to stop.
+  // Exp/sum stage
   // ---------------------------------------------------------------------------
-  assign b_issue = x_row_valid && e_space;
-
-  logic [Lanes*EWidth-1:0] e_beat;
-
   for (genvar l = 0; l < Lanes; l++) begin : gen_exp_lane
     ibert_exp_lane #(
       .InWidth (InWidth),
@@ -265,7 +237,7 @@ module ibert_softmax_unit #(
     end
   end
 
-  logic                e_valid, e_row_last;
+  logic                e_row_last;
   logic [SumWidth-1:0] beat_sum, sum_q, sum_d;
 
   assign e_valid    = ev_q[ExpStages-1];
@@ -292,16 +264,14 @@ module ibert_softmax_unit #(
   // ---------------------------------------------------------------------------
   logic [SumWidth-1:0]    s_head;
   logic [SCntWidth-1:0]   s_count;
-  logic                   div_start, div_ready, div_done, div_tag;
-  logic [FactorWidth-1:0] div_quo;
+  logic                   div_start, div_ready, div_tag;
   logic [SumWidth-1:0]    div_rem;
 
   stream_fifo #(
     .Width(SumWidth),
     .Depth(SDepth)
   ) u_s_buf (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .push_i (e_valid && e_row_last),
     .data_i (sum_d),
     .pop_i  (div_start),
@@ -317,8 +287,7 @@ module ibert_softmax_unit #(
     .QuoWidth    (FactorWidth),
     .BitsPerCycle(DivBitsPerCycle)
   ) u_div (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (s_count != '0),
     .in_ready_o (div_ready),
     .num_i      ((MaxBit + 1)'(1) << MaxBit),
@@ -336,45 +305,6 @@ module ibert_softmax_unit #(
   assign unused_div = ^{div_rem, div_tag};
 
   // ---------------------------------------------------------------------------
-  // e queue (beats, and each row's factor once known); the output stage reads a row once its
-  // factor is stored (all of the row's e are buffered by then)
-  // ---------------------------------------------------------------------------
-  logic [Lanes*EWidth-1:0]  e_head;
-  logic [FactorWidth-1:0]   r_head;
-  logic                     r_row_valid, o_issue, o_ready, o_first, o_last;
-  logic [BeatWidth-1:0]     o_pos;
-
-  row_queue #(
-    .BeatWidth(Lanes*EWidth),
-    .RowWidth (FactorWidth),
-    .BeatDepth(EDepth),
-    .RowDepth (RDepth),
-    .RowBeats (RowBeats),
-    .Reserve  (1'b1)
-  ) u_e_queue (
-    .clk_i,
-    .rst_ni,
-    .push_i     (e_valid),
-    .beat_i     (e_beat),
-    .row_push_i (div_done),
-    .row_i      (div_quo),
-    .reserve_i  (b_issue),
-    .space_o    (e_space),
-    .row_valid_o(r_row_valid),
-    .pop_i      (o_issue),
-    .beat_o     (e_head),
-    .row_o      (r_head),
-    .pos_o      (o_pos),
-    .first_o    (o_first),
-    .last_o     (o_last)
-  );
-
-  assign o_issue = r_row_valid && o_ready;
-
-  logic unused_positions;
-  assign unused_positions = ^{b_pos, o_pos, o_first, o_last};
-
-  // ---------------------------------------------------------------------------
   // Normalise/output stage: y = (e16 * factor) >> (MaxBit - OutBits)
   // ---------------------------------------------------------------------------
   logic [1:0] o_en;
@@ -382,12 +312,10 @@ module ibert_softmax_unit #(
   stream_pipe_ctrl #(
     .Stages(2)
   ) u_out_ctrl (
-    .clk_i,
-    .rst_ni,
-    .in_valid_i (r_row_valid),
+    .clk_i, .rst_ni,
+    .in_valid_i (o_valid),
     .in_ready_o (o_ready),
-    .out_valid_o,
-    .out_ready_i,
+    .out_valid_o, .out_ready_i,
     .en_o       (o_en)
   );
 

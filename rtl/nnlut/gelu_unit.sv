@@ -57,19 +57,9 @@ module gelu_unit #(
     .ResetSlopes     (gelu_table_pkg::Slopes),
     .ResetIntercepts (gelu_table_pkg::Intercepts)
   ) u_core (
-    .clk_i,
-    .rst_ni,
-    .in_valid_i,
-    .in_ready_o,
-    .in_data_i,
-    .out_valid_o,
-    .out_ready_i,
-    .out_data_o,
-    .tbl_we_i,
-    .tbl_idx_i,
-    .tbl_breakpoint_i,
-    .tbl_slope_i,
-    .tbl_intercept_i
+    .clk_i, .rst_ni,
+    .in_valid_i, .in_ready_o, .in_data_i, .out_valid_o, .out_ready_i, .out_data_o, .tbl_we_i,
+    .tbl_idx_i, .tbl_breakpoint_i, .tbl_slope_i, .tbl_intercept_i
   );
 
 endmodule : gelu_unit

@@ -47,12 +47,8 @@ module layernorm_norm #(
   stream_pipe_ctrl #(
     .Stages(Stages)
   ) u_pipe_ctrl (
-    .clk_i,
-    .rst_ni,
-    .in_valid_i,
-    .in_ready_o,
-    .out_valid_o,
-    .out_ready_i,
+    .clk_i, .rst_ni,
+    .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i,
     .en_o       (en)
   );
 

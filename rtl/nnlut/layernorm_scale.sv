@@ -208,8 +208,7 @@ module layernorm_scale #(
     .ResetSlopes     (Slopes),
     .ResetIntercepts (Intercepts)
   ) u_rsqrt (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i      (v3_q),
     .in_ready_o      (core_in_ready),
     .in_data_i       (mant_q),

@@ -199,8 +199,7 @@ module layernorm_unit #(
     .S1Width(S1Width),
     .S2Width(S2Width)
   ) u_stats (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .beat_valid_i(in_hs),
     .beat_last_i (wr_last),
     .beat_i      (in_data_i),
@@ -238,8 +237,7 @@ module layernorm_unit #(
     .Slopes        (rsqrt_table_pkg::Slopes),
     .Intercepts    (rsqrt_table_pkg::Intercepts)
   ) u_scale (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .row_valid_i(row_valid),
     .s1_i       (row_s1),
     .s2_i       (row_s2),
@@ -280,12 +278,10 @@ module layernorm_unit #(
     .GammaFrac (GammaFrac),
     .BetaWidth (BetaWidth)
   ) u_params (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .we_i   (param_we_i),
     .idx_i  (param_idx_i),
-    .gamma_i,
-    .beta_i,
+    .gamma_i, .beta_i,
     .beat_i (rd_beat_q),
     .gamma_o(rd_gamma),
     .beta_o (rd_beta)
@@ -306,8 +302,7 @@ module layernorm_unit #(
     .OutShift  (OutShift),
     .OutWidth  (OutWidth)
   ) u_norm (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (rd_valid),
     .in_ready_o (rd_ready),
     .x_i        (rd_data),
@@ -316,9 +311,7 @@ module layernorm_unit #(
     .s1_i       (desc_s1_q[rd_bank_q]),
     .r_i        (desc_r_q[rd_bank_q]),
     .shift_i    (desc_shift_q[rd_bank_q]),
-    .out_valid_o,
-    .out_ready_i,
-    .out_data_o
+    .out_valid_o, .out_ready_i, .out_data_o
   );
 
   // ---------------------------------------------------------------------------

@@ -51,6 +51,24 @@ module softmax_exp #(
       ExpDirect ? exp_table_pkg::OutWidth : exp2_neg_table_pkg::OutWidth;
   localparam int unsigned TblOutFrac  =
       ExpDirect ? exp_table_pkg::OutFrac  : exp2_neg_table_pkg::OutFrac;
+  localparam int unsigned TblSlopeWidth =
+      ExpDirect ? exp_table_pkg::SlopeWidth : exp2_neg_table_pkg::SlopeWidth;
+  localparam int unsigned TblSlopeFrac =
+      ExpDirect ? exp_table_pkg::SlopeFrac : exp2_neg_table_pkg::SlopeFrac;
+  localparam int unsigned TblInterceptWidth =
+      ExpDirect ? exp_table_pkg::InterceptWidth : exp2_neg_table_pkg::InterceptWidth;
+  localparam int unsigned TblInterceptFrac =
+      ExpDirect ? exp_table_pkg::InterceptFrac : exp2_neg_table_pkg::InterceptFrac;
+  // The selected table's contents (the other package's are only resized, never used).
+  localparam logic [TblEntries*TblInWidth-1:0] TblBreakpoints =
+      ExpDirect ? (TblEntries*TblInWidth)'(exp_table_pkg::Breakpoints) :
+                  (TblEntries*TblInWidth)'(exp2_neg_table_pkg::Breakpoints);
+  localparam logic [TblEntries*TblSlopeWidth-1:0] TblSlopes =
+      ExpDirect ? (TblEntries*TblSlopeWidth)'(exp_table_pkg::Slopes) :
+                  (TblEntries*TblSlopeWidth)'(exp2_neg_table_pkg::Slopes);
+  localparam logic [TblEntries*TblInterceptWidth-1:0] TblIntercepts =
+      ExpDirect ? (TblEntries*TblInterceptWidth)'(exp_table_pkg::Intercepts) :
+                  (TblEntries*TblInterceptWidth)'(exp2_neg_table_pkg::Intercepts);
 
   // z = u * L carries ZFrac fraction bits; q is what is left above them.
   localparam int unsigned Log2eWidth = Log2eFrac + 2;
@@ -178,67 +196,34 @@ module softmax_exp #(
   logic [CoreLatency-1:0]       last_dly_q;
   logic [Lanes*QWidth-1:0]      q_dly_q [CoreLatency];
 
-  if (ExpDirect) begin : gen_direct_core
-    nnlut_core #(
-      .InWidth         (TblInWidth),
-      .InFrac          (TblInFrac),
-      .OutWidth        (TblOutWidth),
-      .OutFrac         (TblOutFrac),
-      .SlopeWidth      (exp_table_pkg::SlopeWidth),
-      .SlopeFrac       (exp_table_pkg::SlopeFrac),
-      .InterceptWidth  (exp_table_pkg::InterceptWidth),
-      .InterceptFrac   (exp_table_pkg::InterceptFrac),
-      .Entries         (Entries),
-      .Lanes           (Lanes),
-      .ResetBreakpoints(exp_table_pkg::Breakpoints),
-      .ResetSlopes     (exp_table_pkg::Slopes),
-      .ResetIntercepts (exp_table_pkg::Intercepts)
-    ) u_core (
-      .clk_i,
-      .rst_ni,
-      .in_valid_i      (valid_b1_q),
-      .in_ready_o      (core_in_ready),
-      .in_data_i       (tin_b1_q),
-      .out_valid_o     (t_valid),
-      .out_ready_i     (1'b1),
-      .out_data_o      (t_data),
-      .tbl_we_i        (1'b0),
-      .tbl_idx_i       ('0),
-      .tbl_breakpoint_i('0),
-      .tbl_slope_i     ('0),
-      .tbl_intercept_i ('0)
-    );
-  end else begin : gen_reduced_core
-    nnlut_core #(
-      .InWidth         (TblInWidth),
-      .InFrac          (TblInFrac),
-      .OutWidth        (TblOutWidth),
-      .OutFrac         (TblOutFrac),
-      .SlopeWidth      (exp2_neg_table_pkg::SlopeWidth),
-      .SlopeFrac       (exp2_neg_table_pkg::SlopeFrac),
-      .InterceptWidth  (exp2_neg_table_pkg::InterceptWidth),
-      .InterceptFrac   (exp2_neg_table_pkg::InterceptFrac),
-      .Entries         (Entries),
-      .Lanes           (Lanes),
-      .ResetBreakpoints(exp2_neg_table_pkg::Breakpoints),
-      .ResetSlopes     (exp2_neg_table_pkg::Slopes),
-      .ResetIntercepts (exp2_neg_table_pkg::Intercepts)
-    ) u_core (
-      .clk_i,
-      .rst_ni,
-      .in_valid_i      (valid_b1_q),
-      .in_ready_o      (core_in_ready),
-      .in_data_i       (tin_b1_q),
-      .out_valid_o     (t_valid),
-      .out_ready_i     (1'b1),
-      .out_data_o      (t_data),
-      .tbl_we_i        (1'b0),
-      .tbl_idx_i       ('0),
-      .tbl_breakpoint_i('0),
-      .tbl_slope_i     ('0),
-      .tbl_intercept_i ('0)
-    );
-  end
+  nnlut_core #(
+    .InWidth         (TblInWidth),
+    .InFrac          (TblInFrac),
+    .OutWidth        (TblOutWidth),
+    .OutFrac         (TblOutFrac),
+    .SlopeWidth      (TblSlopeWidth),
+    .SlopeFrac       (TblSlopeFrac),
+    .InterceptWidth  (TblInterceptWidth),
+    .InterceptFrac   (TblInterceptFrac),
+    .Entries         (TblEntries),
+    .Lanes           (Lanes),
+    .ResetBreakpoints(TblBreakpoints),
+    .ResetSlopes     (TblSlopes),
+    .ResetIntercepts (TblIntercepts)
+  ) u_core (
+    .clk_i, .rst_ni,
+    .in_valid_i      (valid_b1_q),
+    .in_ready_o      (core_in_ready),
+    .in_data_i       (tin_b1_q),
+    .out_valid_o     (t_valid),
+    .out_ready_i     (1'b1),
+    .out_data_o      (t_data),
+    .tbl_we_i        (1'b0),
+    .tbl_idx_i       ('0),
+    .tbl_breakpoint_i('0),
+    .tbl_slope_i     ('0),
+    .tbl_intercept_i ('0)
+  );
 
   // The core's ready is constantly high here because its output is never stalled.
   logic unused_core_in_ready;

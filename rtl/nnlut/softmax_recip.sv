@@ -141,8 +141,7 @@ module softmax_recip #(
     .ResetSlopes     (recip_table_pkg::Slopes),
     .ResetIntercepts (recip_table_pkg::Intercepts)
   ) u_core (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i      (valid_r1_q),
     .in_ready_o      (core_in_ready),
     .in_data_i       (mant_r1_q),

@@ -7,14 +7,15 @@
 // 2^16 - 1). The datapath is bit-exact with models/softmax.py, where it is written out.
 //
 // Three stages connected by buffers, each moving one beat per cycle:
-//   load/max (row_max)          -> x queue (RowBeats+1 beats, and the row maximums)
+//   load/max                    -> x queue (RowBeats+1 beats, and the row maximums)
 //   exp/sum (softmax_exp)       -> e queue (RowBeats+11 beats, and the reciprocals);
 //   reciprocal (softmax_recip)     the row sum goes through the reciprocal into the e queue
 //   normalise/output (softmax_norm, valid/ready)
 // The exp stage starts a row once its last beat and maximum are stored; the output stage
-// starts a row once its reciprocal is known. Queues are FIFOs of beats (row_queue), so a
-// slot is held only while its beat waits, which is what lets rows of any length, down to one
-// beat, stream without bubbles.
+// starts a row once its reciprocal is known. The maximum and the queues are the ones every
+// Softmax unit shares (softmax_rows); queues are FIFOs of beats, so a slot is held only while
+// its beat waits, which is what lets rows of any length, down to one beat, stream without
+// bubbles.
 //
 // Throughput: with no gaps in the input and out_ready_i high, back-to-back rows stream at
 // Lanes elements per cycle in and out (in_ready_o stays high). Backpressure fills the e
@@ -94,83 +95,52 @@ module softmax_unit #(
   // from the edge that captures a row sum to the edge that buffers its reciprocal (4 + 1).
   localparam int unsigned ExpLatency   = 6;
   localparam int unsigned RecipLatency = 5;
-  // A beat of x waits RowBeats edges (until its row is complete and its turn comes), so
-  // RowBeats + 1 slots keep in_ready_o high with beats arriving every cycle.
-  localparam int unsigned XDepth = RowBeats + 1;
-  // Rows whose maximum is stored hold all their beats in the x buffer except possibly the
-  // one being read, so at most 1 + (XDepth - 1) / RowBeats of them exist.
-  localparam int unsigned MDepth = 1 + (XDepth - 1) / RowBeats;
   // An e slot is reserved when its beat is issued and released when the output stage
   // takes it: RowBeats - 1 + ExpLatency + RecipLatency edges later at full rate (the
   // row's other beats, then the sum and the reciprocal), plus the cycle of its own issue.
   localparam int unsigned EDepth = RowBeats + ExpLatency + RecipLatency;
-  // Rows with a reciprocal waiting all have their e buffered and at least one not yet
-  // taken, all but the oldest with RowBeats of them: 1 + (EDepth - 1) / RowBeats rows.
-  localparam int unsigned RDepth = 1 + (EDepth - 1) / RowBeats;
-  localparam int unsigned PosWidth = (RowBeats > 1) ? $clog2(RowBeats) : 1;
-
-  logic [PosWidth-1:0] b_pos, o_pos;
-  logic                b_first, o_first, o_last;
 
   // ---------------------------------------------------------------------------
-  // Load/max stage, then the x queue (beats, and each row's maximum with its last beat)
+  // Rows: maximum, x and e queues (softmax_rows)
   // ---------------------------------------------------------------------------
-  logic                     in_fire, in_row_last;
-  logic [InWidth-1:0]       in_row_max;
-  logic                     b_issue, b_last, x_row_valid, e_space;
-  logic [Lanes*InWidth-1:0] x_head;
-  logic [InWidth-1:0]       m_head;
+  logic                             b_issue, b_first, b_last, o_valid, o_ready;
+  logic [Lanes*InWidth-1:0]         x_head;
+  logic [InWidth-1:0]               m_head;
+  logic                             e_valid, sum_valid, r_valid;
+  logic [Lanes*ExpWidth-1:0]        e_data, e_head;
+  logic [SumWidth-1:0]              sum;
+  logic [RecipWidth-1:0]            r_data;
+  logic [ShiftWidth-1:0]            r_shift;
+  logic [RecipWidth+ShiftWidth-1:0] r_head;
 
-  assign in_fire = in_valid_i && in_ready_o;
-
-  row_max #(
-    .Lanes   (Lanes),
-    .InWidth (InWidth),
-    .RowBeats(RowBeats)
-  ) u_max (
-    .clk_i,
-    .rst_ni,
-    .beat_valid_i(in_fire),
-    .beat_i      (in_data_i),
-    .row_last_o  (in_row_last),
-    .row_max_o   (in_row_max)
+  softmax_rows #(
+    .Lanes(Lanes), .InWidth(InWidth), .RowBeats(RowBeats),
+    .EWidth(Lanes*ExpWidth), .RowWidth(RecipWidth + ShiftWidth), .EDepth(EDepth)
+  ) u_rows (
+    .clk_i, .rst_ni,
+    .in_valid_i, .in_ready_o, .in_data_i,
+    .issue_o      (b_issue),
+    .issue_first_o(b_first),
+    .issue_last_o (b_last),
+    .x_o          (x_head),
+    .max_o        (m_head),
+    .e_valid_i    (e_valid),
+    .e_i          (e_data),
+    .norm_valid_i (r_valid),
+    .norm_i       ({r_data, r_shift}),
+    .out_valid_o  (o_valid),
+    .out_ready_i  (o_ready),
+    .out_e_o      (e_head),
+    .out_norm_o   (r_head)
   );
 
-  row_queue #(
-    .BeatWidth(Lanes*InWidth),
-    .RowWidth (InWidth),
-    .BeatDepth(XDepth),
-    .RowDepth (MDepth),
-    .RowBeats (RowBeats)
-  ) u_x_queue (
-    .clk_i,
-    .rst_ni,
-    .push_i     (in_fire),
-    .beat_i     (in_data_i),
-    .row_push_i (in_fire && in_row_last),
-    .row_i      (in_row_max),
-    .reserve_i  (1'b0),
-    .space_o    (in_ready_o),
-    .row_valid_o(x_row_valid),
-    .pop_i      (b_issue),
-    .beat_o     (x_head),
-    .row_o      (m_head),
-    .pos_o      (b_pos),
-    .first_o    (b_first),
-    .last_o     (b_last)
-  );
-
-  // The exp stage starts a row once its maximum is stored; its e slot is reserved at issue,
-  // so the exp pipeline never has to stop.
-  assign b_issue = x_row_valid && e_space;
+  // The exp stage closes its sum on a row's last beat alone.
+  logic unused_b_first;
+  assign unused_b_first = b_first;
 
   // ---------------------------------------------------------------------------
   // Exp/sum stage and reciprocal
   // ---------------------------------------------------------------------------
-  logic                      e_valid, sum_valid;
-  logic [Lanes*ExpWidth-1:0] e_data;
-  logic [SumWidth-1:0]       sum;
-
   softmax_exp #(
     .Lanes    (Lanes),
     .InWidth  (InWidth),
@@ -181,8 +151,7 @@ module softmax_unit #(
     .Entries  (Entries),
     .ExpDirect(ExpDirect)
   ) u_exp (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .issue_i    (b_issue),
     .last_i     (b_last),
     .x_i        (x_head),
@@ -193,63 +162,18 @@ module softmax_unit #(
     .sum_o      (sum)
   );
 
-  logic                  r_valid;
-  logic [RecipWidth-1:0] r_data;
-  logic [ShiftWidth-1:0] r_shift;
-
   softmax_recip #(
     .SumWidth(SumWidth),
     .OutFrac (OutFrac),
     .Entries (Entries)
   ) u_recip (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .sum_valid_i(sum_valid),
     .sum_i      (sum),
     .valid_o    (r_valid),
     .recip_o    (r_data),
     .shift_o    (r_shift)
   );
-
-  // ---------------------------------------------------------------------------
-  // e queue (beats, and each row's reciprocal once known); the output stage reads a row
-  // once its reciprocal is stored (all of the row's e are buffered by then)
-  // ---------------------------------------------------------------------------
-  logic [Lanes*ExpWidth-1:0]        e_head;
-  logic [RecipWidth+ShiftWidth-1:0] r_head;
-  logic                             r_row_valid, o_issue, o_ready;
-
-  row_queue #(
-    .BeatWidth(Lanes*ExpWidth),
-    .RowWidth (RecipWidth + ShiftWidth),
-    .BeatDepth(EDepth),
-    .RowDepth (RDepth),
-    .RowBeats (RowBeats),
-    .Reserve  (1'b1)
-  ) u_e_queue (
-    .clk_i,
-    .rst_ni,
-    .push_i     (e_valid),
-    .beat_i     (e_data),
-    .row_push_i (r_valid),
-    .row_i      ({r_data, r_shift}),
-    .reserve_i  (b_issue),
-    .space_o    (e_space),
-    .row_valid_o(r_row_valid),
-    .pop_i      (o_issue),
-    .beat_o     (e_head),
-    .row_o      (r_head),
-    .pos_o      (o_pos),
-    .first_o    (o_first),
-    .last_o     (o_last)
-  );
-
-  assign o_issue = r_row_valid && o_ready;
-
-  // Both stages need a row's end only (the exp stage to close its sum, the queue itself to
-  // release the row value).
-  logic unused_positions;
-  assign unused_positions = ^{b_pos, b_first, o_pos, o_first, o_last};
 
   // ---------------------------------------------------------------------------
   // Normalise/output stage
@@ -261,16 +185,13 @@ module softmax_unit #(
     .ShiftWidth(ShiftWidth),
     .OutWidth  (OutWidth)
   ) u_norm (
-    .clk_i,
-    .rst_ni,
-    .in_valid_i (r_row_valid),
+    .clk_i, .rst_ni,
+    .in_valid_i (o_valid),
     .in_ready_o (o_ready),
     .e_i        (e_head),
     .recip_i    (r_head[ShiftWidth +: RecipWidth]),
     .shift_i    (r_head[ShiftWidth-1:0]),
-    .out_valid_o,
-    .out_ready_i,
-    .out_data_o
+    .out_valid_o, .out_ready_i, .out_data_o
   );
 
 endmodule : softmax_unit

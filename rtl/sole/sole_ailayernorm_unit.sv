@@ -149,12 +149,10 @@ module sole_ailayernorm_unit #(
     .PtfMax   (PtfMax),
     .BiasWidth(BiasWidth)
   ) u_params (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .we_i       (param_we_i),
     .idx_i      (param_idx_i),
-    .alpha_i,
-    .bias_i,
+    .alpha_i, .bias_i,
     .in_beat_i  (in_pos),
     .in_alpha_o (in_alpha),
     .out_beat_i (out_pos),
@@ -174,8 +172,7 @@ module sole_ailayernorm_unit #(
   row_counter #(
     .RowBeats(RowBeats)
   ) u_in_pos (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .step_i (in_fire),
     .pos_o  (in_pos),
     .first_o(in_first),
@@ -315,8 +312,7 @@ module sole_ailayernorm_unit #(
     .EpsInt       (EpsInt),
     .StepsPerCycle(StepsPerCycle)
   ) u_stats (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (sums_valid_q),
     .in_ready_o (stats_ready),
     .s1_i       (sums1_q),
@@ -344,8 +340,7 @@ module sole_ailayernorm_unit #(
     .RowDepth (PDepth),
     .RowBeats (RowBeats)
   ) u_x_queue (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .push_i     (in_fire),
     .beat_i     (in_data_i),
     .row_push_i (stats_valid),
@@ -375,8 +370,7 @@ module sole_ailayernorm_unit #(
     .OutFrac  (OutFrac),
     .BiasWidth(BiasWidth)
   ) u_norm (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (out_pending),
     .in_ready_o (norm_ready),
     .q_i        (x_head),
@@ -384,9 +378,7 @@ module sole_ailayernorm_unit #(
     .bias_i     (out_bias),
     .mu_i       (p_head[PWidth-1 -: MuWidth]),
     .factor_i   (p_head[FactorWidth-1:0]),
-    .out_valid_o,
-    .out_ready_i,
-    .out_data_o
+    .out_valid_o, .out_ready_i, .out_data_o
   );
 
 endmodule : sole_ailayernorm_unit

@@ -62,12 +62,8 @@ module sole_ailn_norm #(
   stream_pipe_ctrl #(
     .Stages(3)
   ) u_ctrl (
-    .clk_i,
-    .rst_ni,
-    .in_valid_i,
-    .in_ready_o,
-    .out_valid_o,
-    .out_ready_i,
+    .clk_i, .rst_ni,
+    .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i,
     .en_o(en)
   );
 

@@ -93,8 +93,7 @@ module sole_ailn_stats #(
     .BitsPerCycle(StepsPerCycle),
     .TagWidth    (1)
   ) u_div_mu (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (div_in),
     .in_ready_o (mu_ready),
     .num_i      (mu_num),
@@ -114,8 +113,7 @@ module sole_ailn_stats #(
     .BitsPerCycle(StepsPerCycle),
     .TagWidth    (1)
   ) u_div_ex2 (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (div_in),
     .in_ready_o (ex2_ready),
     .num_i      (ex2_num),
@@ -178,8 +176,7 @@ module sole_ailn_stats #(
     .StepsPerCycle(StepsPerCycle),
     .TagWidth     (MuWidth)
   ) u_sqrt (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (var_valid_q),
     .in_ready_o (sqrt_ready),
     .n_i        (var_q),
@@ -202,15 +199,13 @@ module sole_ailn_stats #(
     .BitsPerCycle(StepsPerCycle),
     .TagWidth    (MuWidth)
   ) u_recip (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (root_valid),
     .in_ready_o (recip_ready),
     .num_i      ((RecipShift+1)'(1) << RecipShift),
     .den_i      (std_dev),
     .tag_i      (root_mu),
-    .out_valid_o,
-    .out_ready_i,
+    .out_valid_o, .out_ready_i,
     .quo_o      (factor_o),
     .rem_o      (recip_rem),
     .tag_o      (mu_o)

@@ -21,7 +21,7 @@
 // [l*W +: W], one handshake per beat; a row is RowBeats = RowLength / Lanes consecutive beats
 // and its output beats come in the same order.
 //
-// Stages, each moving one beat per cycle, joined by queues of beats (row_queue) so a slot is
+// Stages, each moving one beat per cycle, joined by queues of beats (softmax_rows) so a slot is
 // held only while its beat waits:
 //   input + running maximum  -> x queue (RowBeats + 1 beats, and the row maximums, 2 rows)
 //   issue: d, then k         -> k queue (RowBeats + 5 beats of Lanes codes), row sum
@@ -84,12 +84,7 @@ module sole_e2softmax_unit #(
   localparam int unsigned CorrBits  = (CorrEntries > 1) ? $clog2(CorrEntries) : 0;
   // Edges from a row's last issue to its first output-stage pop (see the latency above).
   localparam int unsigned IssueToOut = 5;
-  localparam int unsigned XDepth    = RowBeats + 1;
-  localparam int unsigned MDepth    = 2;
   localparam int unsigned KDepth    = RowBeats + IssueToOut;
-  // Rows holding a (w, recip) each keep at least one k beat, all but the oldest all of them.
-  localparam int unsigned RDepth    = 1 + (KDepth - 1) / RowBeats;
-  localparam int unsigned PosBits   = (RowBeats > 1) ? $clog2(RowBeats) : 1;
 
   // The largest output: k = w = 0 and the largest reciprocal mantissa.
   function automatic longint unsigned largest_output();
@@ -145,62 +140,48 @@ module sole_e2softmax_unit #(
   end
 
   // ---------------------------------------------------------------------------
-  // Input: running maximum, then the x queue (beats, and each row's maximum)
+  // Rows: maximum, x and k queues (softmax_rows). A beat of a row whose maximum is known is
+  // issued once a k slot is reserved for it; the output reads a row whose (w, recip) is stored,
+  // which has all its k stored too.
   // ---------------------------------------------------------------------------
-  logic                     in_fire, in_last;
-  logic [InWidth-1:0]       in_max;
-  logic [Lanes*InWidth-1:0] x_head;
-  logic [InWidth-1:0]       m_head;
-  logic                     issue, issue_last, x_row_valid, k_space;
-  logic                     issue_first;
-  logic [PosBits-1:0]       issue_pos;
+  localparam int unsigned RWidth = WBits + RecipFrac + 1;
 
-  assign in_fire = in_valid_i && in_ready_o;
+  logic                      issue, issue_first, issue_last, d_valid_q, r_valid;
+  logic                      out_pending, out_stage_ready;
+  logic [Lanes*InWidth-1:0]  x_head;
+  logic [InWidth-1:0]        m_head;
+  logic [Lanes*CodeBits-1:0] k_beat, k_head;
+  logic [WBits-1:0]          r_w;
+  logic [RecipFrac:0]        r_recip;
+  logic [RWidth-1:0]         r_head;
 
-  row_max #(
-    .Lanes   (Lanes),
-    .InWidth (InWidth),
-    .RowBeats(RowBeats)
-  ) u_row_max (
-    .clk_i,
-    .rst_ni,
-    .beat_valid_i(in_fire),
-    .beat_i      (in_data_i),
-    .row_last_o  (in_last),
-    .row_max_o   (in_max)
+  softmax_rows #(
+    .Lanes(Lanes), .InWidth(InWidth), .RowBeats(RowBeats),
+    .EWidth(Lanes * CodeBits), .RowWidth(RWidth), .EDepth(KDepth)
+  ) u_rows (
+    .clk_i, .rst_ni,
+    .in_valid_i, .in_ready_o, .in_data_i,
+    .issue_o      (issue),
+    .issue_first_o(issue_first),
+    .issue_last_o (issue_last),
+    .x_o          (x_head),
+    .max_o        (m_head),
+    .e_valid_i    (d_valid_q),
+    .e_i          (k_beat),
+    .norm_valid_i (r_valid),
+    .norm_i       ({r_w, r_recip}),
+    .out_valid_o  (out_pending),
+    .out_ready_i  (out_stage_ready),
+    .out_e_o      (k_head),
+    .out_norm_o   (r_head)
   );
 
-  row_queue #(
-    .BeatWidth(Lanes * InWidth),
-    .RowWidth (InWidth),
-    .BeatDepth(XDepth),
-    .RowDepth (MDepth),
-    .RowBeats (RowBeats)
-  ) u_x_queue (
-    .clk_i,
-    .rst_ni,
-    .push_i     (in_fire),
-    .beat_i     (in_data_i),
-    .row_push_i (in_fire && in_last),
-    .row_i      (in_max),
-    .reserve_i  (1'b0),
-    .space_o    (in_ready_o),
-    .row_valid_o(x_row_valid),
-    .pop_i      (issue),
-    .beat_o     (x_head),
-    .row_o      (m_head),
-    .pos_o      (issue_pos),
-    .first_o    (issue_first),
-    .last_o     (issue_last)
-  );
-
-  // ---------------------------------------------------------------------------
-  // Issue: a beat of a row whose maximum is known, if a k slot can be reserved
-  // ---------------------------------------------------------------------------
-  assign issue = x_row_valid && k_space;
+  // The row sum restarts on the beat after a row's last.
+  logic unused_issue_first;
+  assign unused_issue_first = issue_first;
 
   // Stage 1: d = x - max, exact (x <= max, so d <= 0)
-  logic                    d_valid_q, d_last_q;
+  logic                    d_last_q;
   logic [Lanes*DWidth-1:0] d_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -223,7 +204,6 @@ module sole_e2softmax_unit #(
   end
 
   // Stage 2: log2 codes (into the k FIFO) and the beat's sum of 2^(SumFrac - k)
-  logic [Lanes*CodeBits-1:0] k_beat;
 
   for (genvar l = 0; l < Lanes; l++) begin : gen_code
     sole_e2softmax_code #(
@@ -295,9 +275,6 @@ module sole_e2softmax_unit #(
   // ---------------------------------------------------------------------------
   // Divider (stage 4) into the (w, recip) FIFO
   // ---------------------------------------------------------------------------
-  logic                 r_valid;
-  logic [WBits-1:0]     r_w;
-  logic [RecipFrac:0]   r_recip;
 
   sole_e2softmax_recip #(
     .SumWidth   (SumWidth),
@@ -307,55 +284,13 @@ module sole_e2softmax_unit #(
     .CorrEntries(CorrEntries),
     .CorrTable  (CorrTable)
   ) u_recip (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .sum_valid_i(sum_valid_q),
     .sum_i      (sum_q),
     .valid_o    (r_valid),
     .w_o        (r_w),
     .recip_o    (r_recip)
   );
-
-  localparam int unsigned RWidth = WBits + RecipFrac + 1;
-
-  logic [Lanes*CodeBits-1:0] k_head;
-  logic [RWidth-1:0]         r_head;
-  logic                      out_pending, out_take, out_stage_ready, out_first, out_last;
-  logic [PosBits-1:0]        out_pos;
-
-  // ---------------------------------------------------------------------------
-  // k queue (codes, and each row's (w, recip)); the output reads a row whose (w, recip) is
-  // stored, which has all its k stored too
-  // ---------------------------------------------------------------------------
-  row_queue #(
-    .BeatWidth(Lanes * CodeBits),
-    .RowWidth (RWidth),
-    .BeatDepth(KDepth),
-    .RowDepth (RDepth),
-    .RowBeats (RowBeats),
-    .Reserve  (1'b1)
-  ) u_k_queue (
-    .clk_i,
-    .rst_ni,
-    .push_i     (d_valid_q),
-    .beat_i     (k_beat),
-    .row_push_i (r_valid),
-    .row_i      ({r_w, r_recip}),
-    .reserve_i  (issue),
-    .space_o    (k_space),
-    .row_valid_o(out_pending),
-    .pop_i      (out_take),
-    .beat_o     (k_head),
-    .row_o      (r_head),
-    .pos_o      (out_pos),
-    .first_o    (out_first),
-    .last_o     (out_last)
-  );
-
-  assign out_take = out_pending && out_stage_ready;
-
-  logic unused_positions;
-  assign unused_positions = ^{issue_pos, issue_first, out_pos, out_first, out_last};
 
   sole_e2softmax_out #(
     .Lanes    (Lanes),
@@ -365,16 +300,13 @@ module sole_e2softmax_unit #(
     .OutFrac  (OutFrac),
     .OutWidth (OutWidth)
   ) u_out (
-    .clk_i,
-    .rst_ni,
+    .clk_i, .rst_ni,
     .in_valid_i (out_pending),
     .in_ready_o (out_stage_ready),
     .k_i        (k_head),
     .w_i        (r_head[RWidth-1 -: WBits]),
     .recip_i    (r_head[RecipFrac:0]),
-    .out_valid_o,
-    .out_ready_i,
-    .out_data_o
+    .out_valid_o, .out_ready_i, .out_data_o
   );
 
 endmodule : sole_e2softmax_unit

@@ -19,6 +19,8 @@ coverage, error bounds) and registers them with `@pyuvm.test()`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles
@@ -38,28 +40,33 @@ class RowStreamModel:
     """StreamModel of a row unit: the stream of (beats, lanes) codes is cut into rows of
     row_length elements (consecutive beats), predicted and referenced row by row.
 
-    Subclasses provide the formats, `row_length`, the documented `row_latency` (cycles from a
-    row's last input handshake to its first output handshake), `predict_rows`,
-    `reference_rows`, and their coverage (`coverage_bins`, `cover_rows`)."""
+    The configuration supplies the formats (in_fmt, out_fmt), the row length (the field named
+    by row_attr) and the documented row_latency (cycles from a row's last input handshake to its
+    first output handshake). Subclasses provide `predict_rows`, `reference_rows` and their
+    coverage (`coverage_bins`, `cover_rows`)."""
 
     latency: int | None = None  # beats wait for their whole row: no fixed beat latency
-    lanes: int
+    row_attr = "row_length"
+
+    def __init__(self, config: Any, lanes: int | None = None) -> None:
+        self.config = config
+        self.lanes = int(config.lanes if lanes is None else lanes)
 
     @property
     def in_fmt(self) -> FixedFormat:
-        raise NotImplementedError
+        return self.config.in_fmt
 
     @property
     def out_fmt(self) -> FixedFormat:
-        raise NotImplementedError
+        return self.config.out_fmt
 
     @property
     def row_length(self) -> int:
-        raise NotImplementedError
+        return int(getattr(self.config, self.row_attr))
 
     @property
     def row_latency(self) -> int:
-        raise NotImplementedError
+        return int(self.config.row_latency)
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -235,6 +242,30 @@ class RowLatency(RowTest):
         sb.results["isolated_row_latency"] = latency.tolist()
 
 
+class EqualRows(RowTest):
+    """Softmax: all-equal rows (p = 1/N), the format's extremes among the levels."""
+
+    row_kinds = ("equal",)
+    beats_per_test = BEATS_PER_TEST // 2
+    required_coverage = ("row:all_equal", "row:has_min_code", "row:has_max_code")
+
+
+class DominantRows(RowTest):
+    """Softmax: one logit far above the rest, and near-ties."""
+
+    row_kinds = ("dominant",)
+    beats_per_test = BEATS_PER_TEST // 2
+    required_coverage = ("row:dominant",)
+
+
+class ExtremeRows(RowTest):
+    """Softmax: only the format's most negative and most positive codes."""
+
+    row_kinds = ("extreme",)
+    beats_per_test = BEATS_PER_TEST // 2
+    required_coverage = ("row:has_min_code", "row:has_max_code")
+
+
 class BackpressureRows(RowTest):
     idle_probability = 0.5
     stall_probability = 0.6
@@ -286,4 +317,5 @@ class ResetMidRow(RowTest):
 
 
 __all__ = ["RowStreamModel", "RowTest", "FullRateRows", "RowLatency", "BackpressureRows", "ResetMidRow",
+           "EqualRows", "DominantRows", "ExtremeRows",
            "SOFTMAX_ROW_BINS", "cover_softmax_rows", "row_latencies", "DOMINANT_P"]

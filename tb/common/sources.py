@@ -21,6 +21,8 @@ STREAM_PIPE = ("common/stream_pipe_ctrl.sv",)
 LZC = ("common/lzc.sv",)
 ROW_QUEUE = ("common/stream_fifo.sv", "common/row_counter.sv", "common/row_queue.sv")
 ROW_MAX = ("common/row_counter.sv", "common/row_max.sv")
+# The maximum and the two queues every Softmax unit shares.
+SOFTMAX_ROWS = (*ROW_MAX, *ROW_QUEUE, "common/softmax_rows.sv")
 SEQ_DIVIDER = ("common/seq_ctrl.sv", "common/seq_divider.sv")
 SEQ_ISQRT = ("common/seq_ctrl.sv", "common/seq_isqrt.sv")
 NNLUT_CORE = (*STREAM_PIPE, "nnlut/nnlut_round_sat.sv", "nnlut/nnlut_segment_select.sv",
@@ -46,5 +48,5 @@ def include_args(prefix: str = "-I") -> list[str]:
     return [f"{prefix}{d}" for d in INCLUDE_DIRS]
 
 
-__all__ = ["RTL_DIR", "INCLUDE_DIRS", "STREAM_PIPE", "LZC", "ROW_QUEUE", "ROW_MAX", "SEQ_DIVIDER",
+__all__ = ["RTL_DIR", "INCLUDE_DIRS", "STREAM_PIPE", "LZC", "ROW_QUEUE", "ROW_MAX", "SOFTMAX_ROWS", "SEQ_DIVIDER",
            "SEQ_ISQRT", "NNLUT_CORE", "rtl_files", "include_args"]

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -26,6 +26,12 @@ METHODS = ("NN-LUT", "I-BERT", "SOLE")
 # Regression seeds: NNLUT_SEED (default below) plus a per-unit offset; NNLUT_SEED=random draws.
 SEED_ENV = "NNLUT_SEED"
 DEFAULT_SEED = 20261123
+
+
+# The bench families' tests (tb/common/rowbench.py, tb/common/elementwise.py), by name.
+ELEMENTWISE_TESTS = ("ExhaustiveSweep", "FullRate", "Backpressure")
+SOFTMAX_KIND_TESTS = ("EqualRows", "DominantRows", "ExtremeRows")
+ROW_FAMILY_TESTS = ("FullRateRows", "RowLatency", "BackpressureRows", "ResetMidRow")
 
 
 class BenchTarget(Protocol):
@@ -43,6 +49,53 @@ class BenchTarget(Protocol):
 
     def hdl_parameters(self) -> dict[str, int | str]:
         ...
+
+
+@dataclass(frozen=True)
+class UnitTarget:
+    """Base of the units' bench targets: a configuration of the unit, built from its RTL sources
+    (plus what `generate` writes) and run with its bench module. A subclass states its top, bench,
+    model factory and source groups as class arguments:
+
+        class GeluTarget(UnitTarget, top="gelu_unit", bench="tb.gelu.test_gelu",
+                         model="tb.common.elementwise:elementwise_model", sources=(NNLUT_CORE, ...)):
+
+    The bench's settings hold the configuration (config.to_dict()) and whatever `generate` adds;
+    the HDL parameters are the configuration's hdl_parameters()."""
+
+    config: Any
+    toplevel: ClassVar[str] = ""
+    test_module: ClassVar[str] = ""
+    model_factory: ClassVar[str] = ""
+    rtl_sources: ClassVar[tuple[tuple[str, ...] | str, ...]] = ()
+
+    def __init_subclass__(cls, *, top: str, bench: str, model: str,
+                          sources: tuple[tuple[str, ...] | str, ...], **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.toplevel, cls.test_module, cls.model_factory, cls.rtl_sources = top, bench, model, sources
+
+    @property
+    def tag(self) -> str:
+        return str(self.config.tag)
+
+    @property
+    def lanes(self) -> int:
+        return int(self.config.lanes)
+
+    def generate(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
+        """Files the build needs besides the RTL (generated packages first), and the settings
+        the bench's model reads them by. Default: none."""
+        return [], {}
+
+    def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
+        from tb.common.sources import rtl_files
+
+        generated, settings = self.generate(gen_dir)
+        return [*generated, *rtl_files(*self.rtl_sources)], {
+            "model_factory": self.model_factory, "config": self.config.to_dict(), **settings}
+
+    def hdl_parameters(self) -> dict[str, int | str]:
+        return dict(self.config.hdl_parameters())
 
 
 @dataclass
@@ -163,5 +216,6 @@ class UnitSpec:
         return start + 1000 * (zlib.crc32(self.name.encode()) % 1000) + index
 
 
-__all__ = ["BenchTarget", "UnitSpec", "StreamInput", "InputPreparer", "quantized_input", "OPS", "METHODS",
-           "SEED_ENV", "DEFAULT_SEED"]
+__all__ = ["ELEMENTWISE_TESTS", "SOFTMAX_KIND_TESTS", "ROW_FAMILY_TESTS", "BenchTarget", "UnitTarget",
+           "UnitSpec", "StreamInput", "InputPreparer", "quantized_input", "OPS", "METHODS", "SEED_ENV",
+           "DEFAULT_SEED"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -14,23 +16,9 @@ from tb.common.rowbench import RowStreamModel, cover_softmax_rows, row_latencies
 class RowSum(RowStreamModel):
     """A toy row unit: every output is its row's sum."""
 
-    lanes = 2
-
-    @property
-    def in_fmt(self) -> FixedFormat:
-        return FixedFormat(8, 0)
-
-    @property
-    def out_fmt(self) -> FixedFormat:
-        return FixedFormat(12, 0)
-
-    @property
-    def row_length(self) -> int:
-        return 4
-
-    @property
-    def row_latency(self) -> int:
-        return 3
+    def __init__(self) -> None:
+        super().__init__(SimpleNamespace(lanes=2, row_length=4, row_latency=3, in_fmt=FixedFormat(8, 0),
+                                         out_fmt=FixedFormat(12, 0)))
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
         return np.repeat(rows.sum(axis=1, keepdims=True), rows.shape[1], axis=1)
@@ -49,6 +37,7 @@ class RowSum(RowStreamModel):
 
 def test_beats_are_cut_into_rows_and_partial_rows_refused() -> None:
     model = RowSum()
+    assert (model.lanes, model.row_length, model.row_latency) == (2, 4, 3)
     beats = np.arange(12).reshape(6, 2)                 # three rows of four, two lanes per beat
     out = model.predict(beats)
     assert out.shape == (6, 2)

@@ -18,8 +18,10 @@ import importlib
 import json
 import os
 import random
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol
 
 import cocotb
@@ -293,7 +295,9 @@ class StreamTest(pyuvm.uvm_test):
     idle_probability: float | None = None
     stall_probability: float | None = None
     # Coverage bins this test must hit: a bin name, or a family "name[" (every declared member).
+    # A family of tests names its own bins; a unit's test adds its unit's (extra_coverage).
     required_coverage: tuple[str, ...] = ()
+    extra_coverage: tuple[str, ...] = ()
 
     def build_phase(self) -> None:
         config = BenchConfig.from_env()
@@ -375,7 +379,7 @@ class StreamTest(pyuvm.uvm_test):
 
     def required_bins(self) -> tuple[str, ...]:
         """The bins this test must hit; override where they depend on the configuration."""
-        return self.required_coverage
+        return (*self.required_coverage, *self.extra_coverage)
 
     def check_phase(self) -> None:
         holes = self.env.coverage.coverage.missing(self.required_bins())
@@ -406,6 +410,39 @@ async def send_without_drain(test: StreamTest, blocks: list[tuple[str, np.ndarra
     await CodeBlockSequence("stimulus", blocks).start(test.env.sequencer)
     # The monitor records a handshake at the edge after the driver returns.
     await RisingEdge(test.bench.dut.clk_i)
+
+
+async def write_port(dut: Any, enable: str, writes: list[dict[str, int]]) -> None:
+    """One write per cycle through a unit's write port: `enable` high with the given signals'
+    values (two's complement, masked to each signal's width), then low for a cycle."""
+    we = getattr(dut, enable)
+    for fields in writes:
+        we.value = 1
+        for name, value in fields.items():
+            signal = getattr(dut, name)
+            signal.value = int(value) & ((1 << len(signal)) - 1)
+        await RisingEdge(dut.clk_i)
+    we.value = 0
+    await RisingEdge(dut.clk_i)
+
+
+def register_tests(module_name: str, base: type, family: ModuleType, tests: dict[str, dict[str, Any]],
+                   **test_options: Any) -> None:
+    """Register a bench family's tests for one unit: test `name` is family.<name> run on the
+    unit's base test (its generators, coverage and bounds), with the given class attributes and
+    pyuvm.test options. Called from the unit's test module with its __name__, where cocotb then
+    finds the tests."""
+    module = sys.modules[module_name]
+    here = sys.modules[__name__]
+    for name, attrs in tests.items():
+        family_test = getattr(family, name)
+        test = type(name, (family_test, base), {"__module__": module_name, "__qualname__": name,
+                                                "__doc__": family_test.__doc__, **attrs})
+        pyuvm.test(**test_options)(test)
+        # pyuvm puts the cocotb test into the module that applied the decorator (this one).
+        setattr(module, f"__{name}", getattr(here, f"__{name}"))
+        delattr(here, f"__{name}")
+        setattr(module, name, test)
 
 
 def record_rate(test: StreamTest, elements_per_cycle: float, latency: int, per_row: bool) -> None:

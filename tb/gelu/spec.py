@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.units import UnitConfig, fit_cached
-from tb.common.spec import UnitSpec
+from tb.common.spec import ELEMENTWISE_TESTS, UnitSpec
 from tb.gelu.target import GeluTarget
 
 
@@ -22,7 +22,7 @@ def optimal_error(config: Any) -> tuple[float, str]:
 SPEC = UnitSpec(
     name="gelu", op="gelu", method="NN-LUT",
     config_type=UnitConfig, fixed_options={"function": "gelu"}, make_target=GeluTarget,
-    tests=("ExhaustiveSweep", "FullRate", "Backpressure", "TableWrite"),
+    tests=(*ELEMENTWISE_TESTS, "TableWrite"),
     rate_test="FullRate", accuracy_tests=("ExhaustiveSweep",), plot_test="ExhaustiveSweep",
     # ENTRIES {8, 16, 32}, LANES {1, 4, 16}, input widths {12, 16} and a narrower output with
     # four builds (each configuration is a Verilator build of its own).

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyuvm
-from cocotb.triggers import RisingEdge
 
 from models.nnlut import IntTable
 from tb.common import elementwise
 from tb.common.elementwise import ElementwiseModel, ElementwiseTest
-from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, lanes_of
+from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, lanes_of, register_tests, write_port
 
 
 def reachable_segments(table: IntTable) -> list[int]:
@@ -37,20 +36,13 @@ class GeluTest(ElementwiseTest):
         return np.concatenate([super().edge_codes(), bps - 1, bps, bps + 1])
 
 
-@pyuvm.test()
-class ExhaustiveSweep(GeluTest, elementwise.ExhaustiveSweep):
+class GeluSweep(GeluTest):
     def required_bins(self) -> tuple[str, ...]:
         return tuple(f"segment[{k}]" for k in reachable_segments(self.bench.model.table))
 
 
-@pyuvm.test()
-class FullRate(GeluTest, elementwise.FullRate):
-    pass
-
-
-@pyuvm.test()
-class Backpressure(GeluTest, elementwise.Backpressure):
-    pass
+register_tests(__name__, GeluTest, elementwise, {"FullRate": {}, "Backpressure": {}})
+register_tests(__name__, GeluSweep, elementwise, {"ExhaustiveSweep": {}})
 
 
 def saturating_table(base: IntTable) -> IntTable:
@@ -90,17 +82,9 @@ class TableWrite(GeluTest):
     required_coverage = ("saturate_low", "saturate_high")
 
     async def write_table(self, table: IntTable) -> None:
-        dut = self.bench.dut
-        p = table.params
-        for k in range(p.entries):
-            dut.tbl_we_i.value = 1
-            dut.tbl_idx_i.value = k
-            dut.tbl_breakpoint_i.value = int(table.breakpoints[k]) & ((1 << p.in_fmt.width) - 1)
-            dut.tbl_slope_i.value = int(table.slopes[k]) & ((1 << p.slope_width) - 1)
-            dut.tbl_intercept_i.value = int(table.intercepts[k]) & ((1 << p.intercept_width) - 1)
-            await RisingEdge(dut.clk_i)
-        dut.tbl_we_i.value = 0
-        await RisingEdge(dut.clk_i)
+        await write_port(self.bench.dut, "tbl_we_i", [
+            {"tbl_idx_i": k, "tbl_breakpoint_i": table.breakpoints[k], "tbl_slope_i": table.slopes[k],
+             "tbl_intercept_i": table.intercepts[k]} for k in range(table.params.entries)])
 
     async def stimulus(self) -> None:
         model = self.bench.model

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tb.common.spec import UnitSpec
+from tb.common.spec import ELEMENTWISE_TESTS, UnitSpec
 from tb.ibert_gelu.target import IBertGeluConfig, IBertGeluTarget
 
 SPEC = UnitSpec(
     name="ibert_gelu", op="gelu", method="I-BERT",
     config_type=IBertGeluConfig, make_target=IBertGeluTarget,
-    tests=("ExhaustiveSweep", "FullRate", "Backpressure"),
+    tests=ELEMENTWISE_TESTS,
     rate_test="FullRate", accuracy_tests=("ExhaustiveSweep",), plot_test="ExhaustiveSweep",
     # The exhaustive 2^16 sweep at Lanes 16.
     regression=(IBertGeluConfig(lanes=16),),

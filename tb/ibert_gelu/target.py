@@ -20,7 +20,8 @@ from models.ibert import IntGelu
 from models.reference import gelu as gelu_reference
 from tb.common.checks import Coverage
 from tb.common.hdl import hdl_long
-from tb.common.sources import STREAM_PIPE, rtl_files
+from tb.common.sources import STREAM_PIPE
+from tb.common.spec import UnitTarget
 
 # Documented in rtl/ibert/ibert_gelu_unit.sv: input handshake edge to earliest output handshake edge.
 LATENCY = 4
@@ -49,36 +50,17 @@ class IBertGeluConfig:
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
-
-@dataclass(frozen=True)
-class IBertGeluTarget:
-    config: IBertGeluConfig = IBertGeluConfig()
-
-    @property
-    def tag(self) -> str:
-        return self.config.tag
-
-    @property
-    def toplevel(self) -> str:
-        return "ibert_gelu_unit"
-
-    @property
-    def test_module(self) -> str:
-        return "tb.ibert_gelu.test_ibert_gelu"
-
-    @property
-    def lanes(self) -> int:
-        return self.config.lanes
-
-    def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        return rtl_files(STREAM_PIPE, "ibert/ibert_gelu_lane.sv", "ibert/ibert_gelu_unit.sv"), {
-            "model_factory": "tb.ibert_gelu.target:gelu_stream_model", "ibert_gelu": self.config.to_dict()}
-
     def hdl_parameters(self) -> dict[str, int | str]:
-        m = self.config.model()
-        return {"Lanes": self.config.lanes, "InWidth": self.config.in_width, "BMag": hdl_long(-m.b_int),
+        m = self.model()
+        return {"Lanes": self.lanes, "InWidth": self.in_width, "BMag": hdl_long(-m.b_int),
                 "CMag": hdl_long(-m.c_int), "OneMag": hdl_long(-m.one_int), "ErfShift": m.erf_shift,
                 "OutWidth": m.widths()["out"]}
+
+
+class IBertGeluTarget(UnitTarget, top="ibert_gelu_unit", bench="tb.ibert_gelu.test_ibert_gelu",
+                      model="tb.ibert_gelu.target:gelu_stream_model",
+                      sources=(STREAM_PIPE, "ibert/ibert_gelu_lane.sv", "ibert/ibert_gelu_unit.sv")):
+    pass
 
 
 class IBertGeluStreamModel:
@@ -132,4 +114,4 @@ class IBertGeluStreamModel:
 
 
 def gelu_stream_model(settings: dict[str, Any]) -> IBertGeluStreamModel:
-    return IBertGeluStreamModel(IBertGeluConfig(**settings["ibert_gelu"]))
+    return IBertGeluStreamModel(IBertGeluConfig(**settings["config"]))

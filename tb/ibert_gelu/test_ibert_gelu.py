@@ -18,7 +18,7 @@ import pyuvm
 
 from tb.common import elementwise
 from tb.common.elementwise import ElementwiseTest
-from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest
+from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
 from tb.ibert_gelu.target import COVERAGE_BINS
 
 
@@ -41,8 +41,7 @@ class IBertGeluTest(ElementwiseTest):
         return np.concatenate([super().edge_codes(), clip + np.arange(-2, 3), -clip + np.arange(-2, 3)])
 
 
-@pyuvm.test()
-class ExhaustiveSweep(IBertGeluTest, elementwise.ExhaustiveSweep):
+class IBertGeluSweep(IBertGeluTest):
     required_coverage = COVERAGE_BINS
 
     def check_phase(self) -> None:
@@ -56,14 +55,11 @@ class ExhaustiveSweep(IBertGeluTest, elementwise.ExhaustiveSweep):
         assert error["max_abs"] <= bound, f"max |GELU error| {error['max_abs']:.4e} exceeds {bound:.4e}"
 
 
-@pyuvm.test()
-class FullRate(IBertGeluTest, elementwise.FullRate):
-    pass
-
-
-@pyuvm.test()
-class Backpressure(IBertGeluTest, elementwise.Backpressure):
-    required_coverage = ("erf:clip_point", "x:min_code", "x:max_code")
+register_tests(__name__, IBertGeluSweep, elementwise, {"ExhaustiveSweep": {}})
+register_tests(__name__, IBertGeluTest, elementwise, {
+    "FullRate": {},
+    "Backpressure": {"required_coverage": ("erf:clip_point", "x:min_code", "x:max_code")},
+})
 
 
 @pyuvm.test(skip=STREAM_FILE_MISSING)

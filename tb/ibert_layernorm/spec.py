@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from tb.common.spec import UnitSpec
+from tb.common.spec import ROW_FAMILY_TESTS, UnitSpec
 from tb.ibert_layernorm.target import IBertLayerNormConfig, IBertLayerNormTarget
 
 SPEC = UnitSpec(
     name="ibert_layernorm", op="layernorm", method="I-BERT",
     config_type=IBertLayerNormConfig, make_target=IBertLayerNormTarget, row_option="dim",
-    tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows", "FullRateRows", "RowLatency",
-           "BackpressureRows", "ResetMidRow"),
+    tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows", *ROW_FAMILY_TESTS),
     rate_test="FullRateRows",
     accuracy_tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows"),
     plot_test="OutlierRows",

@@ -22,7 +22,8 @@ from models.intops import isqrt_newton
 from models.reference import layer_norm
 from tb.common.checks import Coverage
 from tb.common.rowbench import RowStreamModel
-from tb.common.sources import LZC, SEQ_DIVIDER, STREAM_PIPE, rtl_files
+from tb.common.sources import LZC, SEQ_DIVIDER, STREAM_PIPE
+from tb.common.spec import UnitTarget
 
 NEWTON_UPDATES = 6  # bins newton:updates[0..6]; the model's docstring bounds updates below 2^32 by 6
 
@@ -50,9 +51,24 @@ class IBertLayerNormConfig:
     def model(self) -> IntLayerNorm:
         return IntLayerNorm(self.in_width, self.max_bit, self.min_shift)
 
+    @property
+    def in_fmt(self) -> FixedFormat:
+        return FixedFormat(self.in_width, self.in_frac)
+
+    @property
+    def out_fmt(self) -> FixedFormat:
+        """out = (y * floor(2^31 / std)) >> 1: 32-bit signed codes at scale sqrt(D) / 2^30."""
+        return ScaledFormat.of(32, IntLayerNorm.base_scale(self.dim))
+
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
+    def hdl_parameters(self) -> dict[str, int | str]:
+        return {"Dim": self.dim, "Lanes": self.lanes, "InWidth": self.in_width, "MaxBit": self.max_bit,
+                "MinShift": self.min_shift, "OutWidth": 32, "DivBitsPerCycle": self.div_bits_per_cycle,
+                "NewtonBudget": self.newton_budget}
+
+    @property
     def row_latency(self) -> int:
         """Documented in rtl/ibert/ibert_layernorm_unit.sv: Beats + MeanSteps + RootCycles + 8,
         with MeanSteps = ceil(in_width / div) (the mean's quotient has in_width bits) and RootCycles =
@@ -63,62 +79,20 @@ class IBertLayerNormConfig:
         return self.beats_per_row + mean_steps + root_cycles + 8
 
 
-@dataclass(frozen=True)
-class IBertLayerNormTarget:
-    config: IBertLayerNormConfig
-
-    @property
-    def tag(self) -> str:
-        return self.config.tag
-
-    @property
-    def toplevel(self) -> str:
-        return "ibert_layernorm_unit"
-
-    @property
-    def test_module(self) -> str:
-        return "tb.ibert_layernorm.test_ibert_layernorm"
-
-    @property
-    def lanes(self) -> int:
-        return self.config.lanes
-
-    def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        sources = rtl_files(STREAM_PIPE, LZC, SEQ_DIVIDER, "common/stream_fifo.sv", "common/row_counter.sv",
-                            "ibert/ibert_ln_var.sv", "ibert/ibert_isqrt.sv", "ibert/ibert_layernorm_unit.sv")
-        return sources, {
-            "model_factory": "tb.ibert_layernorm.target:layernorm_stream_model",
-            "ibert_layernorm": self.config.to_dict()}
-
-    def hdl_parameters(self) -> dict[str, int]:
-        c = self.config
-        return {"Dim": c.dim, "Lanes": c.lanes, "InWidth": c.in_width, "MaxBit": c.max_bit, "MinShift": c.min_shift,
-                "OutWidth": 32, "DivBitsPerCycle": c.div_bits_per_cycle, "NewtonBudget": c.newton_budget}
+class IBertLayerNormTarget(UnitTarget, top="ibert_layernorm_unit",
+                           bench="tb.ibert_layernorm.test_ibert_layernorm",
+                           model="tb.ibert_layernorm.target:layernorm_stream_model",
+                           sources=(STREAM_PIPE, LZC, SEQ_DIVIDER, "common/stream_fifo.sv", "common/row_counter.sv",
+                                    "ibert/ibert_ln_var.sv", "ibert/ibert_isqrt.sv", "ibert/ibert_layernorm_unit.sv")):
+    pass
 
 
 class IBertLayerNormStreamModel(RowStreamModel):
+    row_attr = "dim"
+
     def __init__(self, config: IBertLayerNormConfig) -> None:
-        self.config = config
+        super().__init__(config)
         self.model = config.model()
-        self.lanes = config.lanes
-        # out = (y * floor(2^31 / std)) >> 1: 32-bit signed codes at scale sqrt(D) / 2^30.
-        self._out_fmt = ScaledFormat.of(32, IntLayerNorm.base_scale(config.dim))
-
-    @property
-    def in_fmt(self) -> FixedFormat:
-        return FixedFormat(self.config.in_width, self.config.in_frac)
-
-    @property
-    def out_fmt(self) -> FixedFormat:
-        return self._out_fmt
-
-    @property
-    def row_length(self) -> int:
-        return self.config.dim
-
-    @property
-    def row_latency(self) -> int:
-        return self.config.row_latency()
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
         return self.model.forward(rows)
@@ -157,4 +131,4 @@ class IBertLayerNormStreamModel(RowStreamModel):
 
 
 def layernorm_stream_model(settings: dict[str, Any]) -> IBertLayerNormStreamModel:
-    return IBertLayerNormStreamModel(IBertLayerNormConfig(**settings["ibert_layernorm"]))
+    return IBertLayerNormStreamModel(IBertLayerNormConfig(**settings["config"]))

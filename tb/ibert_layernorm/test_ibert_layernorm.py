@@ -25,7 +25,7 @@ import pyuvm
 from models.stimulus import layernorm_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
-from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest
+from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
 from tb.ibert_layernorm.target import IBertLayerNormConfig, IBertLayerNormStreamModel
 
 ROWS_PER_TEST = 24
@@ -110,24 +110,12 @@ class FullScaleRows(IBertLayerNormTest):
     required_coverage = ("row:fullscale", "shift:1", "shift:>=2")
 
 
-@pyuvm.test()
-class FullRateRows(IBertLayerNormTest, rowbench.FullRateRows):
-    row_kinds = ("random", "outlier", "constant", "fullscale")
-
-
-@pyuvm.test()
-class RowLatency(IBertLayerNormTest, rowbench.RowLatency):
-    row_kinds = ("random", "outlier", "constant", "fullscale")
-
-
-@pyuvm.test()
-class BackpressureRows(IBertLayerNormTest, rowbench.BackpressureRows):
-    row_kinds = ("random", "constant", "outlier", "fullscale")
-
-
-@pyuvm.test()
-class ResetMidRow(IBertLayerNormTest, rowbench.ResetMidRow):
-    row_kinds = ("random", "outlier")
+register_tests(__name__, IBertLayerNormTest, rowbench, {
+    "FullRateRows": {"row_kinds": ("random", "outlier", "constant", "fullscale")},
+    "RowLatency": {"row_kinds": ("random", "outlier", "constant", "fullscale")},
+    "BackpressureRows": {"row_kinds": ("random", "constant", "outlier", "fullscale")},
+    "ResetMidRow": {"row_kinds": ("random", "outlier")},
+})
 
 
 @pyuvm.test(skip=STREAM_FILE_MISSING)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from tb.common.spec import UnitSpec
+from tb.common.spec import ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
 from tb.ibert_softmax.target import IBertSoftmaxConfig, IBertSoftmaxTarget
 
 SPEC = UnitSpec(
     name="ibert_softmax", op="softmax", method="I-BERT",
     config_type=IBertSoftmaxConfig, make_target=IBertSoftmaxTarget, row_option="row_length",
-    tests=("RandomRows", "EqualRows", "DominantRows", "ExtremeRows", "FullRateRows", "RowLatency",
-           "BackpressureRows", "ResetMidRow"),
+    tests=("RandomRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS),
     rate_test="FullRateRows",
-    accuracy_tests=("RandomRows", "EqualRows", "DominantRows", "ExtremeRows", "FullRateRows",
-                    "BackpressureRows"),
+    accuracy_tests=("RandomRows", *SOFTMAX_KIND_TESTS, "FullRateRows", "BackpressureRows"),
     plot_test="RandomRows",
     regression=(IBertSoftmaxConfig(row_length=128, lanes=4),),
     lint_configs=(IBertSoftmaxConfig(row_length=1, lanes=1, out_width=32),

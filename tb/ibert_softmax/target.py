@@ -21,7 +21,8 @@ from models.reference import softmax
 from tb.common.checks import Coverage
 from tb.common.hdl import hdl_long
 from tb.common.rowbench import SOFTMAX_ROW_BINS, RowStreamModel, cover_softmax_rows
-from tb.common.sources import ROW_MAX, ROW_QUEUE, SEQ_DIVIDER, STREAM_PIPE, rtl_files
+from tb.common.sources import SEQ_DIVIDER, SOFTMAX_ROWS, STREAM_PIPE
+from tb.common.spec import UnitTarget
 
 ROW_BINS = (*SOFTMAX_ROW_BINS, "row:clamped", "row:underflow", "row:top_code")
 
@@ -51,9 +52,26 @@ class IBertSoftmaxConfig:
     def model(self) -> IntSoftmax:
         return IntSoftmax(self.scale, self.in_width, self.out_width)
 
+    @property
+    def in_fmt(self) -> FixedFormat:
+        return FixedFormat(self.in_width, self.in_frac)
+
+    @property
+    def out_fmt(self) -> FixedFormat:
+        return FixedFormat(self.out_width, self.out_width, signed=False)
+
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
+    def hdl_parameters(self) -> dict[str, int | str]:
+        m = self.model()
+        return {"RowLength": self.row_length, "Lanes": self.lanes, "InWidth": self.in_width,
+                "X0Mag": hdl_long(-m.x0_int), "MaxQ": m.max_q, "BInt": hdl_long(m.b_int),
+                "CInt": hdl_long(m.c_int), "Mult": hdl_long(m.mult), "ReqShift": m.mult_shift - m.exp_shift,
+                "ExpBits": m.exp_bits, "MaxBit": m.max_bit, "OutBits": m.out_bits,
+                "DivBitsPerCycle": self.div_bits_per_cycle}
+
+    @property
     def row_latency(self) -> int:
         """Documented in rtl/ibert/ibert_softmax_unit.sv: RowBeats + DivSteps + 10, DivSteps =
         ceil(FactorWidth / DivBitsPerCycle). FactorWidth: every row contains the maximum's exp,
@@ -65,61 +83,18 @@ class IBertSoftmaxConfig:
         return self.beats_per_row + math.ceil(factor_width / self.div_bits_per_cycle) + 10
 
 
-@dataclass(frozen=True)
-class IBertSoftmaxTarget:
-    config: IBertSoftmaxConfig
-
-    @property
-    def tag(self) -> str:
-        return self.config.tag
-
-    @property
-    def toplevel(self) -> str:
-        return "ibert_softmax_unit"
-
-    @property
-    def test_module(self) -> str:
-        return "tb.ibert_softmax.test_ibert_softmax"
-
-    @property
-    def lanes(self) -> int:
-        return self.config.lanes
-
-    def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        sources = rtl_files(STREAM_PIPE, ROW_MAX, ROW_QUEUE, SEQ_DIVIDER, "ibert/ibert_exp_lane.sv",
-                            "ibert/ibert_softmax_unit.sv")
-        return sources, {"model_factory": "tb.ibert_softmax.target:softmax_stream_model",
-                         "ibert_softmax": self.config.to_dict()}
-
-    def hdl_parameters(self) -> dict[str, int | str]:
-        c, m = self.config, self.config.model()
-        return {"RowLength": c.row_length, "Lanes": c.lanes, "InWidth": c.in_width, "X0Mag": hdl_long(-m.x0_int),
-                "MaxQ": m.max_q, "BInt": hdl_long(m.b_int), "CInt": hdl_long(m.c_int), "Mult": hdl_long(m.mult),
-                "ReqShift": m.mult_shift - m.exp_shift, "ExpBits": m.exp_bits, "MaxBit": m.max_bit,
-                "OutBits": m.out_bits, "DivBitsPerCycle": c.div_bits_per_cycle}
+class IBertSoftmaxTarget(UnitTarget, top="ibert_softmax_unit",
+                         bench="tb.ibert_softmax.test_ibert_softmax",
+                         model="tb.ibert_softmax.target:softmax_stream_model",
+                         sources=(STREAM_PIPE, SOFTMAX_ROWS, SEQ_DIVIDER, "ibert/ibert_exp_lane.sv",
+                                  "ibert/ibert_softmax_unit.sv")):
+    pass
 
 
 class IBertSoftmaxStreamModel(RowStreamModel):
     def __init__(self, config: IBertSoftmaxConfig) -> None:
-        self.config = config
+        super().__init__(config)
         self.model = config.model()
-        self.lanes = config.lanes
-
-    @property
-    def in_fmt(self) -> FixedFormat:
-        return FixedFormat(self.config.in_width, self.config.in_frac)
-
-    @property
-    def out_fmt(self) -> FixedFormat:
-        return FixedFormat(self.config.out_width, self.config.out_width, signed=False)
-
-    @property
-    def row_length(self) -> int:
-        return self.config.row_length
-
-    @property
-    def row_latency(self) -> int:
-        return self.config.row_latency()
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
         return self.model.forward(rows)
@@ -146,4 +121,4 @@ class IBertSoftmaxStreamModel(RowStreamModel):
 
 
 def softmax_stream_model(settings: dict[str, Any]) -> IBertSoftmaxStreamModel:
-    return IBertSoftmaxStreamModel(IBertSoftmaxConfig(**settings["ibert_softmax"]))
+    return IBertSoftmaxStreamModel(IBertSoftmaxConfig(**settings["config"]))

@@ -24,7 +24,7 @@ import pyuvm
 from models.stimulus import SoftmaxRowShape, softmax_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
-from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest
+from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
 from tb.ibert_softmax.target import IBertSoftmaxConfig, IBertSoftmaxStreamModel
 
 # The others' gap below a dominant logit: 12..20, where their i-exps are 0 or a few codes.
@@ -85,11 +85,7 @@ class RandomRows(IBertSoftmaxTest):
 
 
 @pyuvm.test()
-class EqualRows(IBertSoftmaxTest):
-    row_kinds = ("equal",)
-    beats_per_test = rowbench.BEATS_PER_TEST // 2
-    required_coverage = ("row:all_equal", "row:has_min_code", "row:has_max_code")
-
+class EqualRows(rowbench.EqualRows, IBertSoftmaxTest):
     def check_phase(self) -> None:
         super().check_phase()
         # All exps equal T: factor = floor(2^32 / (N T)), every output the same code.
@@ -97,39 +93,14 @@ class EqualRows(IBertSoftmaxTest):
         assert (outputs == outputs[:, :1]).all(), "an all-equal row produced unequal outputs"
 
 
-@pyuvm.test()
-class DominantRows(IBertSoftmaxTest):
-    row_kinds = ("dominant",)
-    beats_per_test = rowbench.BEATS_PER_TEST // 2
-    required_coverage = ("row:dominant", "row:underflow", "row:top_code")
-
-
-@pyuvm.test()
-class ExtremeRows(IBertSoftmaxTest):
-    row_kinds = ("extreme",)
-    beats_per_test = rowbench.BEATS_PER_TEST // 2
-    required_coverage = ("row:has_min_code", "row:has_max_code", "row:clamped", "row:underflow")
-
-
-@pyuvm.test()
-class FullRateRows(IBertSoftmaxTest, rowbench.FullRateRows):
-    pass
-
-
-@pyuvm.test()
-class RowLatency(IBertSoftmaxTest, rowbench.RowLatency):
-    row_kinds = ("attention", "extreme", "equal", "dominant")
-
-
-@pyuvm.test()
-class BackpressureRows(IBertSoftmaxTest, rowbench.BackpressureRows):
-    row_kinds = ("attention", "extreme")
-    required_coverage = ("row:has_min_code", "row:has_max_code")
-
-
-@pyuvm.test()
-class ResetMidRow(IBertSoftmaxTest, rowbench.ResetMidRow):
-    row_kinds = ("attention", "equal")
+register_tests(__name__, IBertSoftmaxTest, rowbench, {
+    "DominantRows": {"extra_coverage": ("row:underflow", "row:top_code")},
+    "ExtremeRows": {"extra_coverage": ("row:clamped", "row:underflow")},
+    "FullRateRows": {},
+    "RowLatency": {"row_kinds": ("attention", "extreme", "equal", "dominant")},
+    "BackpressureRows": {"row_kinds": ("attention", "extreme")},
+    "ResetMidRow": {"row_kinds": ("attention", "equal")},
+})
 
 
 @pyuvm.test(skip=STREAM_FILE_MISSING)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from models.layernorm import ACCURACY_TARGET, LayerNormConfig
-from tb.common.spec import StreamInput, UnitSpec
+from tb.common.spec import ROW_FAMILY_TESTS, StreamInput, UnitSpec
 from tb.layernorm.target import LayerNormTarget
 
 
@@ -25,8 +25,7 @@ def programmed_input(config: LayerNormConfig, data: np.ndarray, params: Mapping[
 SPEC = UnitSpec(
     name="layernorm", op="layernorm", method="NN-LUT",
     config_type=LayerNormConfig, make_target=LayerNormTarget, row_option="dim",
-    tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows", "ProgrammedParams",
-           "FullRateRows", "RowLatency", "BackpressureRows", "ResetMidRow"),
+    tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows", "ProgrammedParams", *ROW_FAMILY_TESTS),
     rate_test="FullRateRows",
     # Tests whose rows use gamma = 1, beta = 0 (ProgrammedParams' random gamma and beta are
     # checked bit-exact only; its float reference saturates differently).

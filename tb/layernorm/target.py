@@ -6,93 +6,44 @@ the gamma/beta the bench programmed (at their exact quantized values), at the un
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.fixedpoint import FixedFormat
-from models.layernorm import ROW_LATENCY, LayerNormConfig, LayerNormModel
+from models.layernorm import LayerNormConfig, LayerNormModel
 from models.nnlut import IntTable
 from models.reference import layer_norm
 from models.units import prepare_table
 from tb.common.checks import Coverage
 from tb.common.rowbench import RowStreamModel
-from tb.common.sources import LZC, NNLUT_CORE, rtl_files
+from tb.common.sources import LZC, NNLUT_CORE
+from tb.common.spec import UnitTarget
 
-TOPLEVEL = "layernorm_unit"
 LAYERNORM_RTL = ("nnlut/layernorm_row_buffer.sv", "nnlut/layernorm_stats.sv", "nnlut/layernorm_scale.sv",
                  "nnlut/layernorm_params.sv", "nnlut/layernorm_lane.sv", "nnlut/layernorm_norm.sv",
                  "nnlut/layernorm_unit.sv")
 
 
-@dataclass(frozen=True)
-class LayerNormTarget:
-    config: LayerNormConfig
-
-    @property
-    def tag(self) -> str:
-        return self.config.tag
-
-    @property
-    def toplevel(self) -> str:
-        return TOPLEVEL
-
-    @property
-    def test_module(self) -> str:
-        return "tb.layernorm.test_layernorm"
-
-    @property
-    def lanes(self) -> int:
-        return self.config.lanes
-
-    def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
+class LayerNormTarget(UnitTarget, top="layernorm_unit", bench="tb.layernorm.test_layernorm",
+                      model="tb.layernorm.target:layernorm_stream_model",
+                      sources=(NNLUT_CORE, LZC, LAYERNORM_RTL)):
+    def generate(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
         prepared = prepare_table(self.config.table_config, gen_dir)
-        return [prepared.package_path, *rtl_files(NNLUT_CORE, LZC, LAYERNORM_RTL)], {
-            "model_factory": "tb.layernorm.target:layernorm_stream_model",
-            "layernorm": self.config.to_dict(), "table_json": str(prepared.json_path)}
-
-    def hdl_parameters(self) -> dict[str, int | str]:
-        """EpsTerm goes as a sized literal: Verilator reads a bare -G number as 32 bits and
-        silently truncates larger values."""
-        c = self.config
-        return {"Dim": c.dim, "Lanes": c.lanes, "InWidth": c.in_width, "OutWidth": c.out_width,
-                "OutFrac": c.out_frac, "GammaWidth": c.gamma_width, "GammaFrac": c.gamma_frac,
-                "BetaWidth": c.beta_width, "BetaFrac": c.beta_frac, "VarFrac": c.var_frac,
-                "EpsTerm": f"64'd{c.eps_term(c.dim)}", "RsqrtRange": c.rsqrt_range, "RGuard": c.r_guard,
-                "YGuard": c.y_guard, "Entries": c.entries}
+        return [prepared.package_path], {"table_json": str(prepared.json_path)}
 
 
 class LayerNormStreamModel(RowStreamModel):
     """The LayerNorm unit's rows with one gamma/beta setting."""
 
+    row_attr = "dim"
+
     def __init__(self, model: LayerNormModel, gamma_codes: np.ndarray, beta_codes: np.ndarray,
                  lanes: int) -> None:
+        super().__init__(model.config, lanes)
         self.model = model
         self.gamma_codes = np.asarray(gamma_codes, dtype=np.int64)
         self.beta_codes = np.asarray(beta_codes, dtype=np.int64)
-        self.lanes = lanes
-
-    @property
-    def config(self) -> LayerNormConfig:
-        return self.model.config
-
-    @property
-    def in_fmt(self) -> FixedFormat:
-        return self.config.in_fmt
-
-    @property
-    def out_fmt(self) -> FixedFormat:
-        return self.config.out_fmt
-
-    @property
-    def row_length(self) -> int:
-        return self.config.dim
-
-    @property
-    def row_latency(self) -> int:
-        return ROW_LATENCY
 
     def with_params(self, gamma_codes: np.ndarray, beta_codes: np.ndarray) -> "LayerNormStreamModel":
         return LayerNormStreamModel(self.model, gamma_codes, beta_codes, self.lanes)
@@ -140,7 +91,7 @@ class LayerNormStreamModel(RowStreamModel):
 
 def layernorm_stream_model(settings: dict[str, Any]) -> LayerNormStreamModel:
     """Factory named in the bench settings: the model with gamma = 1 and beta = 0 (reset)."""
-    config = LayerNormConfig(**settings["layernorm"])
+    config = LayerNormConfig(**settings["config"])
     model = LayerNormModel(config, IntTable.load(Path(settings["table_json"])))
     gamma = np.full(config.dim, 1 << config.gamma_frac, dtype=np.int64)
     return LayerNormStreamModel(model, gamma, np.zeros(config.dim, dtype=np.int64), int(settings["lanes"]))

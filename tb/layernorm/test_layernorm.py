@@ -17,13 +17,12 @@ import os
 
 import numpy as np
 import pyuvm
-from cocotb.triggers import RisingEdge
 
 from models.layernorm import ACCURACY_TARGET, LayerNormConfig
 from models.stimulus import layernorm_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
-from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest
+from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests, write_port
 from tb.layernorm.target import LayerNormStreamModel
 
 # A deadlocked unit would leave the source waiting for in_ready_o forever: fail instead. The
@@ -55,17 +54,9 @@ class LayerNormTest(RowTest):
     async def write_params(self, gamma_codes: np.ndarray, beta_codes: np.ndarray,
                            extra_writes: list[tuple[int, int, int]] = ()) -> None:
         """Program every feature through the port (plus raw (idx, gamma, beta) writes)."""
-        dut, c = self.bench.dut, self.config
-        gmask, bmask = (1 << c.gamma_width) - 1, (1 << c.beta_width) - 1
-        writes = [(i, int(g), int(b)) for i, (g, b) in enumerate(zip(gamma_codes, beta_codes))]
-        for idx, g, b in [*writes, *extra_writes]:
-            dut.param_we_i.value = 1
-            dut.param_idx_i.value = idx
-            dut.gamma_i.value = g & gmask
-            dut.beta_i.value = b & bmask
-            await RisingEdge(dut.clk_i)
-        dut.param_we_i.value = 0
-        await RisingEdge(dut.clk_i)
+        writes = [*enumerate(zip(gamma_codes, beta_codes)), *((i, (g, b)) for i, g, b in extra_writes)]
+        await write_port(self.bench.dut, "param_we_i",
+                         [{"param_idx_i": i, "gamma_i": g, "beta_i": b} for i, (g, b) in writes])
 
     def check_phase(self) -> None:
         super().check_phase()
@@ -141,26 +132,12 @@ class ProgrammedParams(LayerNormTest):
             await self.run_blocks(self.blocks())
 
 
-@pyuvm.test(**WATCHDOG)
-class FullRateRows(LayerNormTest, rowbench.FullRateRows):
-    row_kinds = ("random", "outlier", "fullscale")
-
-
-@pyuvm.test(**WATCHDOG)
-class RowLatency(LayerNormTest, rowbench.RowLatency):
-    row_kinds = ("random", "outlier", "constant", "fullscale")
-
-
-@pyuvm.test(**WATCHDOG)
-class BackpressureRows(LayerNormTest, rowbench.BackpressureRows):
-    idle_probability = 0.0
-    stall_probability = 0.5
-    row_kinds = ALL_KINDS
-
-
-@pyuvm.test(**WATCHDOG)
-class ResetMidRow(LayerNormTest, rowbench.ResetMidRow):
-    row_kinds = ("random", "outlier", "fullscale")
+register_tests(__name__, LayerNormTest, rowbench, {
+    "FullRateRows": {"row_kinds": ("random", "outlier", "fullscale")},
+    "RowLatency": {"row_kinds": ("random", "outlier", "constant", "fullscale")},
+    "BackpressureRows": {"idle_probability": 0.0, "stall_probability": 0.5, "row_kinds": ALL_KINDS},
+    "ResetMidRow": {"row_kinds": ("random", "outlier", "fullscale")},
+}, **WATCHDOG)
 
 
 @pyuvm.test(skip=STREAM_FILE_MISSING)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.softmax import ACCURACY_TARGET, DIRECT_EXP_LO, SoftmaxConfig
-from tb.common.spec import UnitSpec
+from tb.common.spec import ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
 from tb.softmax.target import SoftmaxTarget
 
 
@@ -16,11 +16,9 @@ def fitted_tables(config: SoftmaxConfig) -> list[tuple[str, int, float, float]]:
 SPEC = UnitSpec(
     name="softmax", op="softmax", method="NN-LUT",
     config_type=SoftmaxConfig, make_target=SoftmaxTarget, row_option="row_length",
-    tests=("RandomRows", "EqualRows", "DominantRows", "ExtremeRows", "FullRateRows", "RowLatency",
-           "BackpressureRows", "ResetMidRow"),
+    tests=("RandomRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS),
     rate_test="FullRateRows",
-    accuracy_tests=("RandomRows", "EqualRows", "DominantRows", "ExtremeRows", "FullRateRows",
-                    "BackpressureRows"),
+    accuracy_tests=("RandomRows", *SOFTMAX_KIND_TESTS, "FullRateRows", "BackpressureRows"),
     plot_test="RandomRows",
     regression=(SoftmaxConfig(row_length=128, lanes=4),
                 # 10 output bits: p = 1 rounds up to 2^10 here and exercises the saturation.

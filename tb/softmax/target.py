@@ -8,20 +8,19 @@ models.softmax.SoftmaxModel, referenced by float64 softmax at the exact input va
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.fixedpoint import FixedFormat
 from models.nnlut import IntTable
 from models.reference import softmax
 from models.softmax import SoftmaxConfig, SoftmaxModel
 from models.units import prepare_table
 from tb.common.checks import Coverage
 from tb.common.rowbench import SOFTMAX_ROW_BINS, RowStreamModel, cover_softmax_rows
-from tb.common.sources import LZC, NNLUT_CORE, ROW_MAX, ROW_QUEUE, rtl_files
+from tb.common.sources import LZC, NNLUT_CORE, SOFTMAX_ROWS
+from tb.common.spec import UnitTarget
 
 # Row kinds beyond the shared Softmax ones.
 ROW_BINS = (*SOFTMAX_ROW_BINS, "row:underflow", "row:saturated", "row:q_clamped")
@@ -43,62 +42,21 @@ def prepare_packages(config: SoftmaxConfig, gen_dir: Path) -> dict[str, Path]:
     return out
 
 
-@dataclass(frozen=True)
-class SoftmaxTarget:
-    config: SoftmaxConfig
-
-    @property
-    def tag(self) -> str:
-        return self.config.tag
-
-    @property
-    def toplevel(self) -> str:
-        return "softmax_unit"
-
-    @property
-    def test_module(self) -> str:
-        return "tb.softmax.test_softmax"
-
-    @property
-    def lanes(self) -> int:
-        return self.config.lanes
-
-    def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
+class SoftmaxTarget(UnitTarget, top="softmax_unit", bench="tb.softmax.test_softmax",
+                    model="tb.softmax.target:softmax_stream_model",
+                    sources=(NNLUT_CORE, LZC, SOFTMAX_ROWS, "nnlut/softmax_exp.sv", "nnlut/softmax_recip.sv",
+                             "nnlut/softmax_norm.sv", "nnlut/softmax_unit.sv")):
+    def generate(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
         files = prepare_packages(self.config, gen_dir)
         exp_key = "exp" if self.config.exp_mode == "direct" else "exp2_neg"
-        sources = [files["exp2_neg_pkg"], files["exp_pkg"], files["recip_pkg"],
-                   *rtl_files(NNLUT_CORE, LZC, ROW_MAX, ROW_QUEUE, "nnlut/softmax_exp.sv",
-                              "nnlut/softmax_recip.sv", "nnlut/softmax_norm.sv", "nnlut/softmax_unit.sv")]
-        return sources, {"model_factory": "tb.softmax.target:softmax_stream_model",
-                         "softmax": self.config.to_dict(), "exp_table_json": str(files[exp_key]),
-                         "recip_table_json": str(files["recip"])}
-
-    def hdl_parameters(self) -> dict[str, int | str]:
-        return self.config.hdl_parameters()
+        return [files["exp2_neg_pkg"], files["exp_pkg"], files["recip_pkg"]], {
+            "exp_table_json": str(files[exp_key]), "recip_table_json": str(files["recip"])}
 
 
 class SoftmaxStreamModel(RowStreamModel):
     def __init__(self, config: SoftmaxConfig, model: SoftmaxModel) -> None:
-        self.config = config
+        super().__init__(config)
         self.model = model
-        self.lanes = config.lanes
-
-    @property
-    def in_fmt(self) -> FixedFormat:
-        return self.config.in_fmt
-
-    @property
-    def out_fmt(self) -> FixedFormat:
-        return self.config.out_fmt
-
-    @property
-    def row_length(self) -> int:
-        return self.config.row_length
-
-    @property
-    def row_latency(self) -> int:
-        """Documented in rtl/nnlut/softmax_unit.sv: RowBeats + 14."""
-        return self.config.beats_per_row + 14
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
         return self.model.evaluate(rows)
@@ -122,7 +80,7 @@ class SoftmaxStreamModel(RowStreamModel):
 
 
 def softmax_stream_model(settings: dict[str, Any]) -> SoftmaxStreamModel:
-    config = SoftmaxConfig.from_dict(settings["softmax"])
+    config = SoftmaxConfig.from_dict(settings["config"])
     model = SoftmaxModel(config, IntTable.load(Path(settings["exp_table_json"])),
                          IntTable.load(Path(settings["recip_table_json"])))
     return SoftmaxStreamModel(config, model)

@@ -22,7 +22,7 @@ from models.softmax import ACCURACY_TARGET, SoftmaxConfig
 from models.stimulus import softmax_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
-from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest
+from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
 
 
 class SoftmaxTest(RowTest):
@@ -50,7 +50,7 @@ class SoftmaxTest(RowTest):
         # output bits; at 10 bits or fewer it rounds up to 1.0 and saturates.
         if self.config.out_frac > 10:
             unreachable |= {"row:saturated"}
-        return tuple(b for b in self.required_coverage if b not in unreachable)
+        return tuple(b for b in super().required_bins() if b not in unreachable)
 
     @property
     def error_bound(self) -> float:
@@ -72,47 +72,15 @@ class RandomRows(SoftmaxTest):
     required_coverage = ("row:spread", "row:underflow", "exp_segment[")
 
 
-@pyuvm.test()
-class EqualRows(SoftmaxTest):
-    row_kinds = ("equal",)
-    beats_per_test = rowbench.BEATS_PER_TEST // 2
-    required_coverage = ("row:all_equal", "row:has_min_code", "row:has_max_code")
-
-
-@pyuvm.test()
-class DominantRows(SoftmaxTest):
-    row_kinds = ("dominant",)
-    beats_per_test = rowbench.BEATS_PER_TEST // 2
-    required_coverage = ("row:dominant", "row:underflow", "row:saturated")
-
-
-@pyuvm.test()
-class ExtremeRows(SoftmaxTest):
-    row_kinds = ("extreme",)
-    beats_per_test = rowbench.BEATS_PER_TEST // 2
-    required_coverage = ("row:has_min_code", "row:has_max_code", "row:q_clamped", "row:underflow")
-
-
-@pyuvm.test()
-class FullRateRows(SoftmaxTest, rowbench.FullRateRows):
-    pass
-
-
-@pyuvm.test()
-class RowLatency(SoftmaxTest, rowbench.RowLatency):
-    row_kinds = ("attention", "extreme", "equal", "dominant")
-
-
-@pyuvm.test()
-class BackpressureRows(SoftmaxTest, rowbench.BackpressureRows):
-    row_kinds = ("attention", "extreme")
-    required_coverage = ("row:has_min_code", "row:has_max_code")
-
-
-@pyuvm.test()
-class ResetMidRow(SoftmaxTest, rowbench.ResetMidRow):
-    row_kinds = ("attention", "equal")
-    required_coverage = ("row:all_equal",)
+register_tests(__name__, SoftmaxTest, rowbench, {
+    "EqualRows": {},
+    "DominantRows": {"extra_coverage": ("row:underflow", "row:saturated")},
+    "ExtremeRows": {"extra_coverage": ("row:q_clamped", "row:underflow")},
+    "FullRateRows": {},
+    "RowLatency": {"row_kinds": ("attention", "extreme", "equal", "dominant")},
+    "BackpressureRows": {"row_kinds": ("attention", "extreme")},
+    "ResetMidRow": {"row_kinds": ("attention", "equal"), "extra_coverage": ("row:all_equal",)},
+})
 
 
 @pyuvm.test(skip=STREAM_FILE_MISSING)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from tb.common.spec import BenchTarget, StreamInput, UnitSpec
+from tb.common.spec import ROW_FAMILY_TESTS, BenchTarget, StreamInput, UnitSpec
 from tb.sole_ailayernorm.target import AILayerNormConfig, AILayerNormTarget, ptf_through_model
 
 
@@ -33,8 +33,7 @@ def ptf_input(config: AILayerNormConfig, data: np.ndarray, params: Mapping[str, 
 SPEC = UnitSpec(
     name="sole_ailayernorm", op="layernorm", method="SOLE",
     config_type=AILayerNormConfig, make_target=AILayerNormTarget, row_option="dim",
-    tests=("RandomRows", "ExtremeRows", "ProgrammedParams", "FullRateRows", "RowLatency",
-           "BackpressureRows", "ResetMidRow"),
+    tests=("RandomRows", "ExtremeRows", "ProgrammedParams", *ROW_FAMILY_TESTS),
     rate_test="FullRateRows",
     accuracy_tests=("RandomRows", "FullRateRows"),
     plot_test="RandomRows",

@@ -29,9 +29,9 @@ from models.sole import AILayerNorm, ai_layernorm
 from tb.common.checks import Coverage
 from tb.common.hdl import hdl_long
 from tb.common.rowbench import RowStreamModel
-from tb.common.sources import LZC, ROW_QUEUE, SEQ_DIVIDER, SEQ_ISQRT, STREAM_PIPE, rtl_files
+from tb.common.sources import LZC, ROW_QUEUE, SEQ_DIVIDER, SEQ_ISQRT, STREAM_PIPE
+from tb.common.spec import UnitTarget
 
-TOPLEVEL = "sole_ailayernorm_unit"
 FACTOR_BITS = 31             # factor = floor(2^30 / std) <= 2^30
 # rtl/sole/sole_ailayernorm_unit.sv: last input beat -> first output beat is StatCycles + 8 edges.
 ROW_LATENCY_AFTER_STATS = 8
@@ -112,35 +112,13 @@ class AILayerNormConfig:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class AILayerNormTarget:
-    config: AILayerNormConfig
-
-    @property
-    def tag(self) -> str:
-        return self.config.tag
-
-    @property
-    def toplevel(self) -> str:
-        return TOPLEVEL
-
-    @property
-    def test_module(self) -> str:
-        return "tb.sole_ailayernorm.test_sole_ailayernorm"
-
-    @property
-    def lanes(self) -> int:
-        return self.config.lanes
-
-    def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        sources = rtl_files(STREAM_PIPE, LZC, ROW_QUEUE, SEQ_DIVIDER, SEQ_ISQRT, "sole/sole_ailn_compress.sv",
-                            "sole/sole_ailn_params.sv", "sole/sole_ailn_stats.sv", "sole/sole_ailn_norm.sv",
-                            "sole/sole_ailayernorm_unit.sv")
-        return sources, {"model_factory": "tb.sole_ailayernorm.target:ailayernorm_stream_model",
-                         "ailayernorm": self.config.to_dict()}
-
-    def hdl_parameters(self) -> dict[str, int | str]:
-        return self.config.hdl_parameters()
+class AILayerNormTarget(UnitTarget, top="sole_ailayernorm_unit",
+                        bench="tb.sole_ailayernorm.test_sole_ailayernorm",
+                        model="tb.sole_ailayernorm.target:ailayernorm_stream_model",
+                        sources=(STREAM_PIPE, LZC, ROW_QUEUE, SEQ_DIVIDER, SEQ_ISQRT, "sole/sole_ailn_compress.sv",
+                                 "sole/sole_ailn_params.sv", "sole/sole_ailn_stats.sv", "sole/sole_ailn_norm.sv",
+                                 "sole/sole_ailayernorm_unit.sv")):
+    pass
 
 
 def bias_codes(config: AILayerNormConfig, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -153,30 +131,15 @@ def bias_codes(config: AILayerNormConfig, gamma: np.ndarray, beta: np.ndarray) -
 class AILayerNormStreamModel(RowStreamModel):
     """The unit's rows for one setting of the per-channel constants."""
 
+    row_attr = "dim"
+
     def __init__(self, config: AILayerNormConfig, alpha: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
                  lanes: int) -> None:
-        self.config = config
+        super().__init__(config, lanes)
         self.alpha = np.asarray(alpha, np.int64)
         self.gamma = np.asarray(gamma, np.float64)
         self.beta = np.asarray(beta, np.float64)
-        self.lanes = lanes
         self.model = config.model()
-
-    @property
-    def in_fmt(self) -> FixedFormat:
-        return self.config.in_fmt
-
-    @property
-    def out_fmt(self) -> FixedFormat:
-        return self.config.out_fmt
-
-    @property
-    def row_length(self) -> int:
-        return self.config.dim
-
-    @property
-    def row_latency(self) -> int:
-        return self.config.row_latency
 
     def with_params(self, alpha: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> "AILayerNormStreamModel":
         return AILayerNormStreamModel(self.config, alpha, gamma, beta, self.lanes)
@@ -232,7 +195,7 @@ class AILayerNormStreamModel(RowStreamModel):
 
 def ailayernorm_stream_model(settings: dict[str, Any]) -> AILayerNormStreamModel:
     """The unit after reset: alpha = 0 and bias = 0 (gamma = 1, beta = 0) on every channel."""
-    config = AILayerNormConfig(**settings["ailayernorm"])
+    config = AILayerNormConfig(**settings["config"])
     return AILayerNormStreamModel(config, np.zeros(config.dim, np.int64), np.ones(config.dim),
                                   np.zeros(config.dim), int(settings["lanes"]))
 

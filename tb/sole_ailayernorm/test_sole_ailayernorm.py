@@ -21,12 +21,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import pyuvm
-from cocotb.triggers import RisingEdge
 
 from models.sole import ptf_calibrate, ptf_quantize
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
-from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest
+from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests, write_port
 from tb.sole_ailayernorm.target import AILayerNormConfig, AILayerNormStreamModel, bias_codes
 
 ROWS_PER_TEST = 24
@@ -132,16 +131,9 @@ class AILayerNormTest(RowTest):
 
     async def write_params(self, alpha: np.ndarray, bias: np.ndarray,
                            extra: list[tuple[int, int, int]] = ()) -> None:
-        dut, c = self.bench.dut, self.config
-        amask, bmask = (1 << max(1, c.ptf_max.bit_length())) - 1, (1 << c.bias_width) - 1
-        for idx, a, b in [*((i, int(a), int(b)) for i, (a, b) in enumerate(zip(alpha, bias))), *extra]:
-            dut.param_we_i.value = 1
-            dut.param_idx_i.value = idx
-            dut.alpha_i.value = a & amask
-            dut.bias_i.value = b & bmask
-            await RisingEdge(dut.clk_i)
-        dut.param_we_i.value = 0
-        await RisingEdge(dut.clk_i)
+        writes = [*((i, a, b) for i, (a, b) in enumerate(zip(alpha, bias))), *extra]
+        await write_port(self.bench.dut, "param_we_i",
+                         [{"param_idx_i": i, "alpha_i": a, "bias_i": b} for i, a, b in writes])
 
     async def program(self, gamma: np.ndarray | None = None, beta: np.ndarray | None = None,
                       extra: list[tuple[int, int, int]] = ()) -> None:
@@ -222,25 +214,16 @@ class ProgrammedParams(AILayerNormTest):
             await self.run_blocks([self.row_block("realistic", self.n_rows(0.5))])
 
 
-@pyuvm.test()
-class FullRateRows(AILayerNormTest, rowbench.FullRateRows):
-    def n_rows(self, scale: float = 1.0) -> int:
-        return 2 * super().n_rows(scale)
+register_tests(__name__, AILayerNormTest, rowbench, {
+    "FullRateRows": {"row_kinds": ("realistic", "realistic")},
+    "RowLatency": {"row_kinds": ("realistic", "uniform", "extreme", "realistic")},
+    # Extreme rows are about the datapath, not accuracy.
+    "BackpressureRows": {"row_kinds": ("realistic", "extreme"), "check_error_bound": False},
+})
 
 
 @pyuvm.test()
-class RowLatency(AILayerNormTest, rowbench.RowLatency):
-    row_kinds = ("realistic", "uniform", "extreme", "realistic")
-
-
-@pyuvm.test()
-class BackpressureRows(AILayerNormTest, rowbench.BackpressureRows):
-    check_error_bound = False  # includes extreme rows
-    row_kinds = ("realistic", "extreme")
-
-
-@pyuvm.test()
-class ResetMidRow(AILayerNormTest, rowbench.ResetMidRow):
+class ResetMidRow(rowbench.ResetMidRow, AILayerNormTest):
     async def after_reset(self) -> None:
         """The reset cleared the constants: a row goes through in the reset state (alpha 0,
         bias 0) before the test programs them again."""

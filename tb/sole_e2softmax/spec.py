@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from tb.common.spec import UnitSpec
+from tb.common.spec import ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
 from tb.sole_e2softmax.target import E2SoftmaxConfig, E2SoftmaxTarget
 
 SPEC = UnitSpec(
     name="sole_e2softmax", op="softmax", method="SOLE",
     config_type=E2SoftmaxConfig, make_target=E2SoftmaxTarget, row_option="row_length",
-    tests=("RandomRows", "DividerRows", "EqualRows", "DominantRows", "ExtremeRows", "FullRateRows",
-           "RowLatency", "BackpressureRows", "ResetMidRow"),
+    tests=("RandomRows", "DividerRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS),
     rate_test="FullRateRows",
-    accuracy_tests=("RandomRows", "DividerRows", "EqualRows", "DominantRows", "ExtremeRows",
-                    "FullRateRows", "BackpressureRows"),
+    accuracy_tests=("RandomRows", "DividerRows", *SOFTMAX_KIND_TESTS, "FullRateRows", "BackpressureRows"),
     plot_test="RandomRows",
     regression=(E2SoftmaxConfig(row_length=128, lanes=4),),
     lint_configs=(E2SoftmaxConfig(row_length=1, lanes=1, code_round="nearest"),

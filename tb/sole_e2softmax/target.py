@@ -19,10 +19,10 @@ from models.intops import bit_length, shift_right_half_up
 from models.reference import softmax
 from models.sole import E2Softmax
 from tb.common.checks import Coverage
-from tb.common.rowbench import RowStreamModel
-from tb.common.sources import LZC, ROW_MAX, ROW_QUEUE, STREAM_PIPE, rtl_files
+from tb.common.rowbench import SOFTMAX_ROW_BINS, RowStreamModel, cover_softmax_rows
+from tb.common.sources import LZC, SOFTMAX_ROWS, STREAM_PIPE
+from tb.common.spec import UnitTarget
 
-TOPLEVEL = "sole_e2softmax_unit"
 # rtl/sole/sole_e2softmax_unit.sv: last input beat -> first output beat is RowBeats + 7 edges.
 ROW_LATENCY_AFTER_LAST_BEAT = 7
 
@@ -98,64 +98,30 @@ class E2SoftmaxConfig:
                 "CorrEntries": 0 if self.corr_bits < 0 else 1 << self.corr_bits,
                 "CorrTable": self.corr_literal(), "OutFrac": self.out_frac, "OutWidth": self.out_width}
 
+    @property
+    def row_latency(self) -> int:
+        return self.beats_per_row + ROW_LATENCY_AFTER_LAST_BEAT
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class E2SoftmaxTarget:
-    config: E2SoftmaxConfig
-
-    @property
-    def tag(self) -> str:
-        return self.config.tag
-
-    @property
-    def toplevel(self) -> str:
-        return TOPLEVEL
-
-    @property
-    def test_module(self) -> str:
-        return "tb.sole_e2softmax.test_sole_e2softmax"
-
-    @property
-    def lanes(self) -> int:
-        return self.config.lanes
-
-    def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        sources = rtl_files(STREAM_PIPE, LZC, ROW_MAX, ROW_QUEUE, "sole/sole_e2softmax_code.sv",
-                            "sole/sole_e2softmax_recip.sv", "sole/sole_e2softmax_out.sv", "sole/sole_e2softmax_unit.sv")
-        return sources, {"model_factory": "tb.sole_e2softmax.target:e2softmax_stream_model",
-                         "e2softmax": self.config.to_dict()}
-
-    def hdl_parameters(self) -> dict[str, int | str]:
-        return self.config.hdl_parameters()
+class E2SoftmaxTarget(UnitTarget, top="sole_e2softmax_unit",
+                      bench="tb.sole_e2softmax.test_sole_e2softmax",
+                      model="tb.sole_e2softmax.target:e2softmax_stream_model",
+                      sources=(STREAM_PIPE, LZC, SOFTMAX_ROWS, "sole/sole_e2softmax_code.sv",
+                               "sole/sole_e2softmax_recip.sv", "sole/sole_e2softmax_out.sv",
+                               "sole/sole_e2softmax_unit.sv")):
+    pass
 
 
 class E2SoftmaxStreamModel(RowStreamModel):
     def __init__(self, config: E2SoftmaxConfig) -> None:
-        self.config = config
+        super().__init__(config)
         self.model = config.model()
-        self.lanes = config.lanes
         # The same datapath with a wider code only to see which codes the real one clamps.
         self._unclamped = E2Softmax(2.0 ** -config.in_frac, config.in_width, 5, None, config.mant_bits,
                                     config.corr_bits, config.recip_frac, config.out_frac, config.code_round)
-
-    @property
-    def in_fmt(self) -> FixedFormat:
-        return self.config.in_fmt
-
-    @property
-    def out_fmt(self) -> FixedFormat:
-        return self.config.out_fmt
-
-    @property
-    def row_length(self) -> int:
-        return self.config.row_length
-
-    @property
-    def row_latency(self) -> int:
-        return self.config.beats_per_row + ROW_LATENCY_AFTER_LAST_BEAT
 
     @property
     def max_w(self) -> int:
@@ -176,8 +142,8 @@ class E2SoftmaxStreamModel(RowStreamModel):
         names += [f"w[{w}]" for w in range(self.max_w + 1)]
         if c.corr_bits >= 0:
             names += [f"corr_slice[{j}]" for j in range(1 << c.corr_bits)]
-        names += ["code:clamped", "out:zero", "out:largest", "row:all_equal", "row:single_survivor"]
-        return tuple(names)
+        names += ["code:clamped", "out:zero", "out:largest", "row:single_survivor"]
+        return (*SOFTMAX_ROW_BINS, *names)
 
     def cover_rows(self, cov: Coverage, rows: np.ndarray) -> None:
         c = self.config
@@ -194,11 +160,11 @@ class E2SoftmaxStreamModel(RowStreamModel):
         cov.add("code:clamped", int((raw > self.model.k_max).sum()))
         cov.add("out:zero", int((tr["out"] == 0).sum()))
         cov.add("out:largest", int((tr["out"] == c.largest_output).sum()))
-        cov.add("row:all_equal", int((rows == rows[:, :1]).all(axis=1).sum()))
+        cover_softmax_rows(cov, rows, self.in_fmt, softmax(self.in_fmt.to_real(rows)))
         # Only the maximum has k = 0 and every other element has the largest code.
         single = ((tr["k"] == 0).sum(axis=1) == 1) & ((tr["k"] == self.model.k_max).sum(axis=1) == rows.shape[1] - 1)
         cov.add("row:single_survivor", int(single.sum()))
 
 
 def e2softmax_stream_model(settings: dict[str, Any]) -> E2SoftmaxStreamModel:
-    return E2SoftmaxStreamModel(E2SoftmaxConfig(**settings["e2softmax"]))
+    return E2SoftmaxStreamModel(E2SoftmaxConfig(**settings["config"]))

@@ -24,7 +24,7 @@ import pyuvm
 from models.stimulus import SoftmaxRowShape, softmax_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
-from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest
+from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
 from tb.sole_e2softmax.target import E2SoftmaxConfig, E2SoftmaxStreamModel
 
 # Error bounds on attention-like rows at the defaults (divider, N = 128): 2^-k is exp(d) to within a
@@ -117,12 +117,9 @@ class DividerRows(E2SoftmaxTest):
 
 
 @pyuvm.test()
-class EqualRows(E2SoftmaxTest):
-    row_kinds = ("equal",)
-    beats_per_test = rowbench.BEATS_PER_TEST // 2
-
+class EqualRows(rowbench.EqualRows, E2SoftmaxTest):
     def required_bins(self) -> tuple[str, ...]:
-        return ("row:all_equal", f"w[{self.model.max_w}]")
+        return (*super().required_bins(), f"w[{self.model.max_w}]")
 
     def check_phase(self) -> None:
         super().check_phase()
@@ -136,39 +133,14 @@ class EqualRows(E2SoftmaxTest):
                 f"all-equal rows must give one code near {expected}, got {outputs.tolist()}"
 
 
-@pyuvm.test()
-class DominantRows(E2SoftmaxTest):
-    row_kinds = ("dominant",)
-    beats_per_test = rowbench.BEATS_PER_TEST // 2
-    required_coverage = ("row:single_survivor", "code:clamped", "out:largest")
-
-
-@pyuvm.test()
-class ExtremeRows(E2SoftmaxTest):
-    row_kinds = ("extreme",)
-    beats_per_test = rowbench.BEATS_PER_TEST // 2
-    required_coverage = ("code:clamped", "out:zero", "row:all_equal")
-
-
-@pyuvm.test()
-class FullRateRows(E2SoftmaxTest, rowbench.FullRateRows):
-    beats_per_test = 2 * rowbench.BEATS_PER_TEST
-
-
-@pyuvm.test()
-class RowLatency(E2SoftmaxTest, rowbench.RowLatency):
-    row_kinds = ("attention", "extreme", "equal", "dominant")
-
-
-@pyuvm.test()
-class BackpressureRows(E2SoftmaxTest, rowbench.BackpressureRows):
-    row_kinds = ("attention", "dominant", "extreme")
-
-
-@pyuvm.test()
-class ResetMidRow(E2SoftmaxTest, rowbench.ResetMidRow):
-    row_kinds = ("attention", "equal")
-    required_coverage = ("row:all_equal",)
+register_tests(__name__, E2SoftmaxTest, rowbench, {
+    "DominantRows": {"extra_coverage": ("row:single_survivor", "code:clamped", "out:largest")},
+    "ExtremeRows": {"extra_coverage": ("code:clamped", "out:zero", "row:all_equal")},
+    "FullRateRows": {"beats_per_test": 2 * rowbench.BEATS_PER_TEST},
+    "RowLatency": {"row_kinds": ("attention", "extreme", "equal", "dominant")},
+    "BackpressureRows": {"row_kinds": ("attention", "dominant", "extreme")},
+    "ResetMidRow": {"row_kinds": ("attention", "equal"), "extra_coverage": ("row:all_equal",)},
+})
 
 
 @pyuvm.test(skip=STREAM_FILE_MISSING)
