@@ -9,8 +9,7 @@ module row_counter #(
   parameter  int unsigned RowBeats = 32,
   localparam int unsigned PosWidth = (RowBeats > 1) ? $clog2(RowBeats) : 1
 ) (
-  input  logic                clk_i,
-  input  logic                rst_ni,
+  input  logic                clk_i, rst_ni,
   input  logic                step_i,
   output logic [PosWidth-1:0] pos_o,
   output logic                first_o,

@@ -12,8 +12,7 @@ module row_max #(
   parameter  int unsigned InWidth  = 16,
   parameter  int unsigned RowBeats = 32
 ) (
-  input  logic                      clk_i,
-  input  logic                      rst_ni,
+  input  logic                      clk_i, rst_ni,
   input  logic                      beat_valid_i,
   input  logic [Lanes*InWidth-1:0]  beat_i,
   output logic                      row_last_o,

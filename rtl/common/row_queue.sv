@@ -27,8 +27,7 @@ module row_queue #(
   parameter  bit          Reserve   = 1'b0,
   localparam int unsigned PosWidth  = (RowBeats > 1) ? $clog2(RowBeats) : 1
 ) (
-  input  logic                 clk_i,
-  input  logic                 rst_ni,
+  input  logic                 clk_i, rst_ni,
   // write side
   input  logic                 push_i,
   input  logic [BeatWidth-1:0] beat_i,

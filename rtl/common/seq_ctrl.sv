@@ -12,8 +12,7 @@
 module seq_ctrl #(
   parameter int unsigned Cycles = 8
 ) (
-  input  logic clk_i,
-  input  logic rst_ni,
+  input  logic clk_i, rst_ni,
   input  logic in_valid_i,
   output logic in_ready_o,
   output logic out_valid_o,

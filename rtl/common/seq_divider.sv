@@ -25,8 +25,7 @@ module seq_divider #(
   localparam int unsigned Cycles       =
       (BitsPerCycle > 0) ? (QuoWidth + BitsPerCycle - 1) / BitsPerCycle : 1
 ) (
-  input  logic                clk_i,
-  input  logic                rst_ni,
+  input  logic                clk_i, rst_ni,
   input  logic                in_valid_i,
   output logic                in_ready_o,
   input  logic [NumWidth-1:0] num_i,

@@ -22,8 +22,7 @@ module seq_isqrt #(
   localparam int unsigned Cycles        =
       (StepsPerCycle > 0) ? (RootWidth + StepsPerCycle - 1) / StepsPerCycle : 1
 ) (
-  input  logic                 clk_i,
-  input  logic                 rst_ni,
+  input  logic                 clk_i, rst_ni,
   input  logic                 in_valid_i,
   output logic                 in_ready_o,
   input  logic [InWidth-1:0]   n_i,

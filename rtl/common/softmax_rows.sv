@@ -29,8 +29,7 @@ module softmax_rows #(
   parameter  int unsigned RowWidth = 17,   // the per-row normaliser
   parameter  int unsigned EDepth   = 43
 ) (
-  input  logic                     clk_i,
-  input  logic                     rst_ni,
+  input  logic                     clk_i, rst_ni,
   // the unit's input stream
   input  logic                     in_valid_i,
   output logic                     in_ready_o,

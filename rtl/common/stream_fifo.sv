@@ -27,8 +27,7 @@ module stream_fifo #(
   localparam int unsigned PtrWidth = (Depth > 1) ? $clog2(Depth) : 1,
   localparam int unsigned CntWidth = $clog2(Depth + 1)
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
+  input  logic                       clk_i, rst_ni,
   input  logic                       push_i,
   input  logic [Width-1:0]           data_i,
   input  logic [Readers-1:0]         pop_i,

@@ -22,8 +22,7 @@
 module stream_pipe_ctrl #(
   parameter int unsigned Stages = 1
 ) (
-  input  logic              clk_i,
-  input  logic              rst_ni,
+  input  logic              clk_i, rst_ni,
   input  logic              in_valid_i,
   output logic              in_ready_o,
   output logic              out_valid_o,

@@ -40,8 +40,7 @@ module ibert_gelu_unit #(
   parameter  int unsigned     ErfShift = 0,
   parameter  int unsigned     OutWidth = 44
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
+  input  logic                       clk_i, rst_ni,
 
   input  logic                       in_valid_i,
   output logic                       in_ready_o,

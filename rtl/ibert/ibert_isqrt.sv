@@ -38,8 +38,7 @@ module ibert_isqrt #(
       (BitsPerCycle > 0) ? (QuoWidth + BitsPerCycle - 1) / BitsPerCycle : 1,
   localparam int unsigned RootCycles   = (NewtonBudget + 1) * (DivSteps + 2) + 2
 ) (
-  input  logic                   clk_i,
-  input  logic                   rst_ni,
+  input  logic                   clk_i, rst_ni,
   input  logic                   in_valid_i,
   output logic                   in_ready_o,
   input  logic [MaxBit-1:0]      var_i,

@@ -66,8 +66,7 @@ module ibert_layernorm_unit #(
   parameter  int unsigned DivBitsPerCycle = 4,
   parameter  int unsigned NewtonBudget    = 7
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
+  input  logic                       clk_i, rst_ni,
 
   input  logic                       in_valid_i,
   output logic                       in_ready_o,

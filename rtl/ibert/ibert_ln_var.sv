@@ -26,8 +26,7 @@ module ibert_ln_var #(
   localparam int unsigned NumShifts  = TopShift - MinShift + 1,
   localparam int unsigned ShiftWidth = $clog2(TopShift + 1) > 0 ? $clog2(TopShift + 1) : 1
 ) (
-  input  logic                      clk_i,
-  input  logic                      rst_ni,
+  input  logic                      clk_i, rst_ni,
   input  logic                      issue_i,
   input  logic                      first_i,
   input  logic                      last_i,

@@ -64,8 +64,7 @@ module ibert_softmax_unit #(
   parameter  int unsigned     OutBits         = 16,
   parameter  int unsigned     DivBitsPerCycle = 2
 ) (
-  input  logic                      clk_i,
-  input  logic                      rst_ni,
+  input  logic                      clk_i, rst_ni,
 
   input  logic                      in_valid_i,
   output logic                      in_ready_o,

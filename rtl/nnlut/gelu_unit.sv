@@ -17,8 +17,7 @@ module gelu_unit #(
   parameter int unsigned OutFrac        = gelu_table_pkg::OutFrac,
   localparam int unsigned IdxWidth      = (Entries > 1) ? $clog2(Entries) : 1
 ) (
-  input  logic                        clk_i,
-  input  logic                        rst_ni,
+  input  logic                        clk_i, rst_ni,
   input  logic                        in_valid_i,
   output logic                        in_ready_o,
   input  logic [Lanes*InWidth-1:0]    in_data_i,

@@ -25,8 +25,7 @@ module layernorm_norm #(
   parameter int unsigned OutShift   = 16,
   parameter int unsigned OutWidth   = 16
 ) (
-  input  logic                        clk_i,
-  input  logic                        rst_ni,
+  input  logic                        clk_i, rst_ni,
   input  logic                        in_valid_i,
   output logic                        in_ready_o,
   input  logic [Lanes*InWidth-1:0]    x_i,

@@ -16,8 +16,7 @@ module layernorm_params #(
   localparam int unsigned IdxWidth   = $clog2(Dim),
   localparam int unsigned BeatWidth  = (Beats > 1) ? $clog2(Beats) : 1
 ) (
-  input  logic                        clk_i,
-  input  logic                        rst_ni,
+  input  logic                        clk_i, rst_ni,
   input  logic                        we_i,
   input  logic [IdxWidth-1:0]         idx_i,
   input  logic [GammaWidth-1:0]       gamma_i,

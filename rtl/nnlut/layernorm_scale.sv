@@ -52,8 +52,7 @@ module layernorm_scale #(
   parameter  logic [Entries*InterceptWidth-1:0]          Intercepts     = '0,
   localparam int unsigned                                RWidth         = TblOutWidth + RGuard
 ) (
-  input  logic                      clk_i,
-  input  logic                      rst_ni,
+  input  logic                      clk_i, rst_ni,
   input  logic                      row_valid_i,
   input  logic signed [S1Width-1:0] s1_i,
   input  logic [S2Width-1:0]        s2_i,

@@ -17,8 +17,7 @@ module layernorm_stats #(
   parameter int unsigned S1Width = 25,
   parameter int unsigned S2Width = 40
 ) (
-  input  logic                      clk_i,
-  input  logic                      rst_ni,
+  input  logic                      clk_i, rst_ni,
   input  logic                      beat_valid_i,
   input  logic                      beat_last_i,
   input  logic [Lanes*InWidth-1:0]  beat_i,

@@ -67,8 +67,7 @@ module layernorm_unit #(
   parameter  int unsigned     Banks          = 2 + (RowReadDelay - 1 + Beats - 1) / Beats,
   localparam int unsigned     ParamIdxWidth  = (Dim > 1) ? $clog2(Dim) : 1
 ) (
-  input  logic                        clk_i,
-  input  logic                        rst_ni,
+  input  logic                        clk_i, rst_ni,
   input  logic                        in_valid_i,
   output logic                        in_ready_o,
   input  logic [Lanes*InWidth-1:0]    in_data_i,

@@ -43,8 +43,7 @@ module nnlut_core #(
   localparam int unsigned                        IdxWidth         =
       (Entries > 1) ? $clog2(Entries) : 1
 ) (
-  input  logic                              clk_i,
-  input  logic                              rst_ni,
+  input  logic                              clk_i, rst_ni,
 
   input  logic                              in_valid_i,
   output logic                              in_ready_o,

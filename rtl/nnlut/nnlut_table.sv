@@ -18,8 +18,7 @@ module nnlut_table #(
   localparam int unsigned                        IdxWidth         =
       (Entries > 1) ? $clog2(Entries) : 1
 ) (
-  input  logic                                clk_i,
-  input  logic                                rst_ni,
+  input  logic                                clk_i, rst_ni,
   input  logic                                tbl_we_i,
   input  logic [IdxWidth-1:0]                 tbl_idx_i,
   input  logic [InWidth-1:0]                  tbl_breakpoint_i,

@@ -26,8 +26,7 @@ module softmax_exp #(
   parameter  bit          ExpDirect = 1'b0,
   localparam int unsigned ExpWidth  = ExpFrac + 1
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
+  input  logic                       clk_i, rst_ni,
   input  logic                       issue_i,
   input  logic                       last_i,
   input  logic [Lanes*InWidth-1:0]   x_i,

@@ -15,8 +15,7 @@ module softmax_norm #(
   parameter  int unsigned ShiftWidth = 6,
   parameter  int unsigned OutWidth   = 16
 ) (
-  input  logic                        clk_i,
-  input  logic                        rst_ni,
+  input  logic                        clk_i, rst_ni,
   input  logic                        in_valid_i,
   output logic                        in_ready_o,
   input  logic [Lanes*ExpWidth-1:0]   e_i,

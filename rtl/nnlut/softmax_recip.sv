@@ -16,8 +16,7 @@ module softmax_recip #(
   localparam int unsigned RecipWidth = recip_table_pkg::OutFrac + 1,
   localparam int unsigned ShiftWidth = $clog2(SumWidth + recip_table_pkg::OutFrac - OutFrac)
 ) (
-  input  logic                  clk_i,
-  input  logic                  rst_ni,
+  input  logic                  clk_i, rst_ni,
   input  logic                  sum_valid_i,
   input  logic [SumWidth-1:0]   sum_i,
   output logic                  valid_o,

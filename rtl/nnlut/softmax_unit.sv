@@ -44,8 +44,7 @@ module softmax_unit #(
   parameter  int unsigned Log2eFrac = 20,
   parameter  bit          ExpDirect = 1'b0
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
+  input  logic                       clk_i, rst_ni,
 
   input  logic                       in_valid_i,
   output logic                       in_ready_o,

@@ -61,8 +61,7 @@ module sole_ailayernorm_unit #(
   localparam int unsigned     AlphaBits     = (PtfMax > 0) ? $clog2(PtfMax + 1) : 1,
   localparam int unsigned     IdxBits       = (Dim > 1) ? $clog2(Dim) : 1
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
+  input  logic                       clk_i, rst_ni,
 
   input  logic                       in_valid_i,
   output logic                       in_ready_o,

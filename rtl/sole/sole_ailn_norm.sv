@@ -20,8 +20,7 @@ module sole_ailn_norm #(
   localparam int unsigned MuWidth     = InWidth + PtfMax + StatFrac,
   localparam int unsigned FactorWidth = 31
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
+  input  logic                       clk_i, rst_ni,
   input  logic                       in_valid_i,
   output logic                       in_ready_o,
   input  logic [Lanes*InWidth-1:0]   q_i,

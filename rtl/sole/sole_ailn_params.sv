@@ -18,8 +18,7 @@ module sole_ailn_params #(
   localparam int unsigned Beats     = (Lanes > 0 && Dim % Lanes == 0) ? Dim / Lanes : 1,
   localparam int unsigned BeatBits  = (Beats > 1) ? $clog2(Beats) : 1
 ) (
-  input  logic                         clk_i,
-  input  logic                         rst_ni,
+  input  logic                         clk_i, rst_ni,
   input  logic                         we_i,
   input  logic [IdxBits-1:0]           idx_i,
   input  logic [AlphaBits-1:0]         alpha_i,

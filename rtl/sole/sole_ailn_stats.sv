@@ -33,8 +33,7 @@ module sole_ailn_stats #(
   localparam int unsigned     MuWidth       = XWidth + StatFrac,
   localparam int unsigned     FactorWidth   = 31
 ) (
-  input  logic                      clk_i,
-  input  logic                      rst_ni,
+  input  logic                      clk_i, rst_ni,
   input  logic                      in_valid_i,
   output logic                      in_ready_o,
   input  logic [S1Width-1:0]        s1_i,

@@ -16,8 +16,7 @@ module sole_e2softmax_out #(
   parameter int unsigned OutFrac   = 8,
   parameter int unsigned OutWidth  = 8
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
+  input  logic                       clk_i, rst_ni,
   input  logic                       in_valid_i,
   output logic                       in_ready_o,
   input  logic [Lanes*CodeBits-1:0]  k_i,

@@ -23,8 +23,7 @@ module sole_e2softmax_recip #(
   parameter  logic [((CorrEntries > 0) ? CorrEntries : 1)*RecipFrac-1:0] CorrTable = '0,
   localparam int unsigned WBits       = (SumWidth - SumFrac > 1) ? $clog2(SumWidth - SumFrac) : 1
 ) (
-  input  logic                 clk_i,
-  input  logic                 rst_ni,
+  input  logic                 clk_i, rst_ni,
   input  logic                 sum_valid_i,
   input  logic [SumWidth-1:0]  sum_i,
   output logic                 valid_o,

@@ -60,8 +60,7 @@ module sole_e2softmax_unit #(
   parameter  int unsigned OutFrac     = 8,
   parameter  int unsigned OutWidth    = OutFrac
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
+  input  logic                       clk_i, rst_ni,
 
   input  logic                       in_valid_i,
   output logic                       in_ready_o,
