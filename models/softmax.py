@@ -187,14 +187,6 @@ class SoftmaxConfig:
         """The exp table of the configured mode."""
         return self._exp_table_config(self.exp_mode)
 
-    def direct_table_config(self) -> UnitConfig:
-        """The direct exp table for these formats; the RTL compiles both exp packages whatever
-        the mode (only the selected one is elaborated)."""
-        return self._exp_table_config("direct")
-
-    def range_reduced_table_config(self) -> UnitConfig:
-        return self._exp_table_config("range_reduced")
-
     def _exp_table_config(self, mode: str) -> UnitConfig:
         from models.units import UnitConfig
 

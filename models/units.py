@@ -141,8 +141,10 @@ def fit_cached(function: str, entries: int, lo: float, hi: float) -> dict[str, A
     return data
 
 
-def prepare_table(config: UnitConfig, out_dir: Path | None = None) -> PreparedTable:
-    """Fit, quantize, and write `<table_tag>.json` and the SV package into out_dir."""
+def prepare_table(config: UnitConfig, out_dir: Path | None = None, package_name: str | None = None) -> PreparedTable:
+    """Fit, quantize, and write `<table_tag>.json` and the SV package into out_dir. The package is
+    named after the function (`gelu_table_pkg`) unless the unit reads it under another name (the
+    Softmax unit's `exp_table_pkg` holds whichever exp table its mode uses)."""
     from models.fitter import FloatTable
 
     out_dir = out_dir or BUILD_DIR / "tables" / config.table_tag
@@ -154,12 +156,13 @@ def prepare_table(config: UnitConfig, out_dir: Path | None = None) -> PreparedTa
     table = quantize_table(ftable.breakpoints, ftable.slopes, ftable.intercepts, spec.fn, lo, hi,
                            config.core_params)
     json_path = out_dir / f"{config.table_tag}.json"
-    package_path = out_dir / f"{config.package_name}.sv"
+    package_name = package_name or config.package_name
+    package_path = out_dir / f"{package_name}.sv"
     table.save(json_path, extra={"config": config.to_dict(), "fit_range": [lo, hi],
                                  "fit": {k: v for k, v in fit.items() if k != "table"}})
     provenance = "python -m flow.gen_table " + " ".join(
         shlex.quote(a) for a in config_to_args(config))
-    write_package(package_path, config.package_name, table, provenance)
+    write_package(package_path, package_name, table, provenance)
     return PreparedTable(config, table, json_path, package_path, fit)
 
 

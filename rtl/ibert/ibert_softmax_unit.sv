@@ -222,32 +222,19 @@ module ibert_softmax_unit #(
   end
 
   // Valid, first and last flags travel beside the lanes' five stages.
-  logic [ExpStages-1:0] ev_q, efirst_q, elast_q;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      ev_q     <= '0;
-      efirst_q <= '0;
-      elast_q  <= '0;
-    end else begin
-      ev_q     <= {ev_q[ExpStages-2:0], b_issue};
-      efirst_q <= {efirst_q[ExpStages-2:0], b_issue && b_first};
-      elast_q  <= {elast_q[ExpStages-2:0], b_issue && b_last};
-    end
-  end
-
-  logic                e_row_last;
+  logic                e_row_last, e_first;
   logic [SumWidth-1:0] beat_sum, sum_q, sum_d;
 
-  assign e_valid    = ev_q[ExpStages-1];
-  assign e_row_last = elast_q[ExpStages-1];
+  beat_stage #(.Width(1), .Stages(ExpStages)) u_flags_beside_exp (
+    .clk_i, .rst_ni, .valid_i(b_issue), .last_i(b_last), .data_i(b_first),
+    .valid_o(e_valid), .last_o(e_row_last), .data_o(e_first));
 
   always_comb begin
     beat_sum = '0;
     for (int unsigned l = 0; l < Lanes; l++) begin
       beat_sum = beat_sum + SumWidth'(e_beat[l*EWidth +: EWidth]);
     end
-    sum_d = efirst_q[ExpStages-1] ? beat_sum : sum_q + beat_sum;
+    sum_d = e_first ? beat_sum : sum_q + beat_sum;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -3,10 +3,12 @@
 // For each lane, with u = M - x >= 0 (M the row maximum):
 //   range-reduced (ExpDirect = 0): z = u * L, L = round(log2(e) * 2^Log2eFrac), so
 //     exp(x - M) = 2^-z = 2^-q * 2^-f with q = floor(z) and f = frac(z) cut to the table's
-//     fraction bits; the NN-LUT core holds 2^-f on [0, 1) (exp2_neg_table_pkg) and
+//     fraction bits; the NN-LUT core holds 2^-f on [0, 1) and
 //     e = (max(T, 0) << (ExpFrac - TblOutFrac)) >> min(q, ExpFrac + 1).
-//   direct (ExpDirect = 1): the core holds exp on [-16, 0] (exp_table_pkg), its input is
-//     x - M clamped to the most negative input code, and e = max(T, 0) << (ExpFrac - TblOutFrac).
+//   direct (ExpDirect = 1): the core holds exp on [-16, 0], its input is x - M clamped to the
+//     most negative input code, and e = max(T, 0) << (ExpFrac - TblOutFrac).
+// exp_table_pkg (generated) holds the table of the build's mode; the checks below stop
+// elaboration if its formats do not fit the mode.
 // e is unsigned with ExpFrac fraction bits, below 2^(ExpFrac+1) because the table output has
 // one integer bit. The stage also sums the e of a row exactly and presents the sum with the
 // row's last beat.
@@ -37,37 +39,10 @@ module softmax_exp #(
   output logic [SumWidth-1:0]        sum_o
 );
 
-  // ---------------------------------------------------------------------------
-  // Table formats (from the generated package of the selected mode)
-  // ---------------------------------------------------------------------------
-  localparam int unsigned TblEntries  =
-      ExpDirect ? exp_table_pkg::Entries  : exp2_neg_table_pkg::Entries;
-  localparam int unsigned TblInWidth  =
-      ExpDirect ? exp_table_pkg::InWidth  : exp2_neg_table_pkg::InWidth;
-  localparam int unsigned TblInFrac   =
-      ExpDirect ? exp_table_pkg::InFrac   : exp2_neg_table_pkg::InFrac;
-  localparam int unsigned TblOutWidth =
-      ExpDirect ? exp_table_pkg::OutWidth : exp2_neg_table_pkg::OutWidth;
-  localparam int unsigned TblOutFrac  =
-      ExpDirect ? exp_table_pkg::OutFrac  : exp2_neg_table_pkg::OutFrac;
-  localparam int unsigned TblSlopeWidth =
-      ExpDirect ? exp_table_pkg::SlopeWidth : exp2_neg_table_pkg::SlopeWidth;
-  localparam int unsigned TblSlopeFrac =
-      ExpDirect ? exp_table_pkg::SlopeFrac : exp2_neg_table_pkg::SlopeFrac;
-  localparam int unsigned TblInterceptWidth =
-      ExpDirect ? exp_table_pkg::InterceptWidth : exp2_neg_table_pkg::InterceptWidth;
-  localparam int unsigned TblInterceptFrac =
-      ExpDirect ? exp_table_pkg::InterceptFrac : exp2_neg_table_pkg::InterceptFrac;
-  // The selected table's contents (the other package's are only resized, never used).
-  localparam logic [TblEntries*TblInWidth-1:0] TblBreakpoints =
-      ExpDirect ? (TblEntries*TblInWidth)'(exp_table_pkg::Breakpoints) :
-                  (TblEntries*TblInWidth)'(exp2_neg_table_pkg::Breakpoints);
-  localparam logic [TblEntries*TblSlopeWidth-1:0] TblSlopes =
-      ExpDirect ? (TblEntries*TblSlopeWidth)'(exp_table_pkg::Slopes) :
-                  (TblEntries*TblSlopeWidth)'(exp2_neg_table_pkg::Slopes);
-  localparam logic [TblEntries*TblInterceptWidth-1:0] TblIntercepts =
-      ExpDirect ? (TblEntries*TblInterceptWidth)'(exp_table_pkg::Intercepts) :
-                  (TblEntries*TblInterceptWidth)'(exp2_neg_table_pkg::Intercepts);
+  localparam int unsigned TblInWidth  = exp_table_pkg::InWidth;
+  localparam int unsigned TblInFrac   = exp_table_pkg::InFrac;
+  localparam int unsigned TblOutWidth = exp_table_pkg::OutWidth;
+  localparam int unsigned TblOutFrac  = exp_table_pkg::OutFrac;
 
   // z = u * L carries ZFrac fraction bits; q is what is left above them.
   localparam int unsigned Log2eWidth = Log2eFrac + 2;
@@ -87,9 +62,9 @@ module softmax_exp #(
   // ---------------------------------------------------------------------------
   // Parameter checks
   // ---------------------------------------------------------------------------
-  if (TblEntries != Entries) begin : gen_check_entries
+  if (exp_table_pkg::Entries != Entries) begin : gen_check_entries
     $fatal(1, "softmax_exp: Entries (%0d) differs from the exp table package's (%0d); regenerate the tables",
-           Entries, TblEntries);
+           Entries, exp_table_pkg::Entries);
   end
   if (TblOutWidth != TblOutFrac + 2) begin : gen_check_table_out
     $fatal(1, "softmax_exp: the exp table output must be SQ(f+2).f (one integer bit), got SQ%0d.%0d",
@@ -115,40 +90,32 @@ module softmax_exp #(
   // ---------------------------------------------------------------------------
   // Stage b0: u = M - x (the maximum makes it non-negative and below 2^InWidth)
   // ---------------------------------------------------------------------------
-  logic                     valid_b0_q, last_b0_q;
-  logic [Lanes*InWidth-1:0] u_b0_q;
+  logic                     valid_b0, last_b0;
+  logic [Lanes*InWidth-1:0] u_d, u_b0;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      valid_b0_q <= 1'b0;
-      last_b0_q  <= 1'b0;
-    end else begin
-      valid_b0_q <= issue_i;
-      last_b0_q  <= last_i;
+  always_comb begin
+    for (int unsigned l = 0; l < Lanes; l++) begin
+      u_d[l*InWidth +: InWidth] = max_i - x_i[l*InWidth +: InWidth];
     end
   end
 
-  always_ff @(posedge clk_i) begin
-    if (issue_i) begin
-      for (int unsigned l = 0; l < Lanes; l++) begin
-        u_b0_q[l*InWidth +: InWidth] <= max_i - x_i[l*InWidth +: InWidth];
-      end
-    end
-  end
+  beat_stage #(.Width(Lanes*InWidth)) u_stage_b0 (
+    .clk_i, .rst_ni, .valid_i(issue_i), .last_i, .data_i(u_d),
+    .valid_o(valid_b0), .last_o(last_b0), .data_o(u_b0));
 
   // ---------------------------------------------------------------------------
   // Stage b1: table input and shift
   // ---------------------------------------------------------------------------
-  logic                        valid_b1_q, last_b1_q;
-  logic [Lanes*TblInWidth-1:0] tin_d, tin_b1_q;
-  logic [Lanes*QWidth-1:0]     q_d, q_b1_q;
+  logic                        valid_b1, last_b1;
+  logic [Lanes*TblInWidth-1:0] tin_d, tin_b1;
+  logic [Lanes*QWidth-1:0]     q_d, q_b1;
 
   if (ExpDirect) begin : gen_direct_input
     // d = -u, clamped to the most negative input code (the table's range starts there).
     always_comb begin
       for (int unsigned l = 0; l < Lanes; l++) begin
-        tin_d[l*TblInWidth +: TblInWidth] = (u_b0_q[l*InWidth +: InWidth] > HalfRange) ?
-            HalfRange : TblInWidth'(-u_b0_q[l*InWidth +: InWidth]);
+        tin_d[l*TblInWidth +: TblInWidth] = (u_b0[l*InWidth +: InWidth] > HalfRange) ?
+            HalfRange : TblInWidth'(-u_b0[l*InWidth +: InWidth]);
       end
     end
     assign q_d = '0;
@@ -157,7 +124,7 @@ module softmax_exp #(
     always_comb begin
       for (int unsigned l = 0; l < Lanes; l++) begin
         logic [QFullWidth-1:0] q_full;
-        z[l*ZWidth +: ZWidth] = ZWidth'(u_b0_q[l*InWidth +: InWidth]) * ZWidth'(Log2eCode);
+        z[l*ZWidth +: ZWidth] = ZWidth'(u_b0[l*InWidth +: InWidth]) * ZWidth'(Log2eCode);
         q_full = z[l*ZWidth + ZFrac +: QFullWidth];
         q_d[l*QWidth +: QWidth] = (q_full > QFullWidth'(QMax)) ? QWidth'(QMax) : QWidth'(q_full);
         // f in [0, 1): the table input's sign bit is 0.
@@ -167,53 +134,39 @@ module softmax_exp #(
     end
   end
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      valid_b1_q <= 1'b0;
-      last_b1_q  <= 1'b0;
-    end else begin
-      valid_b1_q <= valid_b0_q;
-      last_b1_q  <= last_b0_q;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (valid_b0_q) begin
-      tin_b1_q <= tin_d;
-      q_b1_q   <= q_d;
-    end
-  end
+  beat_stage #(.Width(Lanes*(TblInWidth + QWidth))) u_stage_b1 (
+    .clk_i, .rst_ni, .valid_i(valid_b0), .last_i(last_b0), .data_i({tin_d, q_d}),
+    .valid_o(valid_b1), .last_o(last_b1), .data_o({tin_b1, q_b1}));
 
   // ---------------------------------------------------------------------------
-  // NN-LUT core. Its output is always ready, so its 3 stages advance every cycle and a
-  // 3-deep delay line keeps q and the row-end flag aligned with its output.
+  // NN-LUT core. Its output is always ready, so its 3 stages advance every cycle, and q and
+  // the row-end flag pass the same 3 stages beside it.
   // ---------------------------------------------------------------------------
   localparam int unsigned CoreLatency = 3;
 
-  logic                         t_valid, core_in_ready;
+  logic                         t_valid, core_in_ready, q_valid, q_last;
   logic [Lanes*TblOutWidth-1:0] t_data;
-  logic [CoreLatency-1:0]       last_dly_q;
-  logic [Lanes*QWidth-1:0]      q_dly_q [CoreLatency];
+  logic [Lanes*QWidth-1:0]      q;
 
   nnlut_core #(
     .InWidth         (TblInWidth),
     .InFrac          (TblInFrac),
     .OutWidth        (TblOutWidth),
     .OutFrac         (TblOutFrac),
-    .SlopeWidth      (TblSlopeWidth),
-    .SlopeFrac       (TblSlopeFrac),
-    .InterceptWidth  (TblInterceptWidth),
-    .InterceptFrac   (TblInterceptFrac),
-    .Entries         (TblEntries),
+    .SlopeWidth      (exp_table_pkg::SlopeWidth),
+    .SlopeFrac       (exp_table_pkg::SlopeFrac),
+    .InterceptWidth  (exp_table_pkg::InterceptWidth),
+    .InterceptFrac   (exp_table_pkg::InterceptFrac),
+    .Entries         (Entries),
     .Lanes           (Lanes),
-    .ResetBreakpoints(TblBreakpoints),
-    .ResetSlopes     (TblSlopes),
-    .ResetIntercepts (TblIntercepts)
+    .ResetBreakpoints(exp_table_pkg::Breakpoints),
+    .ResetSlopes     (exp_table_pkg::Slopes),
+    .ResetIntercepts (exp_table_pkg::Intercepts)
   ) u_core (
     .clk_i, .rst_ni,
-    .in_valid_i      (valid_b1_q),
+    .in_valid_i      (valid_b1),
     .in_ready_o      (core_in_ready),
-    .in_data_i       (tin_b1_q),
+    .in_data_i       (tin_b1),
     .out_valid_o     (t_valid),
     .out_ready_i     (1'b1),
     .out_data_o      (t_data),
@@ -224,24 +177,14 @@ module softmax_exp #(
     .tbl_intercept_i ('0)
   );
 
-  // The core's ready is constantly high here because its output is never stalled.
-  logic unused_core_in_ready;
-  assign unused_core_in_ready = core_in_ready;
+  beat_stage #(.Width(Lanes*QWidth), .Stages(CoreLatency)) u_q_beside_core (
+    .clk_i, .rst_ni, .valid_i(valid_b1), .last_i(last_b1), .data_i(q_b1),
+    .valid_o(q_valid), .last_o(q_last), .data_o(q));
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      last_dly_q <= '0;
-    end else begin
-      last_dly_q <= {last_dly_q[CoreLatency-2:0], last_b1_q};
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    q_dly_q[0] <= q_b1_q;
-    for (int unsigned i = 1; i < CoreLatency; i++) begin
-      q_dly_q[i] <= q_dly_q[i-1];
-    end
-  end
+  // The core's ready is constantly high here because its output is never stalled, so its
+  // output valid and the delay line's coincide.
+  logic unused_core;
+  assign unused_core = core_in_ready ^ q_valid;
 
   // ---------------------------------------------------------------------------
   // e = (max(T, 0) << (ExpFrac - TblOutFrac)) >> q, and the row sum
@@ -259,7 +202,7 @@ module softmax_exp #(
       // A negative table value (none in a fitted exp table) counts as 0. The left shift only
       // appends zeros: TblOutWidth - 1 magnitude bits + (ExpFrac - TblOutFrac) = ExpWidth.
       t_wide = t[TblOutWidth-1] ? '0 : ExpWidth'(t[TblOutWidth-2:0]) << (ExpFrac - TblOutFrac);
-      e[l*ExpWidth +: ExpWidth] = t_wide >> q_dly_q[CoreLatency-1][l*QWidth +: QWidth];
+      e[l*ExpWidth +: ExpWidth] = t_wide >> q[l*QWidth +: QWidth];
       beat_sum = beat_sum + BeatSumWidth'(e[l*ExpWidth +: ExpWidth]);
     end
   end
@@ -271,13 +214,13 @@ module softmax_exp #(
     if (!rst_ni) begin
       acc_q <= '0;
     end else if (t_valid) begin
-      acc_q <= last_dly_q[CoreLatency-1] ? '0 : row_sum;
+      acc_q <= q_last ? '0 : row_sum;
     end
   end
 
   assign e_valid_o   = t_valid;
   assign e_o         = e;
-  assign sum_valid_o = t_valid && last_dly_q[CoreLatency-1];
+  assign sum_valid_o = t_valid && q_last;
   assign sum_o       = row_sum;
 
 endmodule : softmax_exp

@@ -50,22 +50,12 @@ module softmax_recip #(
   // ---------------------------------------------------------------------------
   // Stage r0: the sum
   // ---------------------------------------------------------------------------
-  logic                valid_r0_q;
+  logic                valid_r0_q, last_r0;
   logic [SumWidth-1:0] sum_r0_q;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      valid_r0_q <= 1'b0;
-    end else begin
-      valid_r0_q <= sum_valid_i;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (sum_valid_i) begin
-      sum_r0_q <= sum_i;
-    end
-  end
+  beat_stage #(.Width(SumWidth)) u_stage_r0 (
+    .clk_i, .rst_ni, .valid_i(sum_valid_i), .last_i(1'b1), .data_i(sum_i),
+    .valid_o(valid_r0_q), .last_o(last_r0), .data_o(sum_r0_q));
 
   // ---------------------------------------------------------------------------
   // Normalisation: leading one to the top, then keep it and TblInFrac bits below it
@@ -97,33 +87,23 @@ module softmax_recip #(
                    ShiftWidth'(SumWidth - 1 + TblOutFrac - OutFrac) - ShiftWidth'(lz);
 
   // ---------------------------------------------------------------------------
-  // Stage r1 and the core (3 stages); shift and zero ride a 3-deep delay line.
+  // Stage r1 and the core (3 stages); shift and zero pass the same 3 stages beside it.
   // ---------------------------------------------------------------------------
   localparam int unsigned CoreLatency = 3;
 
-  logic                   valid_r1_q, zero_r1_q;
+  logic                   valid_r1_q, last_r1, zero_r1_q, zero_dly, beside_valid, beside_last;
   logic [TblInWidth-1:0]  mant_r1_q;
-  logic [ShiftWidth-1:0]  shift_r1_q;
+  logic [ShiftWidth-1:0]  shift_r1_q, shift_dly;
   logic                   r_valid, core_in_ready;
   logic [TblOutWidth-1:0] r_data;
-  logic [CoreLatency-1:0] zero_dly_q;
-  logic [ShiftWidth-1:0]  shift_dly_q [CoreLatency];
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      valid_r1_q <= 1'b0;
-    end else begin
-      valid_r1_q <= valid_r0_q;
-    end
-  end
+  beat_stage #(.Width(TblInWidth + ShiftWidth + 1)) u_stage_r1 (
+    .clk_i, .rst_ni, .valid_i(valid_r0_q), .last_i(last_r0), .data_i({mant_d, shift_d, zero}),
+    .valid_o(valid_r1_q), .last_o(last_r1), .data_o({mant_r1_q, shift_r1_q, zero_r1_q}));
 
-  always_ff @(posedge clk_i) begin
-    if (valid_r0_q) begin
-      mant_r1_q  <= mant_d;
-      shift_r1_q <= shift_d;
-      zero_r1_q  <= zero;
-    end
-  end
+  beat_stage #(.Width(ShiftWidth + 1), .Stages(CoreLatency)) u_beside_core (
+    .clk_i, .rst_ni, .valid_i(valid_r1_q), .last_i(last_r1), .data_i({shift_r1_q, zero_r1_q}),
+    .valid_o(beside_valid), .last_o(beside_last), .data_o({shift_dly, zero_dly}));
 
   nnlut_core #(
     .InWidth         (TblInWidth),
@@ -154,22 +134,15 @@ module softmax_recip #(
     .tbl_intercept_i ('0)
   );
 
-  // The core's ready is constantly high here because its output is never stalled.
-  logic unused_core_in_ready;
-  assign unused_core_in_ready = core_in_ready;
-
-  always_ff @(posedge clk_i) begin
-    zero_dly_q     <= {zero_dly_q[CoreLatency-2:0], zero_r1_q};
-    shift_dly_q[0] <= shift_r1_q;
-    for (int unsigned i = 1; i < CoreLatency; i++) begin
-      shift_dly_q[i] <= shift_dly_q[i-1];
-    end
-  end
+  // The core's ready is constantly high here because its output is never stalled, so its
+  // output valid and the delay line's coincide (every sum ends its own "row").
+  logic unused_core;
+  assign unused_core = core_in_ready ^ beside_valid ^ beside_last;
 
   assign valid_o = r_valid;
   // A negative table value (none in a fitted 1/x table) counts as 0, like a zero sum.
-  assign recip_o = (zero_dly_q[CoreLatency-1] || r_data[TblOutWidth-1]) ? '0 :
+  assign recip_o = (zero_dly || r_data[TblOutWidth-1]) ? '0 :
                    r_data[RecipWidth-1:0];
-  assign shift_o = shift_dly_q[CoreLatency-1];
+  assign shift_o = shift_dly;
 
 endmodule : softmax_recip

@@ -193,22 +193,9 @@ module sole_ailayernorm_unit #(
   logic [Lanes*InWidth-1:0]   s1_q_q;
   logic [Lanes*AlphaBits-1:0] s1_alpha_q;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      s1_valid_q <= 1'b0;
-      s1_last_q  <= 1'b0;
-    end else begin
-      s1_valid_q <= in_fire;
-      s1_last_q  <= in_fire && in_last;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (in_fire) begin
-      s1_q_q     <= in_data_i;
-      s1_alpha_q <= in_alpha;
-    end
-  end
+  beat_stage #(.Width(Lanes*(InWidth + AlphaBits))) u_stage_s1 (
+    .clk_i, .rst_ni, .valid_i(in_fire), .last_i(in_last), .data_i({in_data_i, in_alpha}),
+    .valid_o(s1_valid_q), .last_o(s1_last_q), .data_o({s1_q_q, s1_alpha_q}));
 
   // Stage 2: x and compressed squares per lane, summed over the lanes
   logic signed [S1Width-1:0] beat_s1;
@@ -242,22 +229,9 @@ module sole_ailayernorm_unit #(
   logic signed [S1Width-1:0] s2_s1_q;
   logic [S2Width-1:0]        s2_s2_q;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      s2_valid_q <= 1'b0;
-      s2_last_q  <= 1'b0;
-    end else begin
-      s2_valid_q <= s1_valid_q;
-      s2_last_q  <= s1_valid_q && s1_last_q;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (s1_valid_q) begin
-      s2_s1_q <= beat_s1;
-      s2_s2_q <= beat_s2;
-    end
-  end
+  beat_stage #(.Width(S1Width + S2Width)) u_stage_s2 (
+    .clk_i, .rst_ni, .valid_i(s1_valid_q), .last_i(s1_last_q), .data_i({beat_s1, beat_s2}),
+    .valid_o(s2_valid_q), .last_o(s2_last_q), .data_o({s2_s1_q, s2_s2_q}));
 
   // Stage 3: row sums, held until the statistics take them
   logic signed [S1Width-1:0] acc1_q, sums1_q;

@@ -181,26 +181,18 @@ module sole_e2softmax_unit #(
 
   // Stage 1: d = x - max, exact (x <= max, so d <= 0)
   logic                    d_last_q;
-  logic [Lanes*DWidth-1:0] d_q;
+  logic [Lanes*DWidth-1:0] d_d, d_q;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      d_valid_q <= 1'b0;
-      d_last_q  <= 1'b0;
-    end else begin
-      d_valid_q <= issue;
-      d_last_q  <= issue && issue_last;
+  always_comb begin
+    for (int unsigned l = 0; l < Lanes; l++) begin
+      d_d[l*DWidth +: DWidth] = DWidth'($signed(x_head[l*InWidth +: InWidth])) -
+                                DWidth'($signed(m_head));
     end
   end
 
-  always_ff @(posedge clk_i) begin
-    if (issue) begin
-      for (int unsigned l = 0; l < Lanes; l++) begin
-        d_q[l*DWidth +: DWidth] <= DWidth'($signed(x_head[l*InWidth +: InWidth])) -
-                                   DWidth'($signed(m_head));
-      end
-    end
-  end
+  beat_stage #(.Width(Lanes*DWidth)) u_stage_d (
+    .clk_i, .rst_ni, .valid_i(issue), .last_i(issue_last), .data_i(d_d),
+    .valid_o(d_valid_q), .last_o(d_last_q), .data_o(d_q));
 
   // Stage 2: log2 codes (into the k FIFO) and the beat's sum of 2^(SumFrac - k)
 
@@ -233,21 +225,9 @@ module sole_e2softmax_unit #(
   logic                beat_valid_q, beat_last_q;
   logic [SumWidth-1:0] beat_sum_q;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      beat_valid_q <= 1'b0;
-      beat_last_q  <= 1'b0;
-    end else begin
-      beat_valid_q <= d_valid_q;
-      beat_last_q  <= d_valid_q && d_last_q;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (d_valid_q) begin
-      beat_sum_q <= beat_sum;
-    end
-  end
+  beat_stage #(.Width(SumWidth)) u_stage_beat (
+    .clk_i, .rst_ni, .valid_i(d_valid_q), .last_i(d_last_q), .data_i(beat_sum),
+    .valid_o(beat_valid_q), .last_o(beat_last_q), .data_o(beat_sum_q));
 
   // Stage 3: row sum
   logic                sum_valid_q;

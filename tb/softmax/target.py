@@ -16,41 +16,31 @@ import numpy as np
 from models.nnlut import IntTable
 from models.reference import softmax
 from models.softmax import SoftmaxConfig, SoftmaxModel
-from models.units import prepare_table
+from models.units import PreparedTable, prepare_table
 from tb.common.checks import Coverage
 from tb.common.rowbench import SOFTMAX_ROW_BINS, RowStreamModel, cover_softmax_rows
-from tb.common.sources import LZC, NNLUT_CORE, SOFTMAX_ROWS
+from tb.common.sources import BEAT_STAGE, LZC, NNLUT_CORE, SOFTMAX_ROWS
 from tb.common.spec import UnitTarget
 
 # Row kinds beyond the shared Softmax ones.
 ROW_BINS = (*SOFTMAX_ROW_BINS, "row:underflow", "row:saturated", "row:q_clamped")
 
 
-def prepare_packages(config: SoftmaxConfig, gen_dir: Path) -> dict[str, Path]:
-    """Fit (cached) and write every table the RTL names; returns the JSON of each.
-
-    Both exp tables are generated whatever the mode because softmax_exp.sv refers to both
-    packages (only the selected one is elaborated)."""
-    tables = {"exp2_neg": config.range_reduced_table_config(),
-              "exp": config.direct_table_config(),
-              "recip": config.recip_table_config()}
-    out: dict[str, Path] = {}
-    for name, unit in tables.items():
-        prepared = prepare_table(unit, gen_dir)
-        out[name] = prepared.json_path
-        out[f"{name}_pkg"] = prepared.package_path
-    return out
+def prepare_packages(config: SoftmaxConfig, gen_dir: Path) -> dict[str, PreparedTable]:
+    """Fit (cached) and write the two tables the RTL reads: exp_table_pkg holds the exp table of
+    the configured mode (2^-f on [0, 1), or exp on [-16, 0]), recip_table_pkg the 1/x table."""
+    return {"exp": prepare_table(config.exp_table_config(), gen_dir, package_name="exp_table_pkg"),
+            "recip": prepare_table(config.recip_table_config(), gen_dir)}
 
 
 class SoftmaxTarget(UnitTarget, top="softmax_unit", bench="tb.softmax.test_softmax",
                     model="tb.softmax.target:softmax_stream_model",
-                    sources=(NNLUT_CORE, LZC, SOFTMAX_ROWS, "nnlut/softmax_exp.sv", "nnlut/softmax_recip.sv",
+                    sources=(NNLUT_CORE, LZC, BEAT_STAGE, SOFTMAX_ROWS, "nnlut/softmax_exp.sv", "nnlut/softmax_recip.sv",
                              "nnlut/softmax_norm.sv", "nnlut/softmax_unit.sv")):
     def generate(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        files = prepare_packages(self.config, gen_dir)
-        exp_key = "exp" if self.config.exp_mode == "direct" else "exp2_neg"
-        return [files["exp2_neg_pkg"], files["exp_pkg"], files["recip_pkg"]], {
-            "exp_table_json": str(files[exp_key]), "recip_table_json": str(files["recip"])}
+        tables = prepare_packages(self.config, gen_dir)
+        return [tables["exp"].package_path, tables["recip"].package_path], {
+            "exp_table_json": str(tables["exp"].json_path), "recip_table_json": str(tables["recip"].json_path)}
 
 
 class SoftmaxStreamModel(RowStreamModel):

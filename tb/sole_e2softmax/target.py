@@ -20,7 +20,7 @@ from models.reference import softmax
 from models.sole import E2Softmax
 from tb.common.checks import Coverage
 from tb.common.rowbench import SOFTMAX_ROW_BINS, RowStreamModel, cover_softmax_rows
-from tb.common.sources import LZC, SOFTMAX_ROWS, STREAM_PIPE
+from tb.common.sources import BEAT_STAGE, LZC, SOFTMAX_ROWS, STREAM_PIPE
 from tb.common.spec import UnitTarget
 
 # rtl/sole/sole_e2softmax_unit.sv: last input beat -> first output beat is RowBeats + 7 edges.
@@ -109,7 +109,7 @@ class E2SoftmaxConfig:
 class E2SoftmaxTarget(UnitTarget, top="sole_e2softmax_unit",
                       bench="tb.sole_e2softmax.test_sole_e2softmax",
                       model="tb.sole_e2softmax.target:e2softmax_stream_model",
-                      sources=(STREAM_PIPE, LZC, SOFTMAX_ROWS, "sole/sole_e2softmax_code.sv",
+                      sources=(STREAM_PIPE, LZC, BEAT_STAGE, SOFTMAX_ROWS, "sole/sole_e2softmax_code.sv",
                                "sole/sole_e2softmax_recip.sv", "sole/sole_e2softmax_out.sv",
                                "sole/sole_e2softmax_unit.sv")):
     pass
