@@ -35,14 +35,9 @@ module stream_fifo #(
   output logic [CntWidth-1:0]        count_o
 );
 
-  if (Depth < 1) begin : gen_check_depth
-    $fatal(1, "stream_fifo: Depth must be >= 1 (got %0d)", Depth);
-  end
-  if (Width < 1) begin : gen_check_width
-    $fatal(1, "stream_fifo: Width must be >= 1 (got %0d)", Width);
-  end
-  if (Readers < 1) begin : gen_check_readers
-    $fatal(1, "stream_fifo: Readers must be >= 1 (got %0d)", Readers);
+  if (Depth < 1 || Width < 1 || Readers < 1) begin : gen_check_params
+    $fatal(1, "stream_fifo: Depth, Width and Readers must be >= 1 (got %0d, %0d, %0d)", Depth,
+           Width, Readers);
   end
 
   logic [Width-1:0]    mem_q [Depth];

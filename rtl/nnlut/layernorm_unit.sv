@@ -131,6 +131,9 @@ module layernorm_unit #(
     $fatal(1, "layernorm_unit: OutFrac + YGuard (%0d) exceeds the table's OutFrac + RGuard (%0d)",
            YFrac, TblOutFrac + RGuard);
   end
+  if (GammaFrac + 2 > GammaWidth) begin : gen_check_gamma_one
+    $fatal(1, "layernorm_unit: gamma format SQ%0d.%0d cannot hold 1.0", GammaWidth, GammaFrac);
+  end
   if (BetaFrac > YFrac + GammaFrac) begin : gen_check_beta_frac
     $fatal(1, "layernorm_unit: BetaFrac (%0d) exceeds OutFrac + YGuard + GammaFrac (%0d)", BetaFrac,
            YFrac + GammaFrac);
@@ -267,24 +270,29 @@ module layernorm_unit #(
   // ---------------------------------------------------------------------------
   // Parameters and output pipeline
   // ---------------------------------------------------------------------------
+  localparam int unsigned ParamWidth = GammaWidth + BetaWidth;
+  // Reset: gamma 1.0 and beta 0, plain normalisation.
+  localparam logic [ParamWidth-1:0] ParamReset = {GammaWidth'(1) << GammaFrac, BetaWidth'(0)};
+
   logic [Lanes*GammaWidth-1:0] rd_gamma;
   logic [Lanes*BetaWidth-1:0]  rd_beta;
+  logic [Lanes*ParamWidth-1:0] rd_params;
 
-  layernorm_params #(
-    .Dim       (Dim),
-    .Lanes     (Lanes),
-    .GammaWidth(GammaWidth),
-    .GammaFrac (GammaFrac),
-    .BetaWidth (BetaWidth)
+  channel_regs #(
+    .Entries(Dim), .Width(ParamWidth), .Lanes(Lanes), .ResetValue(ParamReset)
   ) u_params (
     .clk_i, .rst_ni,
-    .we_i   (param_we_i),
-    .idx_i  (param_idx_i),
-    .gamma_i, .beta_i,
-    .beat_i (rd_beat_q),
-    .gamma_o(rd_gamma),
-    .beta_o (rd_beta)
+    .we_i  (param_we_i),
+    .idx_i (param_idx_i),
+    .data_i({gamma_i, beta_i}),
+    .beat_i(rd_beat_q),
+    .data_o(rd_params)
   );
+
+  for (genvar l = 0; l < Lanes; l++) begin : gen_params
+    assign {rd_gamma[l*GammaWidth +: GammaWidth], rd_beta[l*BetaWidth +: BetaWidth]} =
+        rd_params[l*ParamWidth +: ParamWidth];
+  end
 
   layernorm_norm #(
     .Lanes     (Lanes),

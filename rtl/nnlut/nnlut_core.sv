@@ -92,17 +92,10 @@ module nnlut_core #(
   if (Lanes < 1) begin : gen_check_lanes
     $fatal(1, "nnlut_core: Lanes must be >= 1 (got %0d)", Lanes);
   end
-  if (InWidth < 2) begin : gen_check_in_width
-    $fatal(1, "nnlut_core: InWidth must be >= 2 (got %0d)", InWidth);
-  end
-  if (OutWidth < 2) begin : gen_check_out_width
-    $fatal(1, "nnlut_core: OutWidth must be >= 2 (got %0d)", OutWidth);
-  end
-  if (SlopeWidth < 2) begin : gen_check_slope_width
-    $fatal(1, "nnlut_core: SlopeWidth must be >= 2 (got %0d)", SlopeWidth);
-  end
-  if (InterceptWidth < 2) begin : gen_check_intercept_width
-    $fatal(1, "nnlut_core: InterceptWidth must be >= 2 (got %0d)", InterceptWidth);
+  if (InWidth < 2 || OutWidth < 2 || SlopeWidth < 2 || InterceptWidth < 2) begin : gen_check_widths
+    // One literal: Verilator takes a concatenated format string as a value.
+    $fatal(1, "nnlut_core: InWidth, OutWidth, SlopeWidth and InterceptWidth must be >= 2 (got %0d, %0d, %0d, %0d)",
+           InWidth, OutWidth, SlopeWidth, InterceptWidth);
   end
   if (InFrac > 62) begin : gen_check_in_frac
     $fatal(1, "nnlut_core: InFrac must be <= 62 (got %0d)", InFrac);

@@ -142,22 +142,34 @@ module sole_ailayernorm_unit #(
   logic [Lanes*AlphaBits-1:0]  in_alpha, out_alpha;
   logic [Lanes*BiasWidth-1:0]  out_bias;
 
-  sole_ailn_params #(
-    .Dim      (Dim),
-    .Lanes    (Lanes),
-    .PtfMax   (PtfMax),
-    .BiasWidth(BiasWidth)
+  // Per channel {alpha, bias}; reset: alpha = 0 and bias = 0. Reader 0 is the input side
+  // (alphas), reader 1 the output side (alphas and biases).
+  localparam int unsigned ParamWidth = AlphaBits + BiasWidth;
+
+  logic [AlphaBits-1:0]          alpha_in;
+  logic [2*Lanes*ParamWidth-1:0] params;
+
+  // Alpha above PtfMax (the largest factor the datapath is sized for) is stored as PtfMax.
+  assign alpha_in = (32'(alpha_i) > PtfMax) ? AlphaBits'(PtfMax) : alpha_i;
+
+  channel_regs #(
+    .Entries(Dim), .Width(ParamWidth), .Lanes(Lanes), .Readers(2)
   ) u_params (
     .clk_i, .rst_ni,
-    .we_i       (param_we_i),
-    .idx_i      (param_idx_i),
-    .alpha_i, .bias_i,
-    .in_beat_i  (in_pos),
-    .in_alpha_o (in_alpha),
-    .out_beat_i (out_pos),
-    .out_alpha_o(out_alpha),
-    .out_bias_o (out_bias)
+    .we_i  (param_we_i),
+    .idx_i (param_idx_i),
+    .data_i({alpha_in, bias_i}),
+    .beat_i({out_pos, in_pos}),
+    .data_o(params)
   );
+
+  for (genvar l = 0; l < Lanes; l++) begin : gen_params
+    logic [BiasWidth-1:0] unused_in_bias;
+    assign {in_alpha[l*AlphaBits +: AlphaBits], unused_in_bias} =
+        params[l*ParamWidth +: ParamWidth];
+    assign {out_alpha[l*AlphaBits +: AlphaBits], out_bias[l*BiasWidth +: BiasWidth]} =
+        params[(Lanes + l)*ParamWidth +: ParamWidth];
+  end
 
   // ---------------------------------------------------------------------------
   // Input side

@@ -20,6 +20,7 @@ INCLUDE_DIRS = (RTL_DIR / "common",)
 STREAM_PIPE = ("common/stream_pipe_ctrl.sv",)
 LZC = ("common/lzc.sv",)
 BEAT_STAGE = ("common/beat_stage.sv",)
+CHANNEL_REGS = ("common/channel_regs.sv",)
 ROW_QUEUE = ("common/stream_fifo.sv", "common/row_counter.sv", "common/row_queue.sv")
 ROW_MAX = ("common/row_counter.sv", "common/row_max.sv")
 # The maximum and the two queues every Softmax unit shares.
@@ -49,5 +50,5 @@ def include_args(prefix: str = "-I") -> list[str]:
     return [f"{prefix}{d}" for d in INCLUDE_DIRS]
 
 
-__all__ = ["RTL_DIR", "INCLUDE_DIRS", "STREAM_PIPE", "LZC", "BEAT_STAGE", "ROW_QUEUE", "ROW_MAX", "SOFTMAX_ROWS", "SEQ_DIVIDER",
+__all__ = ["RTL_DIR", "INCLUDE_DIRS", "STREAM_PIPE", "LZC", "BEAT_STAGE", "CHANNEL_REGS", "ROW_QUEUE", "ROW_MAX", "SOFTMAX_ROWS", "SEQ_DIVIDER",
            "SEQ_ISQRT", "NNLUT_CORE", "rtl_files", "include_args"]

@@ -17,17 +17,16 @@ from models.reference import layer_norm
 from models.units import prepare_table
 from tb.common.checks import Coverage
 from tb.common.rowbench import RowStreamModel
-from tb.common.sources import LZC, NNLUT_CORE
+from tb.common.sources import CHANNEL_REGS, LZC, NNLUT_CORE
 from tb.common.spec import UnitTarget
 
 LAYERNORM_RTL = ("nnlut/layernorm_row_buffer.sv", "nnlut/layernorm_stats.sv", "nnlut/layernorm_scale.sv",
-                 "nnlut/layernorm_params.sv", "nnlut/layernorm_lane.sv", "nnlut/layernorm_norm.sv",
-                 "nnlut/layernorm_unit.sv")
+                 "nnlut/layernorm_lane.sv", "nnlut/layernorm_norm.sv", "nnlut/layernorm_unit.sv")
 
 
 class LayerNormTarget(UnitTarget, top="layernorm_unit", bench="tb.layernorm.test_layernorm",
                       model="tb.layernorm.target:layernorm_stream_model",
-                      sources=(NNLUT_CORE, LZC, LAYERNORM_RTL)):
+                      sources=(NNLUT_CORE, LZC, CHANNEL_REGS, LAYERNORM_RTL)):
     def generate(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
         prepared = prepare_table(self.config.table_config, gen_dir)
         return [prepared.package_path], {"table_json": str(prepared.json_path)}

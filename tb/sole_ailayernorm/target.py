@@ -29,7 +29,7 @@ from models.sole import AILayerNorm, ai_layernorm
 from tb.common.checks import Coverage
 from tb.common.hdl import hdl_long
 from tb.common.rowbench import RowStreamModel
-from tb.common.sources import BEAT_STAGE, LZC, ROW_QUEUE, SEQ_DIVIDER, SEQ_ISQRT, STREAM_PIPE
+from tb.common.sources import BEAT_STAGE, CHANNEL_REGS, LZC, ROW_QUEUE, SEQ_DIVIDER, SEQ_ISQRT, STREAM_PIPE
 from tb.common.spec import UnitTarget
 
 FACTOR_BITS = 31             # factor = floor(2^30 / std) <= 2^30
@@ -115,9 +115,9 @@ class AILayerNormConfig:
 class AILayerNormTarget(UnitTarget, top="sole_ailayernorm_unit",
                         bench="tb.sole_ailayernorm.test_sole_ailayernorm",
                         model="tb.sole_ailayernorm.target:ailayernorm_stream_model",
-                        sources=(STREAM_PIPE, LZC, BEAT_STAGE, ROW_QUEUE, SEQ_DIVIDER, SEQ_ISQRT, "sole/sole_ailn_compress.sv",
-                                 "sole/sole_ailn_params.sv", "sole/sole_ailn_stats.sv", "sole/sole_ailn_norm.sv",
-                                 "sole/sole_ailayernorm_unit.sv")):
+                        sources=(STREAM_PIPE, LZC, BEAT_STAGE, CHANNEL_REGS, ROW_QUEUE, SEQ_DIVIDER, SEQ_ISQRT,
+                                 "sole/sole_ailn_compress.sv", "sole/sole_ailn_stats.sv",
+                                 "sole/sole_ailn_norm.sv", "sole/sole_ailayernorm_unit.sv")):
     pass
 
 
