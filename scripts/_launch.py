@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import NoReturn
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-VENV_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
+VENV = REPO_ROOT / ".venv"
+VENV_PYTHON = VENV / "bin" / "python"
 
 
 def run(module: str) -> NoReturn:
@@ -24,7 +25,7 @@ def run(module: str) -> NoReturn:
             print(f"error: the project's Python environment is missing: run `make venv` in {REPO_ROOT} "
                   f"(it installs the pinned tools into .venv), then run this command again", file=sys.stderr)
             raise SystemExit(2)
-        if Path(sys.executable).resolve() == VENV_PYTHON.resolve():
+        if Path(sys.prefix).resolve() == VENV.resolve():
             print(f"error: .venv exists but does not have the project installed: run `make venv` in "
                   f"{REPO_ROOT}", file=sys.stderr)
             raise SystemExit(2)
