@@ -25,44 +25,15 @@ from flow.report import markdown_table, text_table
 from flow.runner import run_bench, stream_model
 from flow.synth import SYNTH_ROW_LENGTH, synthesis_config, synthesize
 from models import reference
-from models.stimulus import layernorm_rows, softmax_rows
+from models.stimulus import op_inputs
 from models.paths import BUILD_DIR, REPO_ROOT
 from tb.common.spec import BenchTarget, UnitSpec
 from tb.registry import UNITS
 
 REPORT_LANES = 4     # bench configuration of every unit (throughput, latency)
 SYNTH_LANES = 1      # area and depth at one lane each, the same for every unit
-INPUT_SEED = 20261123
 
 
-# ------------------------------------------------------------------------------ inputs
-
-def gelu_inputs() -> np.ndarray:
-    """Every SQ16.12 code over [-8, 8), as values: 256 x 256."""
-    return (np.arange(-(1 << 15), 1 << 15) * 2.0 ** -12).reshape(256, 256)
-
-
-def softmax_inputs() -> np.ndarray:
-    """Rows of 128 logits on the SQ16.11 grid: attention-like, all-equal, dominant, extreme."""
-    from models.fixedpoint import FixedFormat
-
-    fmt, rng = FixedFormat(16, 11), np.random.default_rng(INPUT_SEED)
-    rows = np.concatenate([softmax_rows(kind, rng, fmt, n, 128)
-                           for kind, n in (("attention", 192), ("equal", 16), ("dominant", 32), ("extreme", 16))])
-    return fmt.to_real(rows)
-
-
-def layernorm_inputs() -> np.ndarray:
-    """Rows of 384 features on the SQ16.8 grid: random, constant, one outlier, full-scale."""
-    from models.fixedpoint import FixedFormat
-
-    fmt, rng = FixedFormat(16, 8), np.random.default_rng(INPUT_SEED)
-    rows = np.concatenate([layernorm_rows(kind, rng, fmt, n, 384)
-                           for kind, n in (("random", 96), ("constant", 16), ("outlier", 48), ("fullscale", 32))])
-    return fmt.to_real(rows)
-
-
-OP_INPUTS = {"gelu": gelu_inputs, "softmax": softmax_inputs, "layernorm": layernorm_inputs}
 OP_REFERENCES = {"gelu": reference.gelu, "softmax": reference.softmax, "layernorm": reference.layer_norm}
 
 
@@ -167,7 +138,7 @@ def plot_area(rows: list[Row], out_dir: Path) -> Path:
 
 
 def compare_unit(spec: UnitSpec, seed: int, synth: bool) -> Row:
-    x = OP_INPUTS[spec.op]()
+    x = op_inputs(spec.op)
     target = spec.target(spec.config(lanes=REPORT_LANES))
     err = evaluate(spec, target, x) - OP_REFERENCES[spec.op](x)
     run = run_bench(target, testcase=[spec.rate_test], seed=seed, build_root=BUILD_DIR / "compare")

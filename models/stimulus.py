@@ -170,5 +170,30 @@ def layernorm_rows(kind: str, rng: Generator, fmt: FixedFormat, rows: int, dim: 
     raise ValueError(f"unknown layernorm row kind {kind!r}; kinds: {', '.join(LAYERNORM_KINDS)}")
 
 
-__all__ = ["SoftmaxRowShape", "SOFTMAX_KINDS", "LAYERNORM_KINDS", "softmax_rows", "layernorm_rows",
+# ------------------------------------------------------------------------------ per op
+
+# The inputs every unit of an op is compared on (the comparison report, the cost flow's input
+# activity): the same real values for every method, on the NN-LUT units' default input grids.
+OP_INPUT_SEED = 20261123
+
+
+def op_inputs(op: str) -> np.ndarray:
+    """GELU: every SQ16.12 code over [-8, 8), as values (256 x 256). Softmax: 256 rows of 128
+    logits on the SQ16.11 grid, attention-like, all-equal, dominant, extreme. LayerNorm: 192 rows
+    of 384 features on the SQ16.8 grid, random, constant, one outlier, full-scale."""
+    rng = np.random.default_rng(OP_INPUT_SEED)
+    if op == "gelu":
+        return (np.arange(-(1 << 15), 1 << 15) * 2.0 ** -12).reshape(256, 256)
+    if op == "softmax":
+        fmt = FixedFormat(16, 11)
+        kinds = (("attention", 192), ("equal", 16), ("dominant", 32), ("extreme", 16))
+        return fmt.to_real(np.concatenate([softmax_rows(k, rng, fmt, n, 128) for k, n in kinds]))
+    if op == "layernorm":
+        fmt = FixedFormat(16, 8)
+        kinds = (("random", 96), ("constant", 16), ("outlier", 48), ("fullscale", 32))
+        return fmt.to_real(np.concatenate([layernorm_rows(k, rng, fmt, n, 384) for k, n in kinds]))
+    raise ValueError(f"unknown op {op!r}; ops: gelu, softmax, layernorm")
+
+
+__all__ = ["op_inputs", "SoftmaxRowShape", "SOFTMAX_KINDS", "LAYERNORM_KINDS", "softmax_rows", "layernorm_rows",
            "attention_rows", "equal_rows", "dominant_rows", "extreme_rows", "ramp_rows"]
