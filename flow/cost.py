@@ -50,6 +50,10 @@ COST_LABEL = (f"{LIBRARY}; ideal clock, no wire load, zero external delay; memor
               "cut out as macros (bits counted, area and timing not); comparison figures, not sign-off")
 MACRO_MIN_BITS = 1024
 ABC_DELAY_PS = 5000          # ABC's delay target: 200 MHz, the same for every unit
+# With a constraint file ABC also buffers high-fanout nets and sizes gates (its `buffer; upsize;
+# dnsize` steps): without them a pipeline's stall enable, which drives every data flop of every
+# lane, is one unbuffered X1 gate, and the Fmax figure measures that net rather than the unit.
+ABC_CONSTR = "set_driving_cell BUFX2\nset_load 0.0129\n"
 STA_PERIOD_NS = 10.0
 POWER_CLOCK_MHZ = 100.0
 ECP5_DEVICE = ("--85k", "--package", "CABGA381")
@@ -151,7 +155,7 @@ def _yosys(mode: str, sources: list[Path], top: str, params: dict[str, Any], wor
     work.mkdir(parents=True, exist_ok=True)
     request = {"mode": mode, "sources": [str(s) for s in sources], "includes": [str(d) for d in INCLUDE_DIRS],
                "top": top, "params": params, "out_dir": str(work), "liberty": str(LIBERTY),
-               "macro_min_bits": MACRO_MIN_BITS, "abc_delay_ps": ABC_DELAY_PS}
+               "macro_min_bits": MACRO_MIN_BITS, "abc_delay_ps": ABC_DELAY_PS, "abc_constr": ABC_CONSTR}
     (work / "request.json").write_text(json.dumps(request, indent=1))
     (work / "error.txt").unlink(missing_ok=True)
     _run([sys.executable, "-m", "flow.yosys_worker", str(work / "request.json")], work / "yosys.log",
@@ -242,7 +246,7 @@ def input_activity(spec: UnitSpec, config: Any, model_of: Callable[[Any], Any]) 
 def _digest(spec: UnitSpec, config: Any, sources: list[Path], ecp5: bool) -> str:
     h = hashlib.sha256()
     h.update(json.dumps({"unit": spec.name, "config": config.to_dict(), "flow": FLOW_VERSION, "ecp5": ecp5,
-                         "macro_min_bits": MACRO_MIN_BITS, "abc": ABC_DELAY_PS, "seeds": ECP5_SEEDS},
+                         "macro_min_bits": MACRO_MIN_BITS, "abc": ABC_DELAY_PS, "abc_constr": ABC_CONSTR, "seeds": ECP5_SEEDS},
                         sort_keys=True, default=str).encode())
     for path in sources:
         h.update(path.name.encode())

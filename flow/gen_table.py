@@ -19,7 +19,8 @@ from models.units import UnitConfig, prepare_table
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("function", choices=sorted(FUNCTIONS))
-    options = [f for f in dataclasses.fields(UnitConfig) if f.name not in ("function", "lanes")]
+    # What changes a table's contents (not lanes, nor the core's table and search options).
+    options = [f for f in dataclasses.fields(UnitConfig) if f.name not in ("function", "lanes", "table", "search")]
     for field in options:
         parser.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, type=int, default=None,
                             help=f"default {field.default if field.default is not None else 'per function'}")

@@ -25,6 +25,8 @@ CORE_PARAMETER_SETS: list[dict[str, int]] = [
     {"Entries": 8, "Lanes": 4, "InWidth": 12, "InFrac": 8},
     {"Entries": 32, "Lanes": 16},
     {"Entries": 5, "Lanes": 3, "OutWidth": 12, "OutFrac": 8},
+    {"Entries": 16, "Lanes": 4, "Hardwired": 1, "BinarySearch": 1},
+    {"Entries": 5, "Lanes": 2, "TableReset": 0, "BinarySearch": 1},
 ]
 CORE_REJECTIONS: list[tuple[dict[str, int], str]] = [
     ({"Entries": 1}, "Entries must be >= 2"),
@@ -32,6 +34,7 @@ CORE_REJECTIONS: list[tuple[dict[str, int], str]] = [
     ({"InterceptFrac": 40}, "InterceptFrac"),
     ({"OutFrac": 30, "SlopeFrac": 2}, "OutFrac"),
     ({"InterceptWidth": 60}, "AccWidth must be <= 64"),
+    ({"Hardwired": 1, "TableReset": 0}, "Hardwired = 1 needs TableReset = 1"),
 ]
 
 

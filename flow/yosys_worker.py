@@ -55,7 +55,10 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         cmd(f"synth -top {top} -flatten -run fine:")
         cmd("delete t:$scopeinfo")
         cmd(f"dfflibmap -liberty {liberty}")
-        cmd(f"abc -liberty {liberty} -D {int(request['abc_delay_ps'])}")
+        constr = out / "abc.constr"
+        constr.write_text(request.get("abc_constr", ""))
+        extra = f" -constr {constr}" if request.get("abc_constr") else ""
+        cmd(f"abc -liberty {liberty} -D {int(request['abc_delay_ps'])}{extra}")
         cmd("opt_clean -purge")
         cmd(f"tee -o {out / 'stat.txt'} stat -liberty {liberty}")
         stats.update(parse_liberty_stat((out / "stat.txt").read_text()))

@@ -29,6 +29,34 @@ ACC_LIMIT_BITS = 64
 # Documented pipeline latency of rtl/nnlut_core.sv (input handshake edge to the earliest
 # output handshake edge). A specification the bench measures the RTL against.
 CORE_LATENCY = 3
+TABLE_KINDS = ("programmable", "no_reset", "hardwired")
+SEARCH_KINDS = ("parallel", "binary")
+
+
+def check_arch(table: str, search: str) -> None:
+    """The core's microarchitecture options (rtl/nnlut/nnlut_core.sv): a table programmable with
+    reset contents, programmable without reset (written by software after reset), or hardwired;
+    segment search by parallel comparators or a pipelined binary search."""
+    if table not in TABLE_KINDS:
+        raise ValueError(f"table must be one of {', '.join(TABLE_KINDS)}, got {table!r}")
+    if search not in SEARCH_KINDS:
+        raise ValueError(f"search must be one of {', '.join(SEARCH_KINDS)}, got {search!r}")
+
+
+def arch_parameters(table: str, search: str) -> dict[str, int]:
+    """nnlut_core's parameters for the options."""
+    return {"Hardwired": int(table == "hardwired"), "TableReset": int(table != "no_reset"),
+            "BinarySearch": int(search == "binary")}
+
+
+def arch_tag(table: str, search: str) -> str:
+    """Names the options in build tags (empty for the defaults, so existing tags stay)."""
+    return {"programmable": "", "no_reset": "_nr", "hardwired": "_hw"}[table] + ("_bs" if search == "binary" else "")
+
+
+def core_latency(entries: int, search: str = "parallel") -> int:
+    """Cycles from an input handshake to its output handshake (rtl/nnlut/nnlut_core.sv)."""
+    return CORE_LATENCY + ((entries - 1).bit_length() if search == "binary" else 0)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from models.fileio import write_atomically
 from models.fixedpoint import FixedFormat
-from models.nnlut import CoreParams, IntTable, quantize_table
+from models.nnlut import CoreParams, IntTable, arch_parameters, arch_tag, check_arch, core_latency, quantize_table
 from models.paths import BUILD_DIR, REPO_ROOT
 from models.reference import function_spec
 from models.svgen import write_package
@@ -38,9 +38,12 @@ class UnitConfig:
     out_frac: int | None = None
     slope_width: int = 16
     intercept_width: int = 20
+    table: str = "programmable"   # programmable | no_reset | hardwired (models.nnlut.check_arch)
+    search: str = "parallel"      # parallel | binary
 
     def __post_init__(self) -> None:
         function_spec(self.function)  # rejects unknown names
+        check_arch(self.table, self.search)
         if self.lanes < 1:
             raise ValueError(f"LANES must be >= 1, got {self.lanes}")
         if self.entries < 2:
@@ -79,13 +82,18 @@ class UnitConfig:
 
     @property
     def table_tag(self) -> str:
-        """Names a table: everything but LANES, which does not change the contents."""
+        """Names a table: everything but LANES and the core's microarchitecture, which do not
+        change the contents."""
         return (f"{self.function}_e{self.entries}_i{self.in_width}q{self.in_frac}"
                 f"_o{self.out_width}q{self.out_frac}_s{self.slope_width}_t{self.intercept_width}")
 
     @property
     def tag(self) -> str:
-        return f"{self.table_tag}_l{self.lanes}"
+        return f"{self.table_tag}_l{self.lanes}{arch_tag(self.table, self.search)}"
+
+    @property
+    def latency(self) -> int:
+        return core_latency(self.entries, self.search)
 
     @property
     def package_name(self) -> str:
@@ -93,7 +101,7 @@ class UnitConfig:
 
     def hdl_parameters(self) -> dict[str, int]:
         """The unit wrapper's own parameters; the formats and the table come from its package."""
-        return {"Lanes": self.lanes}
+        return {"Lanes": self.lanes, **arch_parameters(self.table, self.search)}
 
     def with_(self, **changes: Any) -> "UnitConfig":
         return replace(self, **changes)

@@ -7,7 +7,8 @@
 // quantized to. Change widths or ENTRIES by regenerating the package.
 //
 // Default formats: input SQ16.12 ([-8, 8), LSB 2^-12), output SQ16.12. Latency 3 cycles,
-// LANES elements per cycle; see nnlut_core for rounding, saturation and the write port.
+// LANES elements per cycle; see nnlut_core for rounding, saturation, the write port and the
+// microarchitecture options (Hardwired, TableReset, BinarySearch) passed on to it.
 module gelu_unit #(
   parameter int unsigned Lanes          = 1,
   parameter int unsigned Entries        = gelu_table_pkg::Entries,
@@ -15,6 +16,9 @@ module gelu_unit #(
   parameter int unsigned InFrac         = gelu_table_pkg::InFrac,
   parameter int unsigned OutWidth       = gelu_table_pkg::OutWidth,
   parameter int unsigned OutFrac        = gelu_table_pkg::OutFrac,
+  parameter bit          Hardwired      = 1'b0,
+  parameter bit          TableReset     = 1'b1,
+  parameter bit          BinarySearch   = 1'b0,
   localparam int unsigned IdxWidth      = (Entries > 1) ? $clog2(Entries) : 1
 ) (
   input  logic                        clk_i, rst_ni,
@@ -54,7 +58,10 @@ module gelu_unit #(
     .Lanes           (Lanes),
     .ResetBreakpoints(gelu_table_pkg::Breakpoints),
     .ResetSlopes     (gelu_table_pkg::Slopes),
-    .ResetIntercepts (gelu_table_pkg::Intercepts)
+    .ResetIntercepts (gelu_table_pkg::Intercepts),
+    .Hardwired       (Hardwired),
+    .TableReset      (TableReset),
+    .BinarySearch    (BinarySearch)
   ) u_core (
     .clk_i, .rst_ni,
     .in_valid_i, .in_ready_o, .in_data_i, .out_valid_o, .out_ready_i, .out_data_o, .tbl_we_i,

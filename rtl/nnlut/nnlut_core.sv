@@ -12,17 +12,21 @@
 // Lane l uses in_data_i[l*InWidth +: InWidth] and out_data_o[l*OutWidth +: OutWidth].
 // All lanes share one handshake, one table and one stream_pipe_ctrl.
 //
-// Latency: the localparam Latency (= 3) is the number of clock edges from an input
-// handshake to the earliest matching output handshake: an input accepted at edge n
-// makes out_valid_o high after edge n+2, so it can leave at edge n+3. With out_ready_i
-// held high the core accepts and delivers one element per cycle. in_ready_o is
-// combinational from out_ready_i (see stream_pipe_ctrl).
+// Latency: the localparam Latency (= 3, or 3 + log2(Entries) with BinarySearch) is the number
+// of clock edges from an input handshake to the earliest matching output handshake: with the
+// default, an input accepted at edge n makes out_valid_o high after edge n+2, so it can leave
+// at edge n+3. With out_ready_i held high the core accepts and delivers one element per cycle.
+// in_ready_o is combinational from out_ready_i (see stream_pipe_ctrl).
 //
-// Table updates: the table is read only when an input is accepted (stage 0 captures
-// s[k] and t[k] together with x). A write at edge n therefore affects inputs accepted
-// at edges after n; elements already in flight keep the coefficients they were
-// accepted with. Writes with tbl_idx_i >= Entries are ignored. Entry 0's breakpoint is
-// stored but unused: segment 0 extends to -infinity.
+// Table: programmable with reset contents (the default), programmable without reset
+// (TableReset = 0: software writes every entry after reset), or hardwired (Hardwired = 1: the
+// reset contents as constants, the write port ignored). Updates of a programmable table: with
+// parallel comparators the table is read only when an input is accepted (stage 0 captures
+// s[k] and t[k] together with x), so a write at edge n affects inputs accepted at edges after
+// n and elements already in flight keep the coefficients they were accepted with; with
+// BinarySearch each search level reads breakpoints as the element passes it, so write the
+// table while the core is idle. Writes with tbl_idx_i >= Entries are ignored. Entry 0's
+// breakpoint is stored but unused: segment 0 extends to -infinity.
 
 module nnlut_core #(
   parameter  int unsigned                        InWidth          = 16,
@@ -39,6 +43,11 @@ module nnlut_core #(
   parameter  logic [Entries*InWidth-1:0]         ResetBreakpoints = '0,
   parameter  logic [Entries*SlopeWidth-1:0]      ResetSlopes      = '0,
   parameter  logic [Entries*InterceptWidth-1:0]  ResetIntercepts  = '0,
+  // Microarchitecture (see nnlut_table and nnlut_lane): a hardwired table, a programmable one
+  // without reset, and a pipelined binary search for the segment.
+  parameter  bit                                 Hardwired        = 1'b0,
+  parameter  bit                                 TableReset       = 1'b1,
+  parameter  bit                                 BinarySearch     = 1'b0,
   // Guarded so that Entries < 2 reaches its $fatal instead of a negative port range.
   localparam int unsigned                        IdxWidth         =
       (Entries > 1) ? $clog2(Entries) : 1
@@ -61,8 +70,9 @@ module nnlut_core #(
 );
 
   // Input handshake edge to earliest output handshake edge; equals the number of
-  // register stages because stage i loads one edge after stage i-1.
-  localparam int unsigned Latency = 3;
+  // register stages because stage i loads one edge after stage i-1: 3, plus log2(Entries)
+  // with the binary search.
+  localparam int unsigned Latency = 3 + (BinarySearch ? IdxWidth : 0);
 
   // ---------------------------------------------------------------------------
   // Derived arithmetic sizes
@@ -147,7 +157,9 @@ module nnlut_core #(
     .InterceptWidth  (InterceptWidth),
     .ResetBreakpoints(ResetBreakpoints),
     .ResetSlopes     (ResetSlopes),
-    .ResetIntercepts (ResetIntercepts)
+    .ResetIntercepts (ResetIntercepts),
+    .Hardwired       (Hardwired),
+    .TableReset      (TableReset)
   ) u_table (
     .clk_i           (clk_i),
     .rst_ni          (rst_ni),
@@ -178,7 +190,8 @@ module nnlut_core #(
       .OutWidth      (OutWidth),
       .AlignShift    (AlignShift),
       .RoundShift    (RoundShift),
-      .SumWidth      (SumWidth)
+      .SumWidth      (SumWidth),
+      .BinarySearch  (BinarySearch)
     ) u_lane (
       .clk_i        (clk_i),
       .en_i         (en),

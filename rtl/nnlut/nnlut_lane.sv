@@ -1,10 +1,16 @@
 // nnlut_lane: datapath of one NN-LUT lane, y = sat(round(s[k] * x + t[k])).
 //
-// Three register stages, each loaded by its en_i bit from the shared stream_pipe_ctrl:
-//   stage 0: x and the coefficients s[k], t[k] of x's segment k (fetched from the
-//            table in the same cycle the input is accepted),
+// Register stages, each loaded by its en_i bit from the shared stream_pipe_ctrl:
+//   search stages (BinarySearch only, SearchStages = log2(Entries) of them): one level of a
+//            binary search for the segment k each,
+//   stage 0: x and the coefficients s[k], t[k] of x's segment k (with parallel comparators,
+//            k is found in the same cycle the input is accepted),
 //   stage 1: the exact product s*x and the intercept,
 //   stage 2: the rounded, saturated output code.
+// Parallel comparators count the breakpoints at or below x (Entries - 1 comparators); the
+// binary search finds the last breakpoint at or below x with one comparison per level, which
+// is the same segment for any table whose breakpoints do not decrease (the table's documented
+// invariant; the generator guarantees it).
 // The intercept is carried unshifted through stage 1: its alignment to the product's
 // binary point only appends zero bits, so storing them would waste flops.
 // Data registers have no reset: their content is only meaningful under the valid bits
@@ -22,10 +28,12 @@ module nnlut_lane #(
   parameter  int unsigned RoundShift     = 14,
   // Width of the exact sum product + aligned intercept (chosen by the parent).
   parameter  int unsigned SumWidth       = 33,
-  localparam int unsigned IdxWidth       = (Entries > 1) ? $clog2(Entries) : 1
+  parameter  bit          BinarySearch   = 1'b0,
+  localparam int unsigned IdxWidth       = (Entries > 1) ? $clog2(Entries) : 1,
+  localparam int unsigned SearchStages   = BinarySearch ? IdxWidth : 0
 ) (
   input  logic                                clk_i,
-  input  logic [2:0]                          en_i,
+  input  logic [SearchStages+2:0]             en_i,
   input  logic [InWidth-1:0]                  x_i,
   // bp[j] for j = 1..Entries-1 at [(j-1)*InWidth +: InWidth]
   input  logic [(Entries-1)*InWidth-1:0]      breakpoints_i,
@@ -40,17 +48,56 @@ module nnlut_lane #(
   // Segment search and coefficient fetch (before stage 0)
   // ---------------------------------------------------------------------------
   logic [IdxWidth-1:0]       seg_idx;
+  logic [InWidth-1:0]        seg_x;
   logic [SlopeWidth-1:0]     slope_sel;
   logic [InterceptWidth-1:0] intercept_sel;
+  logic [2:0]                en;
 
-  nnlut_segment_select #(
-    .Entries (Entries),
-    .InWidth (InWidth)
-  ) u_segment_select (
-    .x_i          (x_i),
-    .breakpoints_i(breakpoints_i),
-    .idx_o        (seg_idx)
-  );
+  if (BinarySearch) begin : gen_binary_search
+    // Level s decides index bit IdxWidth-1-s: the candidate sets it on top of the bits found so
+    // far, and stays if its breakpoint is at or below x (candidates past the table never are).
+    logic [InWidth-1:0]  level_x   [SearchStages+1];
+    logic [IdxWidth-1:0] level_idx [SearchStages+1];
+
+    assign level_x[0]   = x_i;
+    assign level_idx[0] = '0;
+
+    for (genvar s = 0; s < SearchStages; s++) begin : gen_level
+      logic [IdxWidth-1:0] candidate;
+      logic                at_or_above;
+      logic [InWidth-1:0]  x_q;
+      logic [IdxWidth-1:0] idx_q;
+
+      assign candidate   = level_idx[s] | (IdxWidth'(1) << (IdxWidth - 1 - s));
+      assign at_or_above = (32'(candidate) < Entries) &&
+          ($signed(level_x[s]) >= $signed(breakpoints_i[(32'(candidate) - 1)*InWidth +: InWidth]));
+
+      always_ff @(posedge clk_i) begin
+        if (en_i[s]) begin
+          x_q   <= level_x[s];
+          idx_q <= at_or_above ? candidate : level_idx[s];
+        end
+      end
+
+      assign level_x[s+1]   = x_q;
+      assign level_idx[s+1] = idx_q;
+    end
+
+    assign seg_x   = level_x[SearchStages];
+    assign seg_idx = level_idx[SearchStages];
+  end else begin : gen_parallel_search
+    nnlut_segment_select #(
+      .Entries (Entries),
+      .InWidth (InWidth)
+    ) u_segment_select (
+      .x_i          (x_i),
+      .breakpoints_i(breakpoints_i),
+      .idx_o        (seg_idx)
+    );
+    assign seg_x = x_i;
+  end
+
+  assign en = en_i[SearchStages +: 3];
 
   // AND-OR mux over the entries; seg_idx never exceeds Entries-1.
   always_comb begin
@@ -72,8 +119,8 @@ module nnlut_lane #(
   logic signed [InterceptWidth-1:0] intercept_s0_q;
 
   always_ff @(posedge clk_i) begin
-    if (en_i[0]) begin
-      x_q            <= x_i;
+    if (en[0]) begin
+      x_q            <= seg_x;
       slope_q        <= slope_sel;
       intercept_s0_q <= intercept_sel;
     end
@@ -88,7 +135,7 @@ module nnlut_lane #(
   assign prod_d = ProdWidth'(slope_q) * ProdWidth'(x_q);
 
   always_ff @(posedge clk_i) begin
-    if (en_i[1]) begin
+    if (en[1]) begin
       prod_q         <= prod_d;
       intercept_s1_q <= intercept_s0_q;
     end
@@ -112,7 +159,7 @@ module nnlut_lane #(
   );
 
   always_ff @(posedge clk_i) begin
-    if (en_i[2]) begin
+    if (en[2]) begin
       y_q <= y_d;
     end
   end

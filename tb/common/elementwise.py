@@ -59,7 +59,7 @@ class ElementwiseModel:
 
 def elementwise_model(settings: dict[str, Any]) -> ElementwiseModel:
     return ElementwiseModel(settings["function"], IntTable.load(Path(settings["table_json"])),
-                            int(settings["lanes"]))
+                            int(settings["lanes"]), int(settings.get("latency", CORE_LATENCY)))
 
 
 def format_edges(fmt: FixedFormat) -> np.ndarray:

@@ -24,11 +24,12 @@ SPEC = UnitSpec(
     config_type=UnitConfig, fixed_options={"function": "gelu"}, make_target=GeluTarget,
     tests=(*ELEMENTWISE_TESTS, "TableWrite"),
     rate_test="FullRate", accuracy_tests=("ExhaustiveSweep",), plot_test="ExhaustiveSweep",
-    # ENTRIES {8, 16, 32}, LANES {1, 4, 16}, input widths {12, 16} and a narrower output with
-    # four builds (each configuration is a Verilator build of its own).
+    # ENTRIES {8, 16, 32}, LANES {1, 4, 16}, input widths {12, 16}, a narrower output and the
+    # three table kinds and two searches with four builds (each configuration is a Verilator
+    # build of its own).
     regression=(UnitConfig(entries=16, lanes=16, in_width=16),
-                UnitConfig(entries=8, lanes=1, in_width=12),
-                UnitConfig(entries=32, lanes=4, in_width=12),
+                UnitConfig(entries=8, lanes=1, in_width=12, table="hardwired", search="binary"),
+                UnitConfig(entries=32, lanes=4, in_width=12, table="no_reset", search="binary"),
                 UnitConfig(entries=32, lanes=16, in_width=16, out_width=12)),
     lint_configs=(UnitConfig(),),
     rejections=(({"Entries": 32}, "regenerate the table"),),

@@ -16,4 +16,5 @@ class GeluTarget(UnitTarget, top="gelu_unit", bench="tb.gelu.test_gelu",
                  model="tb.common.elementwise:elementwise_model", sources=(NNLUT_CORE, "nnlut/gelu_unit.sv")):
     def generate(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
         prepared = prepare_table(self.config, gen_dir)
-        return [prepared.package_path], {"function": self.config.function, "table_json": str(prepared.json_path)}
+        return [prepared.package_path], {"function": self.config.function, "table_json": str(prepared.json_path),
+                                         "latency": self.config.latency}
