@@ -60,7 +60,7 @@ ECP5_DEVICE = ("--85k", "--package", "CABGA381")
 ECP5_SEEDS = (1, 2, 3)
 ECP5_TARGET_MHZ = 100
 # Part of the cache key: bump when the flow changes what it measures.
-FLOW_VERSION = 3
+FLOW_VERSION = 4
 CACHE_DIR = BUILD_DIR / "synth" / "cache"
 
 
@@ -145,7 +145,9 @@ def _run(cmd: list[str], log: Path, cwd: Path | None = None, what: str = "") -> 
         proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
     if proc.returncode != 0:
         error = log.parent / "error.txt"
-        reason = error.read_text().splitlines()[0] if error.exists() else f"exit {proc.returncode}"
+        errors = re.findall(r"^.*ERROR.*$", log.read_text(errors="replace"), re.M)
+        reason = (error.read_text().splitlines()[0] if error.exists() else
+                  errors[0].strip() if errors else f"exit {proc.returncode}")
         raise CostError(f"{what or Path(cmd[0]).name} failed: {reason}; log: {log}")
 
 

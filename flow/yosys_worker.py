@@ -39,7 +39,9 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         ys.run_pass(text, design)
 
     includes = " ".join(f"-I{d}" for d in request["includes"])
-    cmd(f"read_verilog -sv {includes} " + " ".join(request["sources"]))
+    # -defer: elaborate only at `hierarchy`, with the unit's parameters; elaborating each module
+    # at its defaults first would trip parameter checks that only the defaults fail.
+    cmd(f"read_verilog -defer -sv {includes} " + " ".join(request["sources"]))
     params = " ".join(f"-set {k} {v}" for k, v in request["params"].items())
     if params:
         cmd(f"chparam {params} {top}")
@@ -88,7 +90,8 @@ def cut_macros(ys: Any, design: Any, min_bits: int) -> list[dict[str, Any]]:
             continue
         name = re.sub(r"[^A-Za-z0-9_]", "_", cell.name.str().lstrip("\\"))
         for port, sig in [(k.str(), v) for k, v in cell.connections_.items()]:
-            if sig.size() == 0:
+            # The macro runs on the unit's clock; a clock port would be timed as data.
+            if sig.size() == 0 or port in ("\\RD_CLK", "\\WR_CLK"):
                 continue
             wire = module.addWire(ys.IdString(f"\\macro_{name}_{port.lstrip(chr(92)).lower()}"), sig.size())
             if port == "\\RD_DATA":

@@ -54,12 +54,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from models.fixedpoint import FixedFormat
-from models.nnlut import IntTable
+from models.nnlut import CORE_LATENCY, IntTable, arch_parameters, arch_tag, check_arch, core_latency
 from models.units import BUILD_DIR, PreparedTable, UnitConfig, prepare_table
 
 # Documented timing of rtl/layernorm_unit.sv, specifications the bench measures the RTL
@@ -74,10 +74,10 @@ ROW_LATENCY = ROW_READ_DELAY + 4
 ACCURACY_TARGET = 8e-3
 
 
-def default_banks(beats: int) -> int:
+def default_banks(beats: int, read_delay: int = ROW_READ_DELAY) -> int:
     """Row buffers for bubble-free back-to-back rows: the row after next may start only once
-    this row's last beat was read, ROW_READ_DELAY - 1 + beats edges after its last write."""
-    return 2 + -(-(ROW_READ_DELAY - 1) // beats)
+    this row's last beat was read, read_delay - 1 + beats edges after its last write."""
+    return 2 + -(-(read_delay - 1) // beats)
 
 
 # Largest row the arithmetic is sized for: T must stay within 62 bits so that every
@@ -121,6 +121,11 @@ class LayerNormConfig:
     - gamma SQ16.12: [-8, 8), LSB 2^-12; beta SQ16.10 (the output grid, so it adds exactly);
     - y (normalised, before gamma) keeps y_guard bits more than the output (YFrac = 14).
     """
+    # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
+    TAG_FIELDS: ClassVar[tuple[str, ...]] = (
+        'table', 'search',
+        'dim', 'lanes', 'entries', 'rsqrt_range', 'in_width', 'in_frac', 'out_width', 'out_frac', 'eps')
+
 
     dim: int = 384
     lanes: int = 4
@@ -138,9 +143,13 @@ class LayerNormConfig:
     table_in_width: int = 16
     table_out_width: int = 16
     table_out_frac: int = 15    # rsqrt(m) in (0.5, 1]; 1.0 saturates by one LSB (3e-5)
+    slope_width: int = 16       # the table's slope and intercept fields
+    intercept_width: int = 20
     var_frac: int = 4           # G: fraction bits of T (epsilon's grid)
     r_guard: int = 2            # RG: extra bits kept by the 1/sqrt(2) multiply
     y_guard: int = 4            # YFrac - OutFrac
+    table: str = "programmable"  # programmable | no_reset | hardwired
+    search: str = "parallel"     # parallel | binary (models.nnlut.check_arch)
 
     def __post_init__(self) -> None:
         def need(ok: bool, message: str) -> None:
@@ -159,6 +168,10 @@ class LayerNormConfig:
             need(2 <= width <= 24, f"{name}_width must be in [2, 24], got {width}")
             need(0 <= frac <= 30, f"{name}_frac must be in [0, 30], got {frac}")
         need(self.entries >= 2, f"entries must be >= 2, got {self.entries}")
+        try:
+            check_arch(self.table, self.search)
+        except ValueError as err:
+            need(False, str(err))
         need(self.rsqrt_range in (2, 4),
              f"rsqrt_range must be 2 (table on [1, 2)) or 4 (table on [1, 4)), got {self.rsqrt_range}")
         need(self.table_in_width >= 4 and self.table_in_width <= 24,
@@ -217,7 +230,8 @@ class LayerNormConfig:
         so SQ16.14 fits exactly [1, 2) and SQ16.13 all of [1, 4)."""
         return UnitConfig(function="rsqrt", entries=self.entries, lanes=1, in_width=self.table_in_width,
                           in_frac=self.table_in_frac, out_width=self.table_out_width,
-                          out_frac=self.table_out_frac)
+                          out_frac=self.table_out_frac, slope_width=self.slope_width,
+                          intercept_width=self.intercept_width)
 
     def eps_term(self, dim: int) -> int:
         return int(np.rint(self.eps * float(dim) ** 2 * 2.0 ** (2 * self.in_frac + self.var_frac)))
@@ -249,15 +263,21 @@ class LayerNormConfig:
     def tag(self) -> str:
         eps = f"{self.eps:.0e}".replace("-", "m").replace("+", "")
         return (f"layernorm_d{self.dim}_l{self.lanes}_e{self.entries}_r{self.rsqrt_range}"
-                f"_i{self.in_width}q{self.in_frac}_o{self.out_width}q{self.out_frac}_eps{eps}")
+                f"_i{self.in_width}q{self.in_frac}_o{self.out_width}q{self.out_frac}_eps{eps}"
+                f"{arch_tag(self.table, self.search)}")
 
     def with_(self, **changes: Any) -> "LayerNormConfig":
         return replace(self, **changes)
 
     @property
     def row_latency(self) -> int:
-        """Documented in rtl/nnlut/layernorm_unit.sv: a row's last input beat to its first output beat."""
-        return ROW_LATENCY
+        """Documented in rtl/nnlut/layernorm_unit.sv: a row's last input beat to its first output
+        beat (the binary search lengthens the read delay by its stages)."""
+        return ROW_LATENCY + self.search_stages
+
+    @property
+    def search_stages(self) -> int:
+        return core_latency(self.entries, self.search) - CORE_LATENCY
 
     def hdl_parameters(self) -> dict[str, int | str]:
         """EpsTerm goes as a sized literal: Verilator reads a bare -G number as 32 bits and
@@ -266,7 +286,8 @@ class LayerNormConfig:
                 "OutFrac": self.out_frac, "GammaWidth": self.gamma_width, "GammaFrac": self.gamma_frac,
                 "BetaWidth": self.beta_width, "BetaFrac": self.beta_frac, "VarFrac": self.var_frac,
                 "EpsTerm": f"64'd{self.eps_term(self.dim)}", "RsqrtRange": self.rsqrt_range,
-                "RGuard": self.r_guard, "YGuard": self.y_guard, "Entries": self.entries}
+                "RGuard": self.r_guard, "YGuard": self.y_guard, "Entries": self.entries,
+                **arch_parameters(self.table, self.search)}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -44,12 +44,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, TYPE_CHECKING
 
 import numpy as np
 
 from models.fixedpoint import FixedFormat
-from models.nnlut import IntTable
+from models.nnlut import CORE_LATENCY, IntTable, arch_parameters, arch_tag, check_arch, core_latency
 
 if TYPE_CHECKING:  # models.units pulls in torch through the fitter's references
     from models.units import UnitConfig
@@ -84,6 +84,12 @@ class SoftmaxConfig:
     row_length and lanes describe the hardware (a row is row_length / lanes beats); the model
     itself takes the row length from the array it is given.
     """
+    # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
+    TAG_FIELDS: ClassVar[tuple[str, ...]] = (
+        'table', 'search',
+        'exp_mode', 'row_length', 'lanes', 'entries', 'in_width', 'in_frac', 'out_width', 'out_frac',
+        'exp_frac')
+
 
     row_length: int = 128
     lanes: int = 4
@@ -101,6 +107,8 @@ class SoftmaxConfig:
     recip_out_frac: int = 16           # RO: 1/m
     slope_width: int = 16
     intercept_width: int = 20
+    table: str = "programmable"        # both tables: programmable | no_reset | hardwired
+    search: str = "parallel"           # parallel | binary (models.nnlut.check_arch)
 
     def __post_init__(self) -> None:
         if self.out_frac is None:
@@ -121,6 +129,10 @@ class SoftmaxConfig:
                      "a row is a whole number of beats")
         if self.entries < 2:
             p.append(f"entries must be >= 2, got {self.entries}")
+        try:
+            check_arch(self.table, self.search)
+        except ValueError as err:
+            p.append(str(err))
         if self.exp_mode not in EXP_MODES:
             p.append(f"exp_mode must be one of {', '.join(EXP_MODES)}, got {self.exp_mode!r}")
         if not 2 <= self.in_width <= 24:
@@ -211,20 +223,21 @@ class SoftmaxConfig:
     def tag(self) -> str:
         mode = "rr" if self.exp_mode == "range_reduced" else "direct"
         return (f"softmax_{mode}_n{self.row_length}_l{self.lanes}_e{self.entries}"
-                f"_i{self.in_width}q{self.in_frac}_o{self.out_width}q{self.out_frac}_x{self.exp_frac}")
+                f"_i{self.in_width}q{self.in_frac}_o{self.out_width}q{self.out_frac}_x{self.exp_frac}"
+                f"{arch_tag(self.table, self.search)}")
 
     @property
     def row_latency(self) -> int:
         """Documented in rtl/nnlut/softmax_unit.sv: a row's last input beat to its first output
-        beat, RowBeats + 14."""
-        return self.beats_per_row + 14
+        beat, RowBeats + 14, plus the binary search's stages in each of the two cores."""
+        return self.beats_per_row + 14 + 2 * (core_latency(self.entries, self.search) - CORE_LATENCY)
 
     def hdl_parameters(self) -> dict[str, int]:
         assert self.out_frac is not None
         return {"RowLength": self.row_length, "Lanes": self.lanes, "InWidth": self.in_width,
                 "InFrac": self.in_frac, "OutWidth": self.out_width, "OutFrac": self.out_frac,
                 "Entries": self.entries, "ExpFrac": self.exp_frac, "Log2eFrac": self.log2e_frac,
-                "ExpDirect": int(self.exp_mode == "direct")}
+                "ExpDirect": int(self.exp_mode == "direct"), **arch_parameters(self.table, self.search)}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

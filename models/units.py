@@ -12,7 +12,9 @@ import json
 import shlex
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+
+import numpy as np
 
 from models.fileio import write_atomically
 from models.fixedpoint import FixedFormat
@@ -28,6 +30,11 @@ FIT_SEED = 0
 @dataclass(frozen=True)
 class UnitConfig:
     """Parameters of one table unit build. Fractional bits default per function."""
+    # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
+    TAG_FIELDS: ClassVar[tuple[str, ...]] = (
+        'function', 'entries', 'in_width', 'in_frac', 'out_width', 'out_frac', 'slope_width',
+        'intercept_width', 'lanes', 'table', 'search')
+
 
     function: str = "gelu"
     entries: int = 16
@@ -179,3 +186,49 @@ def config_to_args(config: UnitConfig) -> list[str]:
             "--in-frac", str(config.in_frac), "--out-width", str(config.out_width),
             "--out-frac", str(config.out_frac), "--slope-width", str(config.slope_width),
             "--intercept-width", str(config.intercept_width)]
+
+
+# The budget `narrowest_widths` keeps: the table's max error may grow by this factor over its
+# error at the configured (default) widths.
+WIDTH_BUDGET = 1.10
+
+
+def table_error(config: UnitConfig) -> float:
+    """Max |table(x) - f(x)| over every input code of the fit range, through the integer datapath."""
+    from models.fitter import FloatTable
+
+    lo, hi = config.fit_range
+    fit = fit_cached(config.function, config.entries, lo, hi)
+    ftable = FloatTable.from_dict(fit["table"])
+    spec = function_spec(config.function)
+    table = quantize_table(ftable.breakpoints, ftable.slopes, ftable.intercepts, spec.fn, lo, hi,
+                           config.core_params)
+    fmt = config.core_params.in_fmt
+    codes = fmt.codes_in(lo, hi)
+    return float(np.abs(config.core_params.out_fmt.to_real(table.evaluate(codes)) - spec.fn(fmt.to_real(codes))).max())
+
+
+def narrowest_widths(configs: list[UnitConfig], budget: float = WIDTH_BUDGET,
+                     smallest: int = 4) -> tuple[int, int]:
+    """The narrowest slope and intercept widths (slope first: it sizes the multiplier) with which
+    every table in `configs` (one unit's tables share the widths) stays within `budget` times its
+    error at its configured widths. Widths never grow beyond the configured ones."""
+    limits = [budget * table_error(c) for c in configs]
+    base = configs[0]
+
+    def fits(slope_width: int, intercept_width: int) -> bool:
+        for config, limit in zip(configs, limits):
+            try:
+                if table_error(config.with_(slope_width=slope_width, intercept_width=intercept_width)) > limit:
+                    return False
+            except ValueError:  # the widths cannot hold the table at all
+                return False
+        return True
+
+    for slope_width in range(smallest, base.slope_width + 1):
+        if not fits(slope_width, base.intercept_width):
+            continue
+        for intercept_width in range(smallest, base.intercept_width + 1):
+            if fits(slope_width, intercept_width):
+                return slope_width, intercept_width
+    return base.slope_width, base.intercept_width

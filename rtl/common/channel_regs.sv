@@ -1,8 +1,13 @@
 // channel_regs: per-channel constants of a row unit (LayerNorm's gamma and beta, AILayerNorm's
 // PTF factor and bias): Entries words written one at a time, read a beat at a time.
 //
+// Storage is a memory without reset, as a designer would build it from a register file or
+// SRAM (the cost flow counts its bits as a macro, the same rule as the row buffers): after
+// power-up the contents are undefined until software writes every entry, and they survive
+// rst_ni, so constants are loaded once rather than after every reset.
+//
 // Write: we_i stores data_i in entry idx_i at the clock edge; idx_i >= Entries (possible when
-// Entries is not a power of two) is ignored. Reset sets every entry to ResetValue.
+// Entries is not a power of two) is ignored.
 // Read: Readers ports, each returning the Lanes consecutive entries of one beat (reader r's beat
 // at beat_i[r*BeatWidth +: BeatWidth], entry beat*Lanes + l at
 // data_o[(r*Lanes + l)*Width +: Width]), combinationally, for the parent to register with the
@@ -12,13 +17,12 @@ module channel_regs #(
   parameter  int unsigned      Width      = 32,
   parameter  int unsigned      Lanes      = 4,
   parameter  int unsigned      Readers    = 1,
-  parameter  logic [Width-1:0] ResetValue = '0,
   localparam int unsigned      IdxWidth   = (Entries > 1) ? $clog2(Entries) : 1,
   localparam int unsigned      Beats      =
       (Lanes > 0 && Entries % Lanes == 0) ? Entries / Lanes : 1,
   localparam int unsigned      BeatWidth  = (Beats > 1) ? $clog2(Beats) : 1
 ) (
-  input  logic                             clk_i, rst_ni,
+  input  logic                             clk_i,
   input  logic                             we_i,
   input  logic [IdxWidth-1:0]              idx_i,
   input  logic [Width-1:0]                 data_i,
@@ -33,14 +37,8 @@ module channel_regs #(
 
   logic [Width-1:0] entry_q [Entries];
 
-  // One process for all entries (rather than one per entry) keeps the simulation model small
-  // for wide rows; synthesis builds the same per-entry enables from the decode.
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      for (int unsigned i = 0; i < Entries; i++) begin
-        entry_q[i] <= ResetValue;
-      end
-    end else if (we_i && (32'(idx_i) < Entries)) begin
+  always_ff @(posedge clk_i) begin
+    if (we_i && (32'(idx_i) < Entries)) begin
       entry_q[idx_i] <= data_i;
     end
   end

@@ -22,7 +22,7 @@
 // Timing: with row_valid_i high in the cycle after edge n, V is registered at edge n+1, T at
 // n+2, m and k at n+3; the core takes m at n+4 and its output (with valid_o, r_o and shift_o,
 // combinational from it) is valid in the cycle after edge n+6, so the parent stores them at
-// edge n+7.
+// edge n+7 (log2(Entries) edges later with BinarySearch).
 // Fully pipelined and never stalls (the core's output is always ready), so a row per cycle
 // could pass; rows arrive at most once per Dim/Lanes cycles.
 
@@ -50,9 +50,19 @@ module layernorm_scale #(
   parameter  logic [Entries*TblInWidth-1:0]              Breakpoints    = '0,
   parameter  logic [Entries*SlopeWidth-1:0]              Slopes         = '0,
   parameter  logic [Entries*InterceptWidth-1:0]          Intercepts     = '0,
-  localparam int unsigned                                RWidth         = TblOutWidth + RGuard
+  parameter  bit                                         Hardwired      = 1'b0,
+  parameter  bit                                         TableReset     = 1'b1,
+  parameter  bit                                         BinarySearch   = 1'b0,
+  localparam int unsigned                                RWidth         = TblOutWidth + RGuard,
+  localparam int unsigned                                IdxWidth       =
+      (Entries > 1) ? $clog2(Entries) : 1
 ) (
   input  logic                      clk_i, rst_ni,
+  input  logic                      tbl_we_i,
+  input  logic [IdxWidth-1:0]       tbl_idx_i,
+  input  logic [TblInWidth-1:0]     tbl_breakpoint_i,
+  input  logic [SlopeWidth-1:0]     tbl_slope_i,
+  input  logic [InterceptWidth-1:0] tbl_intercept_i,
   input  logic                      row_valid_i,
   input  logic signed [S1Width-1:0] s1_i,
   input  logic [S2Width-1:0]        s2_i,
@@ -63,7 +73,7 @@ module layernorm_scale #(
 
   // nnlut_core's documented latency (input handshake edge to output handshake edge); k
   // travels beside the core in a delay line of this length.
-  localparam int unsigned CoreLatency = 3;
+  localparam int unsigned CoreLatency = 3 + (BinarySearch ? IdxWidth : 0);
   localparam int unsigned OddFrac     = 16;
   // rint(2^16 / sqrt(2)) = rint(46340.95): 1/sqrt(2) to 1e-6 relative.
   localparam int unsigned OddScale    = 46341;
@@ -205,7 +215,10 @@ module layernorm_scale #(
     .Lanes           (1),
     .ResetBreakpoints(Breakpoints),
     .ResetSlopes     (Slopes),
-    .ResetIntercepts (Intercepts)
+    .ResetIntercepts (Intercepts),
+    .Hardwired       (Hardwired),
+    .TableReset      (TableReset),
+    .BinarySearch    (BinarySearch)
   ) u_rsqrt (
     .clk_i, .rst_ni,
     .in_valid_i      (v3_q),
@@ -214,11 +227,7 @@ module layernorm_scale #(
     .out_valid_o     (core_out_valid),
     .out_ready_i     (1'b1),
     .out_data_o      (rt),
-    .tbl_we_i        (1'b0),
-    .tbl_idx_i       ('0),
-    .tbl_breakpoint_i('0),
-    .tbl_slope_i     ('0),
-    .tbl_intercept_i ('0)
+    .tbl_we_i, .tbl_idx_i, .tbl_breakpoint_i, .tbl_slope_i, .tbl_intercept_i
   );
 
   // With out_ready_i tied high the core always accepts.

@@ -29,14 +29,21 @@
 // pipeline and, once every bank is full, the input (no loss, duplication or reordering).
 //
 // Latency: a row's last input beat handshake at edge t0 -> its first output beat
-// handshake at edge t0 + RowLatency (= 12, ROW_LATENCY in models/layernorm.py) at the
-// earliest (output idle and ready). From the row's first input beat that is
+// handshake at edge t0 + RowLatency (= 12, plus log2(Entries) with BinarySearch;
+// LayerNormConfig.row_latency in models/layernorm.py) at the earliest (output idle and ready). From the row's first input beat that is
 // Dim/Lanes - 1 + RowLatency edges (107 for Dim 384 / 4 lanes).
 //
 // Parameters: param_we_i writes gamma_i/beta_i of feature param_idx_i at the clock edge
-// (param_idx_i >= Dim ignored); reset sets gamma = 1.0 and beta = 0 for all features. A
-// beat reads its gamma/beta when it enters the output pipeline, so write between rows (or
+// (param_idx_i >= Dim ignored). They are a memory without reset (channel_regs): write every
+// feature once after power-up; they keep their values through rst_ni. A beat reads its
+// gamma/beta when it enters the output pipeline, so write between rows (or
 // while idle) for a row to see one consistent set.
+//
+// 1/sqrt table: rsqrt_table_pkg (generated) holds the fitted table. By default it is
+// programmable with those contents at reset; TableReset = 0 drops the reset (software writes
+// every entry after reset) and Hardwired = 1 makes it constants (the write port is ignored).
+// tbl_we_i writes entry tbl_idx_i (breakpoint, slope, intercept in the package's formats);
+// write while the unit is idle for every row to see one table.
 //
 // Reset (rst_ni, asynchronous) drops any partial or buffered row; the next beat after
 // reset starts a new row. in_ready_o is high while in reset (the unit is empty): keep
@@ -58,9 +65,16 @@ module layernorm_unit #(
   parameter  int unsigned     RGuard         = 2,
   parameter  int unsigned     YGuard         = 4,
   parameter  int unsigned     Entries        = rsqrt_table_pkg::Entries,
+  // Table options of the NN-LUT core (nnlut_core): a hardwired 1/sqrt table, a programmable
+  // one without reset, the pipelined binary segment search.
+  parameter  bit              Hardwired      = 1'b0,
+  parameter  bit              TableReset     = 1'b1,
+  parameter  bit              BinarySearch   = 1'b0,
+  localparam int unsigned     TblIdxWidth    = (Entries > 1) ? $clog2(Entries) : 1,
   // Edges from a row's last input beat to the first read of its buffer: S1^2 and Dim*S2,
-  // T, the normalised mantissa (1 each), the NN-LUT core (3), storing r/shift (1), read (1).
-  localparam int unsigned     RowReadDelay   = 8,
+  // T, the normalised mantissa (1 each), the NN-LUT core (3, plus log2(Entries) with the
+  // binary search), storing r/shift (1), read (1).
+  localparam int unsigned     RowReadDelay   = 8 + (BinarySearch ? TblIdxWidth : 0),
   // Guarded so that illegal Dim/Lanes reach their $fatal instead of a division by zero.
   localparam int unsigned     Beats          = (Lanes > 0 && Dim >= Lanes) ? Dim / Lanes : 1,
   // Enough banks that a bank frees before the row after next needs it: no bubbles.
@@ -77,7 +91,13 @@ module layernorm_unit #(
   input  logic                        param_we_i,
   input  logic [ParamIdxWidth-1:0]    param_idx_i,
   input  logic [GammaWidth-1:0]       gamma_i,
-  input  logic [BetaWidth-1:0]        beta_i
+  input  logic [BetaWidth-1:0]        beta_i,
+  // 1/sqrt table write port (see the header)
+  input  logic                                        tbl_we_i,
+  input  logic [TblIdxWidth-1:0]                      tbl_idx_i,
+  input  logic [rsqrt_table_pkg::InWidth-1:0]         tbl_breakpoint_i,
+  input  logic [rsqrt_table_pkg::SlopeWidth-1:0]      tbl_slope_i,
+  input  logic [rsqrt_table_pkg::InterceptWidth-1:0]  tbl_intercept_i
 );
 
   // ---------------------------------------------------------------------------
@@ -237,9 +257,13 @@ module layernorm_unit #(
     .Entries       (Entries),
     .Breakpoints   (rsqrt_table_pkg::Breakpoints),
     .Slopes        (rsqrt_table_pkg::Slopes),
-    .Intercepts    (rsqrt_table_pkg::Intercepts)
+    .Intercepts    (rsqrt_table_pkg::Intercepts),
+    .Hardwired     (Hardwired),
+    .TableReset    (TableReset),
+    .BinarySearch  (BinarySearch)
   ) u_scale (
     .clk_i, .rst_ni,
+    .tbl_we_i, .tbl_idx_i, .tbl_breakpoint_i, .tbl_slope_i, .tbl_intercept_i,
     .row_valid_i(row_valid),
     .s1_i       (row_s1),
     .s2_i       (row_s2),
@@ -271,17 +295,15 @@ module layernorm_unit #(
   // Parameters and output pipeline
   // ---------------------------------------------------------------------------
   localparam int unsigned ParamWidth = GammaWidth + BetaWidth;
-  // Reset: gamma 1.0 and beta 0, plain normalisation.
-  localparam logic [ParamWidth-1:0] ParamReset = {GammaWidth'(1) << GammaFrac, BetaWidth'(0)};
 
   logic [Lanes*GammaWidth-1:0] rd_gamma;
   logic [Lanes*BetaWidth-1:0]  rd_beta;
   logic [Lanes*ParamWidth-1:0] rd_params;
 
   channel_regs #(
-    .Entries(Dim), .Width(ParamWidth), .Lanes(Lanes), .ResetValue(ParamReset)
+    .Entries(Dim), .Width(ParamWidth), .Lanes(Lanes)
   ) u_params (
-    .clk_i, .rst_ni,
+    .clk_i,
     .we_i  (param_we_i),
     .idx_i (param_idx_i),
     .data_i({gamma_i, beta_i}),

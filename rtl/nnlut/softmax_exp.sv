@@ -15,7 +15,8 @@
 //
 // Timing: the stage never stalls (the unit issues a beat only when the exp buffer has room
 // for it). A beat issued in cycle c is registered as u at edge c+1, as the table input at
-// c+2, passes the core's 3 stages (c+3..c+5) and appears on e_valid_o/e_o during cycle c+5;
+// c+2, passes the core's 3 stages (c+3..c+5) and appears on e_valid_o/e_o during cycle c+5
+// (log2(Entries) cycles later with BinarySearch);
 // for a row's last beat the row sum is on sum_o in that same cycle.
 module softmax_exp #(
   parameter  int unsigned Lanes     = 4,
@@ -26,9 +27,18 @@ module softmax_exp #(
   parameter  int unsigned Log2eFrac = 20,
   parameter  int unsigned Entries   = 16,
   parameter  bit          ExpDirect = 1'b0,
-  localparam int unsigned ExpWidth  = ExpFrac + 1
+  parameter  bit          Hardwired    = 1'b0,
+  parameter  bit          TableReset   = 1'b1,
+  parameter  bit          BinarySearch = 1'b0,
+  localparam int unsigned ExpWidth  = ExpFrac + 1,
+  localparam int unsigned IdxWidth  = (Entries > 1) ? $clog2(Entries) : 1
 ) (
   input  logic                       clk_i, rst_ni,
+  input  logic                                      tbl_we_i,
+  input  logic [IdxWidth-1:0]                       tbl_idx_i,
+  input  logic [exp_table_pkg::InWidth-1:0]         tbl_breakpoint_i,
+  input  logic [exp_table_pkg::SlopeWidth-1:0]      tbl_slope_i,
+  input  logic [exp_table_pkg::InterceptWidth-1:0]  tbl_intercept_i,
   input  logic                       issue_i,
   input  logic                       last_i,
   input  logic [Lanes*InWidth-1:0]   x_i,
@@ -139,10 +149,10 @@ module softmax_exp #(
     .valid_o(valid_b1), .last_o(last_b1), .data_o({tin_b1, q_b1}));
 
   // ---------------------------------------------------------------------------
-  // NN-LUT core. Its output is always ready, so its 3 stages advance every cycle, and q and
-  // the row-end flag pass the same 3 stages beside it.
+  // NN-LUT core. Its output is always ready, so its CoreLatency stages advance every cycle,
+  // and q and the row-end flag pass the same stages beside it.
   // ---------------------------------------------------------------------------
-  localparam int unsigned CoreLatency = 3;
+  localparam int unsigned CoreLatency = 3 + (BinarySearch ? IdxWidth : 0);
 
   logic                         t_valid, core_in_ready, q_valid, q_last;
   logic [Lanes*TblOutWidth-1:0] t_data;
@@ -161,7 +171,10 @@ module softmax_exp #(
     .Lanes           (Lanes),
     .ResetBreakpoints(exp_table_pkg::Breakpoints),
     .ResetSlopes     (exp_table_pkg::Slopes),
-    .ResetIntercepts (exp_table_pkg::Intercepts)
+    .ResetIntercepts (exp_table_pkg::Intercepts),
+    .Hardwired       (Hardwired),
+    .TableReset      (TableReset),
+    .BinarySearch    (BinarySearch)
   ) u_core (
     .clk_i, .rst_ni,
     .in_valid_i      (valid_b1),
@@ -170,11 +183,11 @@ module softmax_exp #(
     .out_valid_o     (t_valid),
     .out_ready_i     (1'b1),
     .out_data_o      (t_data),
-    .tbl_we_i        (1'b0),
-    .tbl_idx_i       ('0),
-    .tbl_breakpoint_i('0),
-    .tbl_slope_i     ('0),
-    .tbl_intercept_i ('0)
+    .tbl_we_i,
+    .tbl_idx_i,
+    .tbl_breakpoint_i,
+    .tbl_slope_i,
+    .tbl_intercept_i
   );
 
   beat_stage #(.Width(Lanes*QWidth), .Stages(CoreLatency)) u_q_beside_core (

@@ -27,9 +27,10 @@ module softmax_norm #(
 );
 
   localparam int unsigned ProdWidth = ExpWidth + RecipWidth;
-  localparam int unsigned MaxShift  = (1 << ShiftWidth) - 1;
-  // Room for the rounding constant 2^(shift-1) and its carry whatever the shift.
-  localparam int unsigned AddWidth  = ((ProdWidth > MaxShift) ? ProdWidth : MaxShift) + 1;
+  // For shift <= ProdWidth the product plus 2^(shift-1) stays below 2^(ProdWidth+1); a larger
+  // shift rounds every product to 0 (product < 2^ProdWidth <= 2^(shift-1)), so the adder and
+  // shifter need not span the whole range of shift_i.
+  localparam int unsigned AddWidth  = ProdWidth + 1;
   localparam logic [AddWidth-1:0] MaxCode = AddWidth'((64'd1 << OutWidth) - 64'd1);
 
   if (OutWidth < 1 || OutWidth > 32) begin : gen_check_out_width
@@ -85,7 +86,7 @@ module softmax_norm #(
       logic [AddWidth-1:0] biased, rounded;
       biased  = AddWidth'(prod_q[l*ProdWidth +: ProdWidth]) +
                 ((AddWidth'(1) << shift_o1_q) >> 1);
-      rounded = biased >> shift_o1_q;
+      rounded = (32'(shift_o1_q) > ProdWidth) ? '0 : biased >> shift_o1_q;
       p_d[l*OutWidth +: OutWidth] = (rounded > MaxCode) ? MaxCode[OutWidth-1:0] :
                                                           rounded[OutWidth-1:0];
     end

@@ -8,15 +8,25 @@
 // fitted exp table produces one) gives recip_o = 0, so its row outputs zeros.
 //
 // No stall: a sum presented in cycle c is registered at c+1, normalised into the core's
-// input register at c+2, and leaves the core (3 stages) as valid_o during cycle c+5.
+// input register at c+2, and leaves the core (3 stages) as valid_o during cycle c+5
+// (log2(Entries) cycles later with BinarySearch).
 module softmax_recip #(
   parameter  int unsigned SumWidth   = 34,
   parameter  int unsigned OutFrac    = 16,
   parameter  int unsigned Entries    = 16,
+  parameter  bit          Hardwired    = 1'b0,
+  parameter  bit          TableReset   = 1'b1,
+  parameter  bit          BinarySearch = 1'b0,
   localparam int unsigned RecipWidth = recip_table_pkg::OutFrac + 1,
-  localparam int unsigned ShiftWidth = $clog2(SumWidth + recip_table_pkg::OutFrac - OutFrac)
+  localparam int unsigned ShiftWidth = $clog2(SumWidth + recip_table_pkg::OutFrac - OutFrac),
+  localparam int unsigned IdxWidth   = (Entries > 1) ? $clog2(Entries) : 1
 ) (
   input  logic                  clk_i, rst_ni,
+  input  logic                                        tbl_we_i,
+  input  logic [IdxWidth-1:0]                         tbl_idx_i,
+  input  logic [recip_table_pkg::InWidth-1:0]         tbl_breakpoint_i,
+  input  logic [recip_table_pkg::SlopeWidth-1:0]      tbl_slope_i,
+  input  logic [recip_table_pkg::InterceptWidth-1:0]  tbl_intercept_i,
   input  logic                  sum_valid_i,
   input  logic [SumWidth-1:0]   sum_i,
   output logic                  valid_o,
@@ -87,9 +97,9 @@ module softmax_recip #(
                    ShiftWidth'(SumWidth - 1 + TblOutFrac - OutFrac) - ShiftWidth'(lz);
 
   // ---------------------------------------------------------------------------
-  // Stage r1 and the core (3 stages); shift and zero pass the same 3 stages beside it.
+  // Stage r1 and the core (CoreLatency stages); shift and zero pass the same stages beside it.
   // ---------------------------------------------------------------------------
-  localparam int unsigned CoreLatency = 3;
+  localparam int unsigned CoreLatency = 3 + (BinarySearch ? IdxWidth : 0);
 
   logic                   valid_r1_q, last_r1, zero_r1_q, zero_dly, beside_valid, beside_last;
   logic [TblInWidth-1:0]  mant_r1_q;
@@ -118,7 +128,10 @@ module softmax_recip #(
     .Lanes           (1),
     .ResetBreakpoints(recip_table_pkg::Breakpoints),
     .ResetSlopes     (recip_table_pkg::Slopes),
-    .ResetIntercepts (recip_table_pkg::Intercepts)
+    .ResetIntercepts (recip_table_pkg::Intercepts),
+    .Hardwired       (Hardwired),
+    .TableReset      (TableReset),
+    .BinarySearch    (BinarySearch)
   ) u_core (
     .clk_i, .rst_ni,
     .in_valid_i      (valid_r1_q),
@@ -127,11 +140,11 @@ module softmax_recip #(
     .out_valid_o     (r_valid),
     .out_ready_i     (1'b1),
     .out_data_o      (r_data),
-    .tbl_we_i        (1'b0),
-    .tbl_idx_i       ('0),
-    .tbl_breakpoint_i('0),
-    .tbl_slope_i     ('0),
-    .tbl_intercept_i ('0)
+    .tbl_we_i,
+    .tbl_idx_i,
+    .tbl_breakpoint_i,
+    .tbl_slope_i,
+    .tbl_intercept_i
   );
 
   // The core's ready is constantly high here because its output is never stalled, so its

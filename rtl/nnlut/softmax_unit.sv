@@ -21,7 +21,7 @@
 // Lanes elements per cycle in and out (in_ready_o stays high). Backpressure fills the e
 // buffer, then the x buffer, then drops in_ready_o; nothing is lost, duplicated or reordered.
 //
-// Row latency (RowLatency = RowBeats + 14): the number of clock edges from the edge that
+// Row latency (RowLatency = RowBeats + 14, with parallel search): the number of clock edges from the edge that
 // accepts a row's last input beat to the edge of the row's first output handshake, with
 // out_ready_i high. Derivation, for last input at edge t: the exp stage issues the row's
 // beats in cycles t .. t+RowBeats-1; the last e and the sum appear 5 cycles after issue
@@ -29,6 +29,15 @@
 // normalised mantissa, 3 core stages) and is buffered at the next edge; the output stage
 // issues the first beat in that cycle and it leaves 3 edges later:
 // (RowBeats - 1) + 5 + 5 + 1 + 3 + 1 = RowBeats + 14. The same holds for rows back to back.
+//
+// Tables: exp_table_pkg and recip_table_pkg (generated) hold the fitted tables. By default both
+// are programmable with those contents at reset; TableReset = 0 drops the reset (software
+// writes every entry of both tables after reset) and Hardwired = 1 makes them constants (the
+// write port is ignored). tbl_we_i writes entry tbl_idx_i of the exp table (tbl_sel_i = 0) or
+// the reciprocal table (tbl_sel_i = 1): breakpoint in the low bits of tbl_breakpoint_i (the
+// table's input width), slope and intercept in the tables' common formats. Write while the unit
+// is idle for every row to see one table. BinarySearch = 1 searches the segment in log2(Entries)
+// pipeline stages, which adds 2 * log2(Entries) cycles to RowLatency.
 //
 // Reset (rst_ni, asynchronous) clears every buffer and stage, so a reset in the middle of a
 // row drops that row and the rows still in flight; the next accepted beat starts a new row.
@@ -42,17 +51,36 @@ module softmax_unit #(
   parameter  int unsigned Entries   = 16,
   parameter  int unsigned ExpFrac   = 24,
   parameter  int unsigned Log2eFrac = 20,
-  parameter  bit          ExpDirect = 1'b0
+  parameter  bit          ExpDirect = 1'b0,
+  // Table options of both NN-LUT cores (nnlut_core): hardwired tables, programmable tables
+  // without reset, the pipelined binary segment search.
+  parameter  bit          Hardwired    = 1'b0,
+  parameter  bit          TableReset   = 1'b1,
+  parameter  bit          BinarySearch = 1'b0,
+  localparam int unsigned IdxWidth     = (Entries > 1) ? $clog2(Entries) : 1,
+  localparam int unsigned TblBpWidth   =
+      (exp_table_pkg::InWidth > recip_table_pkg::InWidth) ? exp_table_pkg::InWidth :
+                                                            recip_table_pkg::InWidth,
+  localparam int unsigned TblSlopeWidth     = exp_table_pkg::SlopeWidth,
+  localparam int unsigned TblInterceptWidth = exp_table_pkg::InterceptWidth
 ) (
-  input  logic                       clk_i, rst_ni,
+  input  logic                          clk_i, rst_ni,
 
-  input  logic                       in_valid_i,
-  output logic                       in_ready_o,
-  input  logic [Lanes*InWidth-1:0]   in_data_i,
+  input  logic                          in_valid_i,
+  output logic                          in_ready_o,
+  input  logic [Lanes*InWidth-1:0]      in_data_i,
 
-  output logic                       out_valid_o,
-  input  logic                       out_ready_i,
-  output logic [Lanes*OutWidth-1:0]  out_data_o
+  output logic                          out_valid_o,
+  input  logic                          out_ready_i,
+  output logic [Lanes*OutWidth-1:0]     out_data_o,
+
+  // Table write port (see the header): tbl_sel_i 0 = exp table, 1 = reciprocal table.
+  input  logic                          tbl_we_i,
+  input  logic                          tbl_sel_i,
+  input  logic [IdxWidth-1:0]           tbl_idx_i,
+  input  logic [TblBpWidth-1:0]         tbl_breakpoint_i,
+  input  logic [TblSlopeWidth-1:0]      tbl_slope_i,
+  input  logic [TblInterceptWidth-1:0]  tbl_intercept_i
 );
 
   // ---------------------------------------------------------------------------
@@ -74,6 +102,11 @@ module softmax_unit #(
   if (OutFrac < 1 || OutFrac > OutWidth) begin : gen_check_out_format
     $fatal(1, "softmax_unit: OutFrac (%0d) must be in [1, OutWidth = %0d]", OutFrac, OutWidth);
   end
+  if (recip_table_pkg::SlopeWidth != TblSlopeWidth ||
+      recip_table_pkg::InterceptWidth != TblInterceptWidth) begin : gen_check_table_widths
+    $fatal(1, "softmax_unit: the exp and reciprocal tables must share slope and intercept widths (%0d/%0d vs %0d/%0d)",
+           TblSlopeWidth, TblInterceptWidth, recip_table_pkg::SlopeWidth, recip_table_pkg::InterceptWidth);
+  end
   if (ExpFrac < recip_table_pkg::InFrac) begin : gen_check_exp_frac
     $fatal(1, "softmax_unit: ExpFrac (%0d) must be >= recip_table_pkg::InFrac (%0d)", ExpFrac,
            recip_table_pkg::InFrac);
@@ -91,9 +124,11 @@ module softmax_unit #(
   localparam int unsigned RecipWidth = recip_table_pkg::OutFrac + 1;
   localparam int unsigned ShiftWidth = $clog2(SumWidth + recip_table_pkg::OutFrac - OutFrac);
   // Cycles from the exp stage's issue of a beat to the edge that writes its e (5 + 1), and
-  // from the edge that captures a row sum to the edge that buffers its reciprocal (4 + 1).
-  localparam int unsigned ExpLatency   = 6;
-  localparam int unsigned RecipLatency = 5;
+  // from the edge that captures a row sum to the edge that buffers its reciprocal (4 + 1),
+  // each longer by the binary search's SearchStages.
+  localparam int unsigned SearchStages = BinarySearch ? IdxWidth : 0;
+  localparam int unsigned ExpLatency   = 6 + SearchStages;
+  localparam int unsigned RecipLatency = 5 + SearchStages;
   // An e slot is reserved when its beat is issued and released when the output stage
   // takes it: RowBeats - 1 + ExpLatency + RecipLatency edges later at full rate (the
   // row's other beats, then the sum and the reciprocal), plus the cycle of its own issue.
@@ -148,9 +183,15 @@ module softmax_unit #(
     .ExpFrac  (ExpFrac),
     .Log2eFrac(Log2eFrac),
     .Entries  (Entries),
-    .ExpDirect(ExpDirect)
+    .ExpDirect(ExpDirect),
+    .Hardwired(Hardwired), .TableReset(TableReset), .BinarySearch(BinarySearch)
   ) u_exp (
     .clk_i, .rst_ni,
+    .tbl_we_i        (tbl_we_i && !tbl_sel_i),
+    .tbl_idx_i,
+    .tbl_breakpoint_i(tbl_breakpoint_i[exp_table_pkg::InWidth-1:0]),
+    .tbl_slope_i,
+    .tbl_intercept_i,
     .issue_i    (b_issue),
     .last_i     (b_last),
     .x_i        (x_head),
@@ -164,9 +205,15 @@ module softmax_unit #(
   softmax_recip #(
     .SumWidth(SumWidth),
     .OutFrac (OutFrac),
-    .Entries (Entries)
+    .Entries (Entries),
+    .Hardwired(Hardwired), .TableReset(TableReset), .BinarySearch(BinarySearch)
   ) u_recip (
     .clk_i, .rst_ni,
+    .tbl_we_i        (tbl_we_i && tbl_sel_i),
+    .tbl_idx_i,
+    .tbl_breakpoint_i(tbl_breakpoint_i[recip_table_pkg::InWidth-1:0]),
+    .tbl_slope_i,
+    .tbl_intercept_i,
     .sum_valid_i(sum_valid),
     .sum_i      (sum),
     .valid_o    (r_valid),

@@ -17,7 +17,8 @@
 //
 // Per-channel constants (sole_ailn_params): param_we_i writes alpha_i and bias_i of channel
 // param_idx_i at the clock edge (indices >= Dim ignored, alpha above PtfMax stored as
-// PtfMax); reset sets alpha = 0 and bias = 0. A beat reads its alphas when it is accepted
+// PtfMax). They are a memory without reset (channel_regs): write every channel once after
+// power-up; they keep their values through rst_ni. A beat reads its alphas when it is accepted
 // and again, with its biases, when it enters the output stage: write between rows with the
 // unit idle for every row to see one consistent set.
 //
@@ -44,8 +45,8 @@
 // sole_ailn_stats), (mu, factor) is stored at the next edge, the first beat enters the output
 // stage one edge later and leaves 3 edges after that: 56 at the defaults (19 + 10 + 16 + 3 + 8).
 //
-// Reset (rst_ni, asynchronous) empties every FIFO and stage and resets the per-channel
-// constants; the next accepted beat starts a new row.
+// Reset (rst_ni, asynchronous) empties every FIFO and stage (the per-channel constants stay);
+// the next accepted beat starts a new row.
 module sole_ailayernorm_unit #(
   parameter  int unsigned     Dim           = 384,
   parameter  int unsigned     Lanes         = 4,
@@ -142,7 +143,7 @@ module sole_ailayernorm_unit #(
   logic [Lanes*AlphaBits-1:0]  in_alpha, out_alpha;
   logic [Lanes*BiasWidth-1:0]  out_bias;
 
-  // Per channel {alpha, bias}; reset: alpha = 0 and bias = 0. Reader 0 is the input side
+  // Per channel {alpha, bias}. Reader 0 is the input side
   // (alphas), reader 1 the output side (alphas and biases).
   localparam int unsigned ParamWidth = AlphaBits + BiasWidth;
 
@@ -155,7 +156,7 @@ module sole_ailayernorm_unit #(
   channel_regs #(
     .Entries(Dim), .Width(ParamWidth), .Lanes(Lanes), .Readers(2)
   ) u_params (
-    .clk_i, .rst_ni,
+    .clk_i,
     .we_i  (param_we_i),
     .idx_i (param_idx_i),
     .data_i({alpha_in, bias_i}),

@@ -21,6 +21,8 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from models.configtag import unique_tag
+
 OPS = ("gelu", "softmax", "layernorm")
 METHODS = ("NN-LUT", "I-BERT", "SOLE")
 # Regression seeds: NNLUT_SEED (default below) plus a per-unit offset; NNLUT_SEED=random draws.
@@ -76,7 +78,8 @@ class UnitTarget:
 
     @property
     def tag(self) -> str:
-        return str(self.config.tag)
+        """Unique per configuration: build folders and cost-cache entries are named by it."""
+        return unique_tag(self.config)
 
     @property
     def lanes(self) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -31,6 +31,9 @@ COVERAGE_BINS = ("x:min_code", "x:max_code", "x:zero", "erf:clipped_neg", "erf:p
 
 @dataclass(frozen=True)
 class IBertGeluConfig:
+    # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
+    TAG_FIELDS: ClassVar[tuple[str, ...]] = ('in_width', 'in_frac', 'erf_shift', 'lanes')
+
     lanes: int = 16
     in_width: int = 16
     in_frac: int = 12        # input scale 2^-in_frac: SQ16.12 as the NN-LUT gelu_unit

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,6 +30,10 @@ NEWTON_UPDATES = 6  # bins newton:updates[0..6]; the model's docstring bounds up
 
 @dataclass(frozen=True)
 class IBertLayerNormConfig:
+    # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
+    TAG_FIELDS: ClassVar[tuple[str, ...]] = (
+        'dim', 'in_width', 'in_frac', 'max_bit', 'min_shift', 'div_bits_per_cycle', 'lanes')
+
     dim: int = 384
     lanes: int = 4
     in_width: int = 16

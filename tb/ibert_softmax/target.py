@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -29,6 +29,10 @@ ROW_BINS = (*SOFTMAX_ROW_BINS, "row:clamped", "row:underflow", "row:top_code")
 
 @dataclass(frozen=True)
 class IBertSoftmaxConfig:
+    # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
+    TAG_FIELDS: ClassVar[tuple[str, ...]] = (
+        'row_length', 'in_width', 'in_frac', 'out_width', 'div_bits_per_cycle', 'lanes')
+
     row_length: int = 128
     lanes: int = 4
     in_width: int = 16

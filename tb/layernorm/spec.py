@@ -25,15 +25,18 @@ def programmed_input(config: LayerNormConfig, data: np.ndarray, params: Mapping[
 SPEC = UnitSpec(
     name="layernorm", op="layernorm", method="NN-LUT",
     config_type=LayerNormConfig, make_target=LayerNormTarget, row_option="dim",
-    tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows", "ProgrammedParams", *ROW_FAMILY_TESTS),
+    tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows", "ProgrammedParams", *ROW_FAMILY_TESTS,
+           "TableWrite"),
     rate_test="FullRateRows",
     # Tests whose rows use gamma = 1, beta = 0 (ProgrammedParams' random gamma and beta are
     # checked bit-exact only; its float reference saturates differently).
     accuracy_tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows"),
     plot_test="OutlierRows",
     regression=(LayerNormConfig(),                                          # D 384, 4 lanes, [1, 2) table
-                LayerNormConfig(dim=768, lanes=16),                         # BERT-base width, EpsTerm 1
-                LayerNormConfig(dim=8, lanes=1, rsqrt_range=4, eps=1e-5)),  # [1, 4) table, large eps
+                # BERT-base width, EpsTerm 1; table without reset, binary search
+                LayerNormConfig(dim=768, lanes=16, table="no_reset", search="binary"),
+                # [1, 4) table, large eps, hardwired
+                LayerNormConfig(dim=8, lanes=1, rsqrt_range=4, eps=1e-5, table="hardwired")),
     lint_configs=(LayerNormConfig(dim=384, lanes=3), LayerNormConfig(dim=1024, lanes=8, eps=1e-5)),
     rejections=(({"Lanes": 5}, "must be >= 1 and divide Dim"),
                 ({"Dim": 1, "Lanes": 1}, "Dim must be >= 2"),

@@ -89,7 +89,8 @@ class LayerNormStreamModel(RowStreamModel):
 
 
 def layernorm_stream_model(settings: dict[str, Any]) -> LayerNormStreamModel:
-    """Factory named in the bench settings: the model with gamma = 1 and beta = 0 (reset)."""
+    """Factory named in the bench settings: the model with gamma = 1 and beta = 0 (what the
+    benches write after reset: the constants are a memory without reset)."""
     config = LayerNormConfig(**settings["config"])
     model = LayerNormModel(config, IntTable.load(Path(settings["table_json"])))
     gamma = np.full(config.dim, 1 << config.gamma_frac, dtype=np.int64)

@@ -8,6 +8,10 @@ error measured against float64 layer_norm:
   (with saturation at both ends, and a write to a feature index >= D that must be ignored).
 - FullRateRows, RowLatency, BackpressureRows, ResetMidRow: the row-bench family
   (tb/common/rowbench.py) over the row kinds.
+- TableWrite: the 1/sqrt table rewritten through its write port with every field moved, then
+  restored (a hardwired build must ignore the writes).
+gamma/beta (a memory without reset), and a 1/sqrt table built without reset, are written after
+every reset.
 - StreamFile: whole rows from a file (rtl_eval), skipped unless one is given.
 """
 
@@ -18,10 +22,11 @@ import os
 import numpy as np
 import pyuvm
 
-from models.layernorm import ACCURACY_TARGET, LayerNormConfig
+from models.layernorm import ACCURACY_TARGET, LayerNormConfig, LayerNormModel
 from models.stimulus import layernorm_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
+from tb.common.tables import perturbed_table, write_table
 from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests, write_port
 from tb.layernorm.target import LayerNormStreamModel
 
@@ -57,6 +62,13 @@ class LayerNormTest(RowTest):
         writes = [*enumerate(zip(gamma_codes, beta_codes)), *((i, (g, b)) for i, g, b in extra_writes)]
         await write_port(self.bench.dut, "param_we_i",
                          [{"param_idx_i": i, "gamma_i": g, "beta_i": b} for i, (g, b) in writes])
+
+    async def after_reset(self) -> None:
+        """gamma and beta have no reset (a memory): write the ones the model assumes; so does a
+        1/sqrt table built without reset."""
+        await self.write_params(self.model.gamma_codes, self.model.beta_codes)
+        if self.config.table == "no_reset":
+            await write_table(self.bench.dut, self.model.model.table)
 
     def check_phase(self) -> None:
         super().check_phase()
@@ -129,6 +141,27 @@ class ProgrammedParams(LayerNormTest):
             self.env.coverage.sample(self.env.scoreboard.models[-1])
             await self.write_params(gamma, beta, ignored)
             self.env.scoreboard.switch_model(self.model.with_params(gamma, beta))
+            await self.run_blocks(self.blocks())
+
+
+@pyuvm.test(**WATCHDOG)
+class TableWrite(LayerNormTest):
+    """The 1/sqrt table rewritten at run time with every field of every entry moved, rows
+    checked against the model with it, then the fitted table restored and checked again. A
+    hardwired build ignores the writes: its outputs must stay those of the fitted table."""
+
+    check_accuracy = False  # the moved table is not accurate
+    row_kinds = ("random", "outlier")
+
+    async def stimulus(self) -> None:
+        fitted = self.model
+        moved = LayerNormStreamModel(LayerNormModel(self.config, perturbed_table(fitted.model.table, self.np_rng)),
+                                     fitted.gamma_codes, fitted.beta_codes, fitted.lanes)
+        await self.run_blocks(self.blocks())
+        for model in (moved, fitted):
+            self.env.coverage.sample(self.env.scoreboard.models[-1])
+            await write_table(self.bench.dut, model.model.table)
+            self.env.scoreboard.switch_model(fitted if self.config.table == "hardwired" else model)
             await self.run_blocks(self.blocks())
 
 

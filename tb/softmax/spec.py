@@ -16,15 +16,15 @@ def fitted_tables(config: SoftmaxConfig) -> list[tuple[str, int, float, float]]:
 SPEC = UnitSpec(
     name="softmax", op="softmax", method="NN-LUT",
     config_type=SoftmaxConfig, make_target=SoftmaxTarget, row_option="row_length",
-    tests=("RandomRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS),
+    tests=("RandomRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS, "TableWrite"),
     rate_test="FullRateRows",
     accuracy_tests=("RandomRows", *SOFTMAX_KIND_TESTS, "FullRateRows", "BackpressureRows"),
     plot_test="RandomRows",
     regression=(SoftmaxConfig(row_length=128, lanes=4),
                 # 10 output bits: p = 1 rounds up to 2^10 here and exercises the saturation.
                 SoftmaxConfig(row_length=1, lanes=1, out_width=10),
-                SoftmaxConfig(row_length=512, lanes=16),
-                SoftmaxConfig(row_length=128, lanes=4, exp_mode="direct")),
+                SoftmaxConfig(row_length=512, lanes=16, table="no_reset", search="binary"),
+                SoftmaxConfig(row_length=128, lanes=4, exp_mode="direct", table="hardwired")),
     rejections=(({"RowLength": 130}, "must be a multiple of Lanes"),
                 ({"RowLength": 0}, "RowLength must be >= 1"),
                 ({"Lanes": 0}, "Lanes must be >= 1"),

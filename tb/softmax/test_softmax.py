@@ -9,7 +9,11 @@ which also keeps the error against float64 softmax at the exact input values:
 - ExtremeRows: rows of the most negative and most positive codes (|x - M| up to 32).
 - FullRateRows, RowLatency, BackpressureRows, ResetMidRow: the row-bench family
   (tb/common/rowbench.py) on attention-like, extreme and equal rows.
-With the range-reduced exp, every test also asserts the accuracy target (max |p - p_ref| <=
+- TableWrite: writes both tables through the write port with every field of every entry moved,
+  checks rows against the model with those tables, then restores the fitted ones (a hardwired
+  build must ignore the writes).
+A build with tables without reset gets the fitted tables written after every reset.
+With the range-reduced exp, every test but TableWrite also asserts the accuracy target (max |p - p_ref| <=
 5e-4, plus one output LSB below 16 output bits).
 """
 
@@ -18,21 +22,38 @@ from __future__ import annotations
 import numpy as np
 import pyuvm
 
-from models.softmax import ACCURACY_TARGET, SoftmaxConfig
+from models.nnlut import IntTable
+from models.softmax import ACCURACY_TARGET, SoftmaxConfig, SoftmaxModel
 from models.stimulus import softmax_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
+from tb.common.tables import perturbed_table, write_table
 from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
+from tb.softmax.target import SoftmaxStreamModel
 
 
 class SoftmaxTest(RowTest):
     """Base: row generators, mode-aware coverage requirements and the accuracy target."""
 
     row_kinds = ("attention",)
+    check_accuracy = True
 
     @property
     def config(self) -> SoftmaxConfig:
         return self.bench.model.config
+
+    @property
+    def unit_model(self) -> SoftmaxModel:
+        return self.bench.model.model  # type: ignore[attr-defined, no-any-return]
+
+    async def write_tables(self, exp_table: IntTable, recip_table: IntTable) -> None:
+        await write_table(self.bench.dut, exp_table, tbl_sel_i=0)
+        await write_table(self.bench.dut, recip_table, tbl_sel_i=1)
+
+    async def after_reset(self) -> None:
+        """Tables without reset hold nothing until software writes them: write the fitted ones."""
+        if self.config.table == "no_reset":
+            await self.write_tables(self.unit_model.exp_table, self.unit_model.recip_table)
 
     def make_rows(self, kind: str, rows: int) -> np.ndarray:
         return softmax_rows(kind, self.np_rng, self.config.in_fmt, rows, self.config.row_length)
@@ -62,7 +83,7 @@ class SoftmaxTest(RowTest):
         super().check_phase()
         error = self.env.scoreboard.results.get("rtl_error")
         assert error is not None, "no outputs were checked"
-        if self.config.exp_mode == "range_reduced":
+        if self.check_accuracy and self.config.exp_mode == "range_reduced":
             assert error["max_abs"] <= self.error_bound, \
                 f"max |p - softmax| = {error['max_abs']:.3e} exceeds {self.error_bound:.3e}: {error}"
 
@@ -81,6 +102,28 @@ register_tests(__name__, SoftmaxTest, rowbench, {
     "BackpressureRows": {"row_kinds": ("attention", "extreme")},
     "ResetMidRow": {"row_kinds": ("attention", "equal"), "extra_coverage": ("row:all_equal",)},
 })
+
+
+@pyuvm.test()
+class TableWrite(SoftmaxTest):
+    """Both tables rewritten at run time with every field of every entry moved, rows checked
+    against the model with the new tables, then the fitted tables restored and checked again. A
+    hardwired build ignores the writes: its outputs must stay those of the fitted tables."""
+
+    check_accuracy = False  # the moved tables are not accurate
+
+    async def stimulus(self) -> None:
+        fitted = self.bench.model
+        moved = SoftmaxStreamModel(self.config, SoftmaxModel(
+            self.config, perturbed_table(self.unit_model.exp_table, self.np_rng),
+            perturbed_table(self.unit_model.recip_table, self.np_rng)))
+        rows = self.n_rows(0.3)
+        await self.run_blocks([self.row_block("attention", rows)])
+        for model in (moved, fitted):
+            self.env.coverage.sample(self.env.scoreboard.models[-1])
+            await self.write_tables(model.model.exp_table, model.model.recip_table)
+            self.env.scoreboard.switch_model(fitted if self.config.table == "hardwired" else model)
+            await self.run_blocks([self.row_block("attention", rows)])
 
 
 @pyuvm.test(skip=STREAM_FILE_MISSING)

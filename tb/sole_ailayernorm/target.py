@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -39,6 +39,11 @@ ROW_LATENCY_AFTER_STATS = 8
 
 @dataclass(frozen=True)
 class AILayerNormConfig:
+    # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
+    TAG_FIELDS: ClassVar[tuple[str, ...]] = (
+        'dim', 'lanes', 'in_width', 'ptf_max', 'compress_bits', 'stat_frac', 'out_width', 'out_frac',
+        'steps_per_cycle', 'eps')
+
     dim: int = 384
     lanes: int = 4
     in_width: int = 8
@@ -194,7 +199,8 @@ class AILayerNormStreamModel(RowStreamModel):
 
 
 def ailayernorm_stream_model(settings: dict[str, Any]) -> AILayerNormStreamModel:
-    """The unit after reset: alpha = 0 and bias = 0 (gamma = 1, beta = 0) on every channel."""
+    """The unit with alpha = 0 and bias = 0 (gamma = 1, beta = 0) on every channel; the benches
+    program their constants in after_reset and switch the model with them."""
     config = AILayerNormConfig(**settings["config"])
     return AILayerNormStreamModel(config, np.zeros(config.dim, np.int64), np.ones(config.dim),
                                   np.zeros(config.dim), int(settings["lanes"]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -29,6 +29,11 @@ ROW_LATENCY_AFTER_LAST_BEAT = 7
 
 @dataclass(frozen=True)
 class E2SoftmaxConfig:
+    # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
+    TAG_FIELDS: ClassVar[tuple[str, ...]] = (
+        'row_length', 'lanes', 'in_width', 'in_frac', 'code_bits', 'code_round', 'sum_frac',
+        'mant_bits', 'corr_bits', 'recip_frac', 'out_frac')
+
     row_length: int = 128
     lanes: int = 4
     in_width: int = 16

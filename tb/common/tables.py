@@ -1,0 +1,36 @@
+"""The NN-LUT table write port as the benches drive it (every NN-LUT unit has one: GELU's
+`tbl_*`, Softmax's with `tbl_sel_i` choosing the exp or reciprocal table, LayerNorm's for its
+1/sqrt table), and tables for the tests that reprogram it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from models.nnlut import IntTable
+from tb.common.uvm_env import write_port
+
+
+async def write_table(dut: Any, table: IntTable, **select: int) -> None:
+    """Every entry of `table` through the port, one per cycle; `select` adds fixed signals
+    (tbl_sel_i=1 for Softmax's reciprocal table)."""
+    await write_port(dut, "tbl_we_i", [
+        {"tbl_idx_i": k, "tbl_breakpoint_i": int(table.breakpoints[k]), "tbl_slope_i": int(table.slopes[k]),
+         "tbl_intercept_i": int(table.intercepts[k]), **select} for k in range(table.params.entries)])
+
+
+def perturbed_table(table: IntTable, rng: np.random.Generator, bits: int = 4) -> IntTable:
+    """The table with every field moved by a random amount of up to 2^bits codes (breakpoints
+    kept ascending and inside the input format, slopes and intercepts inside their widths), so
+    that a unit that dropped or swapped any field of any entry no longer matches the model."""
+    p = table.params
+    fmt = p.in_fmt
+    jitter = lambda n: rng.integers(-(1 << bits), (1 << bits) + 1, n)  # noqa: E731
+    breakpoints = np.sort(np.clip(table.breakpoints + jitter(p.entries), fmt.min_code, fmt.max_code))
+    slope_lim = (1 << (p.slope_width - 1)) - 1
+    icpt_lim = (1 << (p.intercept_width - 1)) - 1
+    slopes = np.clip(table.slopes + jitter(p.entries), -slope_lim - 1, slope_lim)
+    intercepts = np.clip(table.intercepts + jitter(p.entries) * 16, -icpt_lim - 1, icpt_lim)
+    return IntTable(p, table.slope_frac, table.intercept_frac, breakpoints.astype(np.int64),
+                    slopes.astype(np.int64), intercepts.astype(np.int64))
