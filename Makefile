@@ -6,8 +6,10 @@
 #   make sim UNIT=u      one bench run of unit u (any registered unit; WAVES=1 for an FST waveform)
 #   make lint            verilator --lint-only -Wall on every unit
 #   make gen             just fit and generate the GELU table package for the configuration
-#   make synth           Yosys area (cells, transistors) and logic depth of every unit
-#   make report          every unit side by side: error, throughput, latency, area (+ docs/)
+#   make synth           cost sweep: OSU 0.18 um area (flops counted), OpenSTA Fmax and power,
+#                        ECP5 place and route; every unit at LANES 1/4/16 and the NN-LUT options
+#                        (build/synth/results.json; cached by configuration)
+#   make report          every unit side by side: error, throughput, latency, cost (+ docs/)
 #   make e2e             all-MiniLM-L6-v2 with the units swapped in, before/after calibration
 #   make units           the registered units and their options
 #
@@ -24,7 +26,6 @@ WAVES    ?= 0
 UNIT     ?= gelu
 SEED     ?=
 JOBS     ?= 2
-SYNTH_LANES ?= 1
 
 # --entries 16 for ENTRIES=16, and so on, for each of the named variables that is set.
 options = $(foreach v,$(1),$(if $($(v)),--$(subst _,-,$(shell echo $(v) | tr A-Z a-z)) $($(v))))
@@ -70,7 +71,7 @@ sim: venv sim-deps $(WAVE_DEPS)
 units: venv
 	$(PY) -m flow.units
 
-# The regression includes a synthesis smoke test, so it needs Debian's yosys too.
+# The regression includes a cost-flow smoke test, so it needs the cell library and OpenSTA too.
 test: venv synth-deps sim-deps
 	$(PY) -m pytest -n $(JOBS) --dist worksteal
 
@@ -82,7 +83,7 @@ sim-deps:
 	-scripts/install_system_deps.sh sim
 
 synth: venv synth-deps
-	$(PY) -m flow.synth --lanes $(SYNTH_LANES) $(if $(ENTRIES),--entries $(ENTRIES))
+	$(PY) -m flow.synth --jobs $(JOBS)
 
 lint: venv
 	$(PY) -m flow.lint

@@ -1,13 +1,21 @@
-"""`make report`: one comparison of every registered unit, op by op (GELU, Softmax, LayerNorm x
-NN-LUT, I-BERT, SOLE).
+"""`make report`: every registered unit side by side, op by op (GELU, Softmax, LayerNorm x NN-LUT,
+I-BERT, SOLE): accuracy, throughput, latency, and cost in real cells and on an FPGA.
 
-For every op, all units see the same real inputs (`op_inputs`) and are measured against the same
-float64 reference (models.reference). Each unit's outputs come from its bit-accurate model, the
-model its own bench checks the RTL against bit for bit; its throughput and latency come from its
-full-rate bench test run in the same job, and its area and logic depth from flow/synth.py.
+- Accuracy: for every op all units see the same real inputs (`op_inputs`) and are measured
+  against the same float64 reference (models.reference); each unit's outputs come from its
+  bit-accurate model, the model its own bench checks the RTL against bit for bit.
+- Throughput and latency: each unit's full-rate bench test, run in this job.
+- Cost (flow/cost.py): from build/synth/results.json when `make synth` has run (the full
+  sweep: LANES 1, 4, 16, the NN-LUT options, ECP5), otherwise every unit at its defaults at
+  LANES 1 in real cells (ASIC only; a few minutes) with the NN-LUT candidates the targets
+  need, all cached by configuration.
+- Targets (issue 9): at LANES 1 and 16, an NN-LUT configuration that dominates I-BERT's unit
+  (smaller, at least its Fmax, at most a fifth of its max error for GELU and LayerNorm, below
+  it for Softmax); against SOLE, the NN-LUT point nearest SOLE's area and its error.
+
 Writes build/report/compare.md with PNG plots, and copies them to docs/.
 
-    python -m flow.compare [--no-synth]
+    python -m flow.compare [--no-cost]
 """
 
 from __future__ import annotations
@@ -17,22 +25,26 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from flow.cli import fail
+from flow.cost import COST_LABEL, POWER_CLOCK_MHZ, CostError, CostRecord, cached_cost, cost, check_tools
 from flow.report import markdown_table, text_table
 from flow.runner import run_bench, stream_model
-from flow.synth import SYNTH_ROW_LENGTH, synthesis_config, synthesize
+from flow.synth import BUDGET_TEXT, CANDIDATE_LANES, OPTION_LANES, RESULTS, load_results, nnlut_options
 from models import reference
-from models.stimulus import op_inputs
+from models.configtag import unique_tag
 from models.paths import BUILD_DIR, REPO_ROOT
+from models.stimulus import op_inputs
 from tb.common.spec import BenchTarget, UnitSpec
 from tb.registry import UNITS
 
 REPORT_LANES = 4     # bench configuration of every unit (throughput, latency)
-SYNTH_LANES = 1      # area and depth at one lane each, the same for every unit
-
+TARGET_LANES = (1, 16)
+# Issue 9's accuracy margins: NN-LUT's max error as a fraction of I-BERT's.
+ERROR_MARGIN = {"gelu": 0.2, "softmax": 1.0, "layernorm": 0.2}
 
 OP_REFERENCES = {"gelu": reference.gelu, "softmax": reference.softmax, "layernorm": reference.layer_norm}
 
@@ -51,32 +63,218 @@ def evaluate(spec: UnitSpec, target: BenchTarget, x: np.ndarray) -> np.ndarray:
     return y
 
 
-# ------------------------------------------------------------------------------ the run
+def model_error(spec: UnitSpec, config: Any) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """Max and mean |error| of the configuration on the op's comparison inputs, with x and the
+    signed errors. Lanes and the table/search options do not change a unit's outputs."""
+    x = op_inputs(spec.op)
+    err = evaluate(spec, spec.target(config), x) - OP_REFERENCES[spec.op](x)
+    return float(np.abs(err).max()), float(np.abs(err).mean()), x, err
+
+
+# ------------------------------------------------------------------------------ accuracy and rate
 
 @dataclass
 class Row:
+    unit: str
     op: str
     method: str
     max_abs: float
     mean_abs: float
-    elements_per_cycle: float
+    elements_per_cycle_per_lane: float
     latency: str
-    cells: int
-    transistors: int
-    logic_depth: int
     note: str
     x: np.ndarray = field(repr=False)
     error: np.ndarray = field(repr=False)
 
 
-HEADER = ["op", "method", "max abs err", "mean abs err", "elem/cycle", "latency (cycles)",
-          "cells", "transistors", "logic depth", "note"]
+def compare_unit(spec: UnitSpec, seed: int) -> Row:
+    config = spec.config(lanes=REPORT_LANES)
+    max_abs, mean_abs, x, err = model_error(spec, config)
+    run = run_bench(spec.target(config), testcase=[spec.rate_test], seed=seed, build_root=BUILD_DIR / "compare")
+    if run.failed or run.tests == 0:
+        raise RuntimeError(f"{spec.name}: bench failed; log {run.build_dir / 'sim.log'}")
+    rate = run.results(spec.rate_test)["rate"]
+    latency = f"{rate['latency']}{'/row' if rate['per_row'] else ''}"
+    return Row(spec.name, spec.op, spec.method, max_abs, mean_abs, rate["elements_per_cycle"] / REPORT_LANES,
+               latency, spec.note, x, err)
 
 
-def table_rows(rows: list[Row]) -> list[list[str]]:
-    return [[r.op, r.method, f"{r.max_abs:.3e}", f"{r.mean_abs:.3e}", f"{r.elements_per_cycle:.2f}",
-             r.latency, str(r.cells), str(r.transistors), str(r.logic_depth), r.note] for r in rows]
+ACCURACY_HEADER = ["op", "method", "max abs err", "mean abs err", f"elem/cycle ({REPORT_LANES} lanes)",
+                   "latency (cycles)", "note"]
 
+
+def accuracy_rows(rows: list[Row]) -> list[list[str]]:
+    return [[r.op, r.method, f"{r.max_abs:.3e}", f"{r.mean_abs:.3e}",
+             f"{r.elements_per_cycle_per_lane * REPORT_LANES:.2f}", r.latency, r.note] for r in rows]
+
+
+# ------------------------------------------------------------------------------ cost points
+
+@dataclass
+class CostPoint:
+    unit: str
+    op: str
+    method: str
+    option: str
+    lanes: int
+    max_abs: float
+    record: CostRecord
+    rate_per_lane: float     # elements per cycle per lane, from the unit's full-rate bench
+
+    @property
+    def elements_per_s(self) -> float:
+        return self.rate_per_lane * self.lanes * self.record.fmax_mhz * 1e6
+
+    @property
+    def energy_pj(self) -> float:
+        return self.record.energy_pj_per_element(self.rate_per_lane * self.lanes)
+
+    @property
+    def label(self) -> str:
+        return self.method if self.option == "default" else f"{self.method} ({self.option})"
+
+
+def report_configs(quick: bool) -> list[tuple[UnitSpec, Any, str]]:
+    """Every unit at its defaults at the target lanes, each NN-LUT option at LANES 1 and the
+    hardwired narrow candidate at the target lanes (quick: LANES 1 only, the defaults and the
+    candidate)."""
+    points = []
+    lanes = (1,) if quick else TARGET_LANES
+    for spec in UNITS.values():
+        for n in lanes:
+            points.append((spec, spec.config(lanes=n), "default"))
+    for spec in UNITS.values():
+        if spec.method != "NN-LUT":
+            continue
+        options = nnlut_options(spec, spec.config())
+        if quick:
+            options = options[-1:]
+        for n in lanes:
+            for i, (option, changes) in enumerate(options):
+                if n in OPTION_LANES or (n in CANDIDATE_LANES and i == len(options) - 1):
+                    points.append((spec, spec.config(lanes=n, **changes), option))
+    return points
+
+
+def cost_records(quick: bool, jobs: int) -> list[tuple[UnitSpec, Any, str, CostRecord]]:
+    """The records for the report: make synth's results where they exist (with ECP5),
+    measured now (ASIC only, cached) where they do not."""
+    from flow.cost import sweep
+
+    wanted = report_configs(quick)
+    have = {(r["unit"], r["tag"]): r for r in load_results()}
+    found: dict[int, CostRecord] = {}
+    missing = []
+    for i, (spec, config, _) in enumerate(wanted):
+        synth = have.get((spec.name, spec.target(config).tag))
+        record = cached_cost(spec, config)
+        if record is None and synth is not None:
+            record = CostRecord(**{k: v for k, v in synth.items() if k in CostRecord.__dataclass_fields__})
+        if record is not None:
+            found[i] = record
+        else:
+            missing.append(i)
+    if missing:
+        check_tools(ecp5=False)
+        print(f"measuring {len(missing)} configuration(s) in real cells (cached afterwards; "
+              "`make synth` adds the FPGA figures)", flush=True)
+        records = sweep([(wanted[i][0], wanted[i][1]) for i in missing], jobs=jobs, ecp5=False)
+        found.update(zip(missing, records))
+    return [(spec, config, option, found[i]) for i, (spec, config, option) in enumerate(wanted)]
+
+
+def cost_points(rows: list[Row], quick: bool, jobs: int) -> list[CostPoint]:
+    rate = {r.unit: r.elements_per_cycle_per_lane for r in rows}
+    errors: dict[str, float] = {}
+    points = []
+    for spec, config, option, record in cost_records(quick, jobs):
+        key = unique_tag(config.__class__(**{**config.to_dict(), "lanes": 1}))
+        if key not in errors:
+            errors[key] = model_error(spec, config)[0]
+        points.append(CostPoint(spec.name, spec.op, spec.method, option, record.lanes, errors[key], record,
+                                rate[spec.name]))
+    return points
+
+
+COST_HEADER = ["op", "method", "lanes", "max abs err", "area um^2", "seq um^2", "um^2/lane", "macro bits",
+               "Fmax MHz", "Melem/s", f"mW @{POWER_CLOCK_MHZ:.0f} MHz", "pJ/elem", "ECP5 LUT4", "FF", "MULT18",
+               "BRAM", "ECP5 MHz"]
+
+
+def _opt(value: Any, fmt: str = "{}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def cost_rows(points: list[CostPoint]) -> list[list[str]]:
+    rows = []
+    for p in points:
+        r = p.record
+        rows.append([p.op, p.label, str(p.lanes), f"{p.max_abs:.2e}", f"{r.area_um2:,.0f}", f"{r.seq_area_um2:,.0f}",
+                     f"{r.area_per_lane_um2:,.0f}", str(r.storage_bits), f"{r.fmax_mhz:.0f}",
+                     f"{p.elements_per_s / 1e6:,.0f}", f"{r.power_mw:.1f}", f"{p.energy_pj:.0f}",
+                     _opt(r.ecp5_lut4), _opt(r.ecp5_ff), _opt(r.ecp5_mult18), _opt(r.ecp5_bram),
+                     _opt(r.ecp5_fmax_mhz, "{:.0f}")])
+    return rows
+
+
+# ------------------------------------------------------------------------------ targets
+
+@dataclass
+class Verdict:
+    op: str
+    lanes: int
+    ibert: CostPoint
+    nnlut: CostPoint
+    met: bool
+    text: str
+
+
+def accurate_enough(nnlut: CostPoint, ibert: CostPoint) -> bool:
+    """At most ERROR_MARGIN times I-BERT's max error (strictly below it where the margin is 1)."""
+    margin = ERROR_MARGIN[nnlut.op]
+    return nnlut.max_abs < ibert.max_abs if margin >= 1 else nnlut.max_abs <= margin * ibert.max_abs
+
+
+def dominates(nnlut: CostPoint, ibert: CostPoint) -> bool:
+    return (nnlut.record.area_um2 < ibert.record.area_um2 and nnlut.record.fmax_mhz >= ibert.record.fmax_mhz
+            and accurate_enough(nnlut, ibert))
+
+
+def verdicts(points: list[CostPoint]) -> list[Verdict]:
+    out = []
+    for op in ERROR_MARGIN:
+        for lanes in TARGET_LANES:
+            ibert = next((p for p in points if p.op == op and p.method == "I-BERT" and p.lanes == lanes), None)
+            candidates = [p for p in points if p.op == op and p.method == "NN-LUT" and p.lanes == lanes]
+            if ibert is None or not candidates:
+                continue
+            accurate = [p for p in candidates if accurate_enough(p, ibert)]
+            winners = [p for p in accurate if dominates(p, ibert)]
+            best = min(winners or accurate or candidates, key=lambda p: p.record.area_um2)
+            area = best.record.area_um2 / ibert.record.area_um2
+            text = (f"{best.label}: area {area:.2f}x I-BERT's ({best.record.area_um2:,.0f} vs "
+                    f"{ibert.record.area_um2:,.0f} um^2), Fmax {best.record.fmax_mhz:.0f} vs "
+                    f"{ibert.record.fmax_mhz:.0f} MHz, max error {best.max_abs:.2e} vs {ibert.max_abs:.2e} "
+                    f"({best.max_abs / ibert.max_abs:.2f}x; needed <= {ERROR_MARGIN[op]:g}x)")
+            out.append(Verdict(op, lanes, ibert, best, bool(winners), text))
+    return out
+
+
+def sole_rows(points: list[CostPoint]) -> list[list[str]]:
+    """Per op and lanes, the NN-LUT point nearest SOLE's area, and both errors."""
+    rows = []
+    for sole in (p for p in points if p.method == "SOLE" and p.option == "default"):
+        nnlut = [p for p in points if p.op == sole.op and p.method == "NN-LUT" and p.lanes == sole.lanes]
+        if not nnlut:
+            continue
+        near = min(nnlut, key=lambda p: abs(np.log(p.record.area_um2 / sole.record.area_um2)))
+        rows.append([sole.op, str(sole.lanes), f"{sole.record.area_um2:,.0f}", f"{sole.max_abs:.2e}", near.label,
+                     f"{near.record.area_um2:,.0f} ({near.record.area_um2 / sole.record.area_um2:.2f}x)",
+                     f"{near.max_abs:.2e} ({sole.max_abs / near.max_abs:.0f}x lower)"])
+    return rows
+
+
+# ------------------------------------------------------------------------------ plots
 
 def plot_errors(rows: list[Row], out_dir: Path) -> list[Path]:
     import matplotlib
@@ -112,24 +310,27 @@ def plot_errors(rows: list[Row], out_dir: Path) -> list[Path]:
     return paths
 
 
-def plot_area(rows: list[Row], out_dir: Path) -> Path:
+def plot_area(points: list[CostPoint], out_dir: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 5))
-    markers = {"gelu": "o", "softmax": "s", "layernorm": "^"}
-    for r in rows:
-        ax.scatter(r.transistors, r.max_abs, marker=markers.get(r.op, "x"), s=50)
-        ax.annotate(f"{r.op}/{r.method}", (r.transistors, r.max_abs), fontsize=7,
-                    xytext=(4, 3), textcoords="offset points")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel(f"estimated transistors (Yosys stat -tech cmos, {SYNTH_LANES} lane)")
-    ax.set_ylabel("max abs error vs float64")
-    ax.set_title("area versus error (lower left is better)")
-    ax.grid(alpha=0.3, which="both")
+    ops = list(ERROR_MARGIN)
+    fig, axes = plt.subplots(1, len(ops), figsize=(15, 5))
+    colors = {"NN-LUT": "tab:blue", "I-BERT": "tab:red", "SOLE": "tab:green"}
+    for ax, op in zip(axes, ops):
+        for p in (p for p in points if p.op == op and p.lanes == 1):
+            marker = "o" if p.option == "default" else "^"
+            ax.scatter(p.record.area_um2, p.max_abs, c=colors[p.method], marker=marker, s=45)
+            ax.annotate(p.label, (p.record.area_um2, p.max_abs), fontsize=6, xytext=(4, 3),
+                        textcoords="offset points")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("area um^2 with flip-flops (OSU 0.18 um, LANES 1)")
+        ax.set_ylabel("max abs error vs float64")
+        ax.set_title(f"{op} (lower left is better; triangles: NN-LUT options)")
+        ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     path = out_dir / "compare_area_error.png"
     fig.savefig(path, dpi=110)
@@ -137,42 +338,90 @@ def plot_area(rows: list[Row], out_dir: Path) -> Path:
     return path
 
 
-def compare_unit(spec: UnitSpec, seed: int, synth: bool) -> Row:
-    x = op_inputs(spec.op)
-    target = spec.target(spec.config(lanes=REPORT_LANES))
-    err = evaluate(spec, target, x) - OP_REFERENCES[spec.op](x)
-    run = run_bench(target, testcase=[spec.rate_test], seed=seed, build_root=BUILD_DIR / "compare")
-    if run.failed or run.tests == 0:
-        raise RuntimeError(f"{spec.name}: bench failed; log {run.build_dir / 'sim.log'}")
-    rate = run.results(spec.rate_test)["rate"]
-    latency = f"{rate['latency']}{'/row' if rate['per_row'] else ''}"
-    area = synthesize(spec.target(synthesis_config(spec, SYNTH_LANES))) if synth else None
-    return Row(spec.op, spec.method, float(np.abs(err).max()), float(np.abs(err).mean()),
-               rate["elements_per_cycle"], latency, area.cells if area else 0, area.transistors if area else 0,
-               area.logic_depth if area else 0, spec.note, x, err)
+# ------------------------------------------------------------------------------ the report
+
+def cost_section(points: list[CostPoint], results_seconds: float | None) -> list[str]:
+    baseline = [p for p in points if p.option == "default"]
+    options = [p for p in points if p.method == "NN-LUT" and p.option != "default"]
+    found = verdicts(points)
+    md = [
+        "## Cost in real cells and on an FPGA",
+        "",
+        f"- ASIC: {COST_LABEL}. Area in um^2 from the liberty with flip-flops counted (seq: the "
+        "flip-flops' share). Row and beat buffers and per-channel constants of >= 1 kbit are "
+        "cut out as memory macros for every method alike: their bits are in `macro bits`, "
+        "their area and access time are not in the figures. Fmax from OpenSTA's critical "
+        "path. Power is OpenSTA's estimate from the liberty's power tables at "
+        f"{POWER_CLOCK_MHZ:.0f} MHz with the data inputs toggling as the comparison's inputs "
+        "do at full rate (set_power_activity; no waveform), an estimate, not a measurement; "
+        "pJ/elem is that power over the element rate at that clock.",
+        "- Melem/s = elements per cycle (full rate, measured by each unit's bench) x Fmax.",
+        "- ECP5: LFE5U-85F out of context, Yosys synth_ecp5 and nextpnr-ecp5, Fmax the median of "
+        "3 placement seeds; '-' where `make synth` has not placed the configuration.",
+        "- Softmax rows of 128 (N), LayerNorm rows of 384 (D), the units' defaults.",
+        f"- NN-LUT options: table hardwired (constants), table without reset, pipelined binary "
+        f"segment search, and {BUDGET_TEXT}.",
+        "",
+        "### Every unit at its defaults",
+        "",
+        markdown_table(COST_HEADER, cost_rows(baseline)),
+        "",
+        "### NN-LUT microarchitecture options",
+        "",
+        "Each option's effect on area, Fmax and error (the same benches verify every option; "
+        "see the regression's configurations).",
+        "",
+        markdown_table(COST_HEADER, cost_rows(options)),
+        "",
+        "### Targets: an NN-LUT configuration that dominates I-BERT's unit",
+        "",
+        "Smaller (area with flip-flops), at least I-BERT's Fmax, and more accurate: at most a fifth "
+        "of I-BERT's max error for GELU and LayerNorm, below it for Softmax. Per op and lanes, the "
+        "smallest dominating NN-LUT configuration, or (missed) the smallest one accurate enough.",
+        "",
+        markdown_table(["op", "lanes", "target", "NN-LUT point"],
+                       [[v.op, str(v.lanes), "met" if v.met else "missed", v.text] for v in found]),
+        "",
+        "### Against SOLE: the NN-LUT point nearest SOLE's area",
+        "",
+        markdown_table(["op", "lanes", "SOLE um^2", "SOLE max err", "NN-LUT point", "its um^2", "its max err"],
+                       sole_rows(points)),
+        "",
+    ]
+    if results_seconds is not None:
+        md += [f"The full sweep (`make synth`, {RESULTS.relative_to(REPO_ROOT)}) took {results_seconds:.0f} s "
+               "on this machine from an empty cache.", ""]
+    return md
 
 
 def main() -> None:
+    import json
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out-dir", type=Path, default=BUILD_DIR / "report")
     parser.add_argument("--docs-dir", type=Path, default=REPO_ROOT / "docs")
     parser.add_argument("--seed", type=int, default=20261123)
-    parser.add_argument("--no-synth", action="store_true", help="skip area (for a quick look)")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--no-cost", action="store_true", help="skip the cost section (a quick look)")
+    parser.add_argument("--quick-cost", action="store_true",
+                        help="only LANES 1 and one NN-LUT candidate when make synth has not run")
     args = parser.parse_args()
     started = time.monotonic()
     rows: list[Row] = []
     try:
         for spec in UNITS.values():
-            print(f"{spec.op}/{spec.method}: accuracy, bench, synthesis ...", flush=True)
-            rows.append(compare_unit(spec, args.seed, not args.no_synth))
-    except (RuntimeError, ValueError) as err:
+            print(f"{spec.op}/{spec.method}: accuracy and full-rate bench ...", flush=True)
+            rows.append(compare_unit(spec, args.seed))
+        points = [] if args.no_cost else cost_points(rows, args.quick_cost or not RESULTS.exists(), args.jobs)
+    except (RuntimeError, ValueError, CostError) as err:
         fail(str(err))
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    pngs = plot_errors(rows, args.out_dir) + [plot_area(rows, args.out_dir)]
+    pngs = plot_errors(rows, args.out_dir) + ([plot_area(points, args.out_dir)] if points else [])
     md = [
         "# NN-LUT against I-BERT and SOLE",
         "",
-        "Generated by `make report` (`python -m flow.compare`); every number comes from that run.",
+        "Generated by `make report` (`python -m flow.compare`); every number comes from that run "
+        "or from `make synth`'s cached measurements of the same sources.",
         "",
         "- Errors: max and mean |output - float64 reference| over the same real inputs for every "
         "method of an op (GELU: every SQ16.12 code in [-8, 8); Softmax: 256 rows of 128 logits on "
@@ -183,15 +432,14 @@ def main() -> None:
         f"- Throughput and latency: each RTL unit's full-rate bench test at {REPORT_LANES} lanes "
         "(no input gaps, no backpressure; row units over back-to-back rows). Row latency: a "
         "row's last input beat to its first output beat.",
-        f"- Area and depth: Yosys at {SYNTH_LANES} lane, mapped to simple CMOS gates with ABC "
-        "(`stat -tech cmos` transistor estimate; `ltp -noff` longest combinational path in gates). "
-        f"Row units are synthesized with rows of {SYNTH_ROW_LENGTH} (Softmax N, LayerNorm D): "
-        "their row buffers are flip-flops that grow linearly with the row, and at N = 128 / "
-        "D = 384 Yosys takes tens of minutes per unit.",
         "",
-        markdown_table(HEADER, table_rows(rows)),
+        markdown_table(ACCURACY_HEADER, accuracy_rows(rows)),
         "",
-    ] + [f"![{p.stem}]({p.name})\n" for p in pngs]
+    ] + [f"![{p.stem}]({p.name})\n" for p in pngs if "area" not in p.stem]
+    if points:
+        seconds = json.loads(RESULTS.read_text()).get("seconds") if RESULTS.exists() else None
+        md += cost_section(points, seconds)
+        md += ["![compare_area_error](compare_area_error.png)", ""]
     e2e = [args.out_dir / name for name in ("e2e.md", "e2e.png")]
     if e2e[0].exists():
         md += ["## End to end", "",
@@ -202,7 +450,11 @@ def main() -> None:
     args.docs_dir.mkdir(parents=True, exist_ok=True)
     for path in [report, *pngs, *(p for p in e2e if p.exists())]:
         shutil.copy(path, args.docs_dir / path.name)
-    print(text_table(HEADER, table_rows(rows)))
+    print(text_table(ACCURACY_HEADER, accuracy_rows(rows)))
+    if points:
+        print(text_table(COST_HEADER, cost_rows(points)))
+        for v in verdicts(points):
+            print(f"target {v.op} lanes {v.lanes}: {'met' if v.met else 'MISSED'}: {v.text}")
     print(f"\nreport: {report} (snapshot in {args.docs_dir}); {time.monotonic() - started:.0f} s")
 
 

