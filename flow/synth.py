@@ -134,8 +134,9 @@ def main() -> None:
     results = [record_dict(p, r) for p, r in zip(points, records)]
     seconds = time.monotonic() - start
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"label": COST_LABEL, "budget": BUDGET_TEXT, "seconds": seconds,
-                                    "records": results}, indent=1))
+    args.out.write_text(json.dumps({"label": COST_LABEL, "budget": BUDGET_TEXT, "wall_seconds": seconds,
+                                    "tool_seconds": sum(r.seconds for r in records), "records": results},
+                                   indent=1))
     rows = [[r["unit"], r["option"], str(r["lanes"]), f"{r['area_um2']:,.0f}", f"{r['seq_area_um2']:,.0f}",
              f"{r['area_per_lane_um2']:,.0f}", str(r["storage_bits"]), f"{r['fmax_mhz']:.0f}",
              "-" if r["ecp5_lut4"] is None else str(r["ecp5_lut4"]),

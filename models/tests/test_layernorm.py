@@ -192,7 +192,7 @@ def test_default_formats_meet_the_requirements() -> None:
     assert c.in_fmt.min_value <= -32 and c.in_fmt.max_value >= 32 - c.in_fmt.lsb and c.in_frac >= 8
     assert c.out_fmt.max_value >= math.sqrt(1023) and c.out_width == 16
     assert c.eps == 1e-12 and c.entries == 16 and (c.dim, c.lanes) == (384, 4)
-    assert default_banks(96) == 3 and default_banks(8) == 3 and default_banks(1) == 9
+    assert default_banks(96) == 3 and default_banks(8) == 3 and default_banks(1) == 10
 
 
 def test_layernorm_real_takes_d_from_the_array(models: dict[int, LayerNormModel]) -> None:

@@ -19,10 +19,10 @@
 // sqrt(Dim-1); the 16-entry [1, 2) table has ~4x smaller relative error than [1, 4), and
 // odd exponents cost one constant multiply per row, not per element.
 //
-// Timing: with row_valid_i high in the cycle after edge n, V is registered at edge n+1, T at
-// n+2, m and k at n+3; the core takes m at n+4 and its output (with valid_o, r_o and shift_o,
-// combinational from it) is valid in the cycle after edge n+6, so the parent stores them at
-// edge n+7 (log2(Entries) edges later with BinarySearch).
+// Timing: with row_valid_i high in the cycle after edge n, S1 and S2 are registered at edge
+// n+1, the products at n+2, T at n+3, m and k at n+4; the core takes m at n+5 and its output
+// (with valid_o, r_o and shift_o, combinational from it) is valid in the cycle after edge n+7,
+// so the parent stores them at edge n+8 (log2(Entries) edges later with BinarySearch).
 // Fully pipelined and never stalls (the core's output is always ready), so a row per cycle
 // could pass; rows arrive at most once per Dim/Lanes cycles.
 
@@ -99,6 +99,21 @@ module layernorm_scale #(
   end
 
   // ---------------------------------------------------------------------------
+  // Stage 0: the row's sums, registered so that the statistics' final additions and the
+  // S1^2 multiplier are not one combinational path (it limited the unit's Fmax)
+  // ---------------------------------------------------------------------------
+  logic                      v0_q;
+  logic signed [S1Width-1:0] s1_q;
+  logic        [S2Width-1:0] s2_q;
+
+  always_ff @(posedge clk_i) begin
+    if (row_valid_i) begin
+      s1_q <= s1_i;
+      s2_q <= s2_i;
+    end
+  end
+
+  // ---------------------------------------------------------------------------
   // Stage 1: the two wide products (Dim*S2 <= Dim^2 * 2^(2W-2) and S1^2 both fit
   // VarWidth + 1 bits; their difference V fits VarWidth)
   // ---------------------------------------------------------------------------
@@ -108,11 +123,11 @@ module layernorm_scale #(
   logic [WideWidth-1:0] dim_s2_q, s1_sq_q;
   logic [SqWidth-1:0]   s1_sq;
 
-  assign s1_sq = $unsigned(SqWidth'(s1_i) * SqWidth'(s1_i));
+  assign s1_sq = $unsigned(SqWidth'(s1_q) * SqWidth'(s1_q));
 
   always_ff @(posedge clk_i) begin
-    if (row_valid_i) begin
-      dim_s2_q <= WideWidth'(Dim) * WideWidth'(s2_i);
+    if (v0_q) begin
+      dim_s2_q <= WideWidth'(Dim) * WideWidth'(s2_q);
       s1_sq_q  <= s1_sq[WideWidth-1:0];
     end
   end
@@ -271,15 +286,17 @@ module layernorm_scale #(
   assign valid_o = core_out_valid;
 
   // ---------------------------------------------------------------------------
-  // Valid bits of stages 1-3
+  // Valid bits of stages 0-3
   // ---------------------------------------------------------------------------
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+      v0_q <= 1'b0;
       v1_q <= 1'b0;
       v2_q <= 1'b0;
       v3_q <= 1'b0;
     end else begin
-      v1_q <= row_valid_i;
+      v0_q <= row_valid_i;
+      v1_q <= v0_q;
       v2_q <= v1_q;
       v3_q <= v2_q;
     end

@@ -29,9 +29,9 @@
 // pipeline and, once every bank is full, the input (no loss, duplication or reordering).
 //
 // Latency: a row's last input beat handshake at edge t0 -> its first output beat
-// handshake at edge t0 + RowLatency (= 12, plus log2(Entries) with BinarySearch;
+// handshake at edge t0 + RowLatency (= 13, plus log2(Entries) with BinarySearch;
 // LayerNormConfig.row_latency in models/layernorm.py) at the earliest (output idle and ready). From the row's first input beat that is
-// Dim/Lanes - 1 + RowLatency edges (107 for Dim 384 / 4 lanes).
+// Dim/Lanes - 1 + RowLatency edges (108 for Dim 384 / 4 lanes).
 //
 // Parameters: param_we_i writes gamma_i/beta_i of feature param_idx_i at the clock edge
 // (param_idx_i >= Dim ignored). They are a memory without reset (channel_regs): write every
@@ -71,10 +71,10 @@ module layernorm_unit #(
   parameter  bit              TableReset     = 1'b1,
   parameter  bit              BinarySearch   = 1'b0,
   localparam int unsigned     TblIdxWidth    = (Entries > 1) ? $clog2(Entries) : 1,
-  // Edges from a row's last input beat to the first read of its buffer: S1^2 and Dim*S2,
-  // T, the normalised mantissa (1 each), the NN-LUT core (3, plus log2(Entries) with the
-  // binary search), storing r/shift (1), read (1).
-  localparam int unsigned     RowReadDelay   = 8 + (BinarySearch ? TblIdxWidth : 0),
+  // Edges from a row's last input beat to the first read of its buffer: the sums, S1^2 and
+  // Dim*S2, T, the normalised mantissa (1 each), the NN-LUT core (3, plus log2(Entries) with
+  // the binary search), storing r/shift (1), read (1).
+  localparam int unsigned     RowReadDelay   = 9 + (BinarySearch ? TblIdxWidth : 0),
   // Guarded so that illegal Dim/Lanes reach their $fatal instead of a division by zero.
   localparam int unsigned     Beats          = (Lanes > 0 && Dim >= Lanes) ? Dim / Lanes : 1,
   // Enough banks that a bank frees before the row after next needs it: no bubbles.

@@ -54,34 +54,68 @@ class Transfers:
         self.words.clear()
 
 
-class StreamSource:
-    """Drives beats into the DUT with random idle cycles between them."""
+class StreamStall(AssertionError):
+    """The DUT stopped taking beats: raised by the source's watchdog."""
 
-    def __init__(self, clk: SimHandleBase, bus: Bus, rng: random.Random) -> None:
-        self.clk, self.bus, self.rng = clk, bus, rng
+
+class StreamSource:
+    """Drives beats into the DUT with random idle cycles between them.
+
+    Watchdog: a beat offered for more than `stall_budget` consecutive cycles without being
+    taken fails the test at once (StreamStall), naming the interface and the last beat taken,
+    instead of hanging until the simulation's time limit."""
+
+    def __init__(self, clk: SimHandleBase, bus: Bus, rng: random.Random, name: str = "input stream",
+                 stall_budget: int = 20_000) -> None:
+        self.clk, self.bus, self.rng, self.name = clk, bus, rng, name
+        self.stall_budget = stall_budget
+        self.sent = 0            # beats taken so far
         self.bus.valid.value = 0
 
     async def send(self, words: list[int], idle_probability: float = 0.0) -> None:
+        """Offers each word until it is taken; idle cycles fall only between transfers (a beat
+        once offered is held, as the stream rules require of a sender)."""
         bus, rng = self.bus, self.rng
         index = 0
+        offer = False
+        waited = 0
         while index < len(words):
-            offer = idle_probability == 0.0 or rng.random() >= idle_probability
+            offer = offer or idle_probability == 0.0 or rng.random() >= idle_probability
             if offer:
                 bus.data.value = words[index]
             bus.valid.value = int(offer)
             await RisingEdge(self.clk)
             if offer and bus.ready.value:
                 index += 1
+                self.sent += 1
+                offer = False
+                waited = 0
+            elif offer:
+                waited += 1
+                if waited > self.stall_budget:
+                    bus.valid.value = 0
+                    raise StreamStall(
+                        f"{self.name}: beat {self.sent} (word {words[index]:#x}) offered for {waited} cycles "
+                        f"without being taken; {self.sent} beat(s) taken before it")
         bus.valid.value = 0
 
 
 class StreamMonitor:
-    """Passively records every handshake on a stream interface."""
+    """Passively records every handshake on a stream interface, and checks the stream rules
+    from outside (out of reset): valid and ready are never X, a beat offered and not taken is
+    offered again at the next edge with the same data, and an offered beat's data is never X.
+    Violations go to `protocol_errors` (the first MAX_PROTOCOL_ERRORS), which the base test
+    asserts empty."""
 
-    def __init__(self, clk: SimHandleBase, bus: Bus, cycles: ClockCycles) -> None:
-        self.clk, self.bus, self.clock = clk, bus, cycles
+    MAX_PROTOCOL_ERRORS = 10
+
+    def __init__(self, clk: SimHandleBase, bus: Bus, cycles: ClockCycles, name: str = "stream",
+                 reset_n: SimHandleBase | None = None) -> None:
+        self.clk, self.bus, self.clock, self.name, self.reset_n = clk, bus, cycles, name, reset_n
         self.transfers = Transfers()
         self.listeners: list = []
+        self.protocol_errors: list[str] = []
+        self._stalled: int | None = None   # data of a beat offered and not taken at the last edge
 
     async def run(self) -> None:
         while True:
@@ -89,10 +123,34 @@ class StreamMonitor:
             self._sample()
             self._after_edge()
 
+    def _violation(self, text: str) -> None:
+        if len(self.protocol_errors) < self.MAX_PROTOCOL_ERRORS:
+            self.protocol_errors.append(f"{self.name}, cycle {self.clock.now()}: {text}")
+
     def _sample(self) -> None:
         bus = self.bus
-        if bus.valid.value and bus.ready.value:
-            word = bus.data.value.to_unsigned()
+        valid_v, ready_v = bus.valid.value, bus.ready.value
+        if self.reset_n is not None and not (self.reset_n.value.is_resolvable and self.reset_n.value):
+            self._stalled = None
+            return
+        if not (valid_v.is_resolvable and ready_v.is_resolvable):
+            self._violation(f"valid/ready not 0 or 1 (valid {valid_v}, ready {ready_v})")
+            self._stalled = None
+            return
+        valid, ready = bool(valid_v), bool(ready_v)
+        word = None
+        if valid:
+            if not bus.data.value.is_resolvable:
+                self._violation("data has X/Z bits while valid")
+            else:
+                word = bus.data.value.to_unsigned()
+        if self._stalled is not None:
+            if not valid:
+                self._violation("valid dropped before its beat was taken")
+            elif word is not None and word != self._stalled:
+                self._violation(f"data changed while stalled ({self._stalled:#x} -> {word:#x})")
+        self._stalled = word if valid and not ready else None
+        if valid and ready and word is not None:
             cycle = self.clock.now()
             self.transfers.cycles.append(cycle)
             self.transfers.words.append(word)
@@ -107,8 +165,9 @@ class StreamSink(StreamMonitor):
     """Receives a stream out of the DUT, applying random backpressure on ready."""
 
     def __init__(self, clk: SimHandleBase, bus: Bus, cycles: ClockCycles, rng: random.Random,
-                 stall_probability: float = 0.0) -> None:
-        super().__init__(clk, bus, cycles)
+                 stall_probability: float = 0.0, name: str = "output stream",
+                 reset_n: SimHandleBase | None = None) -> None:
+        super().__init__(clk, bus, cycles, name, reset_n)
         self.rng = rng
         self.stall_probability = stall_probability
         self.bus.ready.value = 1

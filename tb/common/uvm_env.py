@@ -314,9 +314,10 @@ class StreamTest(pyuvm.uvm_test):
         self.bench = BenchHandles(
             dut=dut, config=config, model=model,
             source=StreamSource(dut.clk_i, stream_bus(dut, "in", "in"), self.rng),
-            input_monitor=StreamMonitor(dut.clk_i, stream_bus(dut, "in", "in"), cycles),
+            input_monitor=StreamMonitor(dut.clk_i, stream_bus(dut, "in", "in"), cycles, "input stream",
+                                        dut.rst_ni),
             sink=StreamSink(dut.clk_i, stream_bus(dut, "out", "out"), cycles, self.rng,
-                            config.stall_probability))
+                            config.stall_probability, "output stream", dut.rst_ni))
         pyuvm.ConfigDB().set(None, "*", "BENCH", self.bench)
         self.env = ElementwiseEnv("env", self)
 
@@ -363,6 +364,10 @@ class StreamTest(pyuvm.uvm_test):
             if len(log_out.words) >= len(log_in.words):
                 break
             await RisingEdge(self.bench.dut.clk_i)
+        else:
+            last = log_out.cycles[-1] if log_out.cycles else None
+            self.logger.error(f"output stream: {len(log_in.words) - len(log_out.words)} beat(s) still owed "
+                              f"{timeout_cycles} cycles after the last input; last output beat at cycle {last}")
         await WaitCycles(self.bench.dut.clk_i, 5)  # would catch spurious extra beats
 
     async def stimulus(self) -> None:
@@ -382,6 +387,8 @@ class StreamTest(pyuvm.uvm_test):
         return (*self.required_coverage, *self.extra_coverage)
 
     def check_phase(self) -> None:
+        violations = self.bench.input_monitor.protocol_errors + self.bench.sink.protocol_errors
+        assert not violations, "stream rule violations: " + "; ".join(violations)
         holes = self.env.coverage.coverage.missing(self.required_bins())
         assert not holes, f"coverage holes: {holes}"
 
