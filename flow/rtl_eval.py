@@ -26,6 +26,7 @@ import math
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,9 +38,38 @@ from tb.common.spec import StreamInput, UnitSpec
 from tb.registry import UNITS
 
 
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def check_output_path(path: Path) -> Path:
+    """The output must be a writable .npy file path: checked before any build or simulation."""
+    import os
+
+    if path.suffix != ".npy":
+        fail(f"--output {path}: give a file name ending in .npy (numpy would write {path}.npy)")
+    if path.is_dir():
+        fail(f"--output {path} is a directory; give a file name ending in .npy")
+    # Tried for real (permission bits do not tell root, or a read-only file system, anything).
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe = path.parent / f".{path.name}.{os.getpid()}.probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        fail(f"--output {path}: cannot write there ({err.strerror or err})")
+    if path.exists() and not os.access(path, os.W_OK):
+        fail(f"--output {path} exists and is not writable")
+    return path
+
+
 def load_input(path: Path, rows: bool) -> np.ndarray:
     if not path.exists():
         fail(f"input file {path} does not exist")
+    if path.is_dir():
+        fail(f"input {path} is a directory; give a .npy file")
+    with path.open("rb") as f:
+        if f.read(len(NPY_MAGIC)) != NPY_MAGIC:
+            fail(f"input file {path} is not a .npy file (no NumPy header); write arrays with numpy.save")
     try:
         data = np.load(path, allow_pickle=False)
     except ValueError as err:
@@ -116,6 +146,15 @@ def run_rtl(spec: UnitSpec, prepared: StreamInput, seed: int) -> np.ndarray:
     return out[:codes.size].reshape(codes.shape)
 
 
+def note_output_saturation(codes: np.ndarray, fmt: Any) -> None:
+    """Outputs at an end of the output format were (most likely) clamped there: say so."""
+    low, high = int((codes <= fmt.min_code).sum()), int((codes >= fmt.max_code).sum())
+    if low or high:
+        print(f"note: {low + high} of {codes.size} outputs sit at an end of the output format {fmt} "
+              f"({low} at {fmt.min_value:g}, {high} at {fmt.max_value:g}): saturated values are clamped, "
+              "not wrapped", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("unit", choices=list(UNITS))
@@ -128,6 +167,7 @@ def main() -> None:
     add_unit_options(parser)
     args = parser.parse_args()
     spec = UNITS[args.unit]
+    check_output_path(args.output)
     data = load_input(args.input, spec.rows)
     try:
         config = build_config(spec, args, data)
@@ -138,6 +178,7 @@ def main() -> None:
         out_codes = prepared.model.predict(prepared.codes) if args.model else run_rtl(spec, prepared, args.seed)
     except ValueError as err:
         fail(str(err))
+    note_output_saturation(out_codes, prepared.model.out_fmt)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     np.save(args.output, prepared.model.out_fmt.to_real(out_codes))
     print(f"{args.unit} ({'model' if args.model else 'RTL'}, {spec.target(prepared.config).tag}): "

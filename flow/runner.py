@@ -121,16 +121,21 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
     check_importable_in_simulator()
     runner = get_runner(sim)
     start = time.monotonic()
-    runner.build(sources=sources, hdl_toplevel=target.toplevel,
-                 parameters=target.hdl_parameters(), build_dir=build_dir, waves=waves,
-                 build_args=["--x-assign", "unique", "--x-initial", "unique", "--assert", *include_args()] +
-                            (["--trace-fst", "--trace-structs"] if waves else []),
-                 log_file=build_dir / "build.log")
-    xml = runner.test(test_module=target.test_module, hdl_toplevel=target.toplevel,
-                      build_dir=build_dir, test_dir=build_dir, testcase=testcase, seed=seed,
-                      waves=waves,
-                      extra_env={"NNLUT_BENCH_CONFIG": str(config_path), **(extra_env or {})},
-                      results_xml=str(build_dir / "results.xml"), log_file=build_dir / "sim.log")
+    try:
+        runner.build(sources=sources, hdl_toplevel=target.toplevel,
+                     parameters=target.hdl_parameters(), build_dir=build_dir, waves=waves,
+                     build_args=["--x-assign", "unique", "--x-initial", "unique", "--assert", *include_args()] +
+                                (["--trace-fst", "--trace-structs"] if waves else []),
+                     log_file=build_dir / "build.log")
+        xml = runner.test(test_module=target.test_module, hdl_toplevel=target.toplevel,
+                          build_dir=build_dir, test_dir=build_dir, testcase=testcase, seed=seed,
+                          waves=waves,
+                          extra_env={"NNLUT_BENCH_CONFIG": str(config_path), **(extra_env or {})},
+                          results_xml=str(build_dir / "results.xml"), log_file=build_dir / "sim.log")
+    except KeyboardInterrupt:
+        # The simulator, in the same process group, got the interrupt too; subprocess killed it.
+        print(f"\ninterrupted: {target.tag} stopped (log so far: {build_dir / 'sim.log'})", file=sys.stderr)
+        raise SystemExit(130) from None
     seconds = time.monotonic() - start
     tests, failed = get_results(xml)
     wave_file = build_dir / "dump.fst"

@@ -60,6 +60,11 @@ class UnitConfig:
             object.__setattr__(self, "in_frac", self.in_width - 4)
         if self.out_frac is None:
             object.__setattr__(self, "out_frac", self.out_width - 4)
+        for name, width, frac in (("IN", self.in_width, self.in_frac), ("OUT", self.out_width, self.out_frac)):
+            if width < 2:
+                raise ValueError(f"{name}_WIDTH must be >= 2, got {width}")
+            if frac is None or not 0 <= frac <= width - 1:
+                raise ValueError(f"{name}_FRAC must be in [0, {name}_WIDTH - 1 = {width - 1}], got {frac}")
 
     @property
     def in_fmt(self) -> FixedFormat:
