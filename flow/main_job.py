@@ -28,7 +28,7 @@ from models.units import fit_cached
 from tb.common.spec import UnitSpec
 from tb.registry import UNITS
 
-FIT_FUNCTIONS = ("gelu", "exp", "recip", "rsqrt", "exp2_neg")
+FIT_FUNCTIONS = ("gelu", "silu", "exp", "recip", "rsqrt", "exp2_neg")
 NNLUT_UNITS = [name for name, spec in UNITS.items() if spec.method == "NN-LUT"]
 
 

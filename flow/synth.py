@@ -5,7 +5,8 @@ build/synth/results.json.
 
 The sweep:
 - "baseline": every unit at its defaults (Softmax rows of 128, LayerNorm rows of 384) at
-  LANES 1, 4 and 16, ASIC and ECP5;
+  LANES 1, 4 and 16 in real cells, and at LANES 1 and 4 on the ECP5 (at 16 lanes the
+  programmable units fill half the device and placement takes longer than ECP5_TIMEOUT_S);
 - "options": each NN-LUT unit at LANES 1 with each table option (hardwired, no reset), the
   binary search, the narrowest slope/intercept widths within the stated budget
   (models.units.narrowest_widths), and the combination of hardwired table and narrow widths
@@ -34,6 +35,7 @@ from tb.registry import UNITS
 
 RESULTS = BUILD_DIR / "synth" / "results.json"
 SWEEP_LANES = (1, 4, 16)
+ECP5_LANES = (1, 4)
 OPTION_LANES = (1,)
 CANDIDATE_LANES = (1, 16)   # the last option (hardwired, narrow): the targets' candidate
 BUDGET_TEXT = (f"narrow: the narrowest slope/intercept widths with every table's max error within "
@@ -75,7 +77,7 @@ def sweep_points(units: list[str], lanes: tuple[int, ...] = SWEEP_LANES, options
     for name in units:
         spec = UNITS[name]
         for n in lanes:
-            points.append(Point(spec, spec.config(lanes=n), "baseline", "default", ecp5))
+            points.append(Point(spec, spec.config(lanes=n), "baseline", "default", ecp5 and n in ECP5_LANES))
     if options:
         for name in units:
             spec = UNITS[name]

@@ -22,6 +22,11 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return torch.nn.functional.gelu(_as_tensor(x), approximate="none").numpy()
 
 
+def silu(x: np.ndarray) -> np.ndarray:
+    """SiLU (swish), as in Llama-class feed-forward blocks: x * sigmoid(x)."""
+    return torch.nn.functional.silu(_as_tensor(x)).numpy()
+
+
 def exp(x: np.ndarray) -> np.ndarray:
     return torch.exp(_as_tensor(x)).numpy()
 
@@ -74,6 +79,7 @@ class FunctionSpec:
 # ../shared/reference/algorithms.md (GELU 2.11e-3, exp 9.96e-4, 1/x 1.68e-4, 1/sqrt 2.51e-4).
 FUNCTIONS: dict[str, FunctionSpec] = {
     "gelu": FunctionSpec("gelu", gelu, -8.0, 8.0),
+    "silu": FunctionSpec("silu", silu, -8.0, 8.0),
     "exp": FunctionSpec("exp", exp, -16.0, 0.0),
     "recip": FunctionSpec("recip", recip, 1.0, 2.0),
     "rsqrt": FunctionSpec("rsqrt", rsqrt, 1.0, 4.0),
@@ -94,5 +100,5 @@ def reference(name: str, x: np.ndarray) -> np.ndarray:
     return function_spec(name).fn(x)
 
 
-__all__ = ["FUNCTIONS", "FunctionSpec", "function_spec", "reference", "gelu", "exp",
+__all__ = ["FUNCTIONS", "FunctionSpec", "function_spec", "reference", "gelu", "silu", "exp",
            "recip", "rsqrt", "exp2_neg", "softmax", "layer_norm", "LAYERNORM_EPS"]

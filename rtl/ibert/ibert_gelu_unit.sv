@@ -1,14 +1,14 @@
 // ibert_gelu_unit: I-BERT's integer-only GELU (i-GELU; Kim et al., "I-BERT: Integer-only BERT
 // Quantization", ICML 2021, arXiv 2101.01321, Algorithm 2), Lanes elements per beat.
 //
-// The baseline the NN-LUT GELU (gelu_unit) is measured against: same stream interface,
+// The baseline the NN-LUT GELU (nnlut_act_unit) is measured against: same stream interface,
 // same input format. Bit-exact with models/ibert.py IntGelu (paper variant: sqrt2 = sqrt(2),
 // erf_shift = ErfShift), whose docstring derives every constant:
 //
 //   out = -(q * (e + one_int)),  e = (sgn(q) * ((min(|q|, -b_int) + b_int)^2 + c_int)) >>> ErfShift
 //
 // Formats at the defaults (input scale S = 2^-12, InWidth 16):
-//   input  SQ16.12: signed 16-bit code q, x = q * 2^-12 in [-8, 8), as gelu_unit.
+//   input  SQ16.12: signed 16-bit code q, x = q * 2^-12 in [-8, 8), as the NN-LUT GELU.
 //   output signed OutWidth = 44-bit integer code y with GELU(x) ~ y * S_out,
 //          S_out = S^2 * |a| / 4 = 2^-24 * 0.2888 / 4 = 1.0506482794880865e-12 (~ 2^-39.79; a =
 //          -0.2888 is I-BERT's erf coefficient; S_out = models/ibert.py IntGelu.out_scale).

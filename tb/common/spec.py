@@ -23,7 +23,7 @@ import numpy as np
 
 from models.configtag import unique_tag
 
-OPS = ("gelu", "softmax", "layernorm")
+OPS = ("gelu", "silu", "softmax", "layernorm")
 METHODS = ("NN-LUT", "I-BERT", "SOLE")
 # Regression seeds: NNLUT_SEED (default below) plus a per-unit offset; NNLUT_SEED=random draws.
 SEED_ENV = "NNLUT_SEED"
@@ -59,7 +59,7 @@ class UnitTarget:
     (plus what `generate` writes) and run with its bench module. A subclass states its top, bench,
     model factory and source groups as class arguments:
 
-        class GeluTarget(UnitTarget, top="gelu_unit", bench="tb.gelu.test_gelu",
+        class GeluTarget(UnitTarget, top="nnlut_act_unit", bench="tb.gelu.test_gelu",
                          model="tb.common.elementwise:elementwise_model", sources=(NNLUT_CORE, ...)):
 
     The bench's settings hold the configuration (config.to_dict()) and whatever `generate` adds;

@@ -10,12 +10,12 @@ from tb.gelu.target import GeluTarget
 
 
 def fitted_tables(config: UnitConfig) -> list[tuple[str, int, float, float]]:
-    return [("gelu", config.entries, *config.fit_range)]
+    return [(config.function, config.entries, *config.fit_range)]
 
 
 def optimal_error(config: Any) -> tuple[float, str]:
     lo, hi = config.fit_range
-    opt = fit_cached("gelu", config.entries, lo, hi)["optimal_error"]
+    opt = fit_cached(config.function, config.entries, lo, hi)["optimal_error"]
     return opt, f"optimal {config.entries}-entry table: ±{opt:.2e}"
 
 

@@ -1,5 +1,6 @@
-"""The NN-LUT GELU unit (rtl/nnlut/gelu_unit.sv) as a bench target: the core plus a wrapper
-holding the generated table package (its reset contents). The bench's model is the core's
+"""The NN-LUT GELU unit (rtl/nnlut/nnlut_act_unit.sv with the GELU table) as a bench target: the core plus a wrapper
+holding the generated table package (its reset contents); ActivationTables is shared with the
+other activation units (SiLU). The bench's model is the core's
 integer model over the same table JSON (tb.common.elementwise.ElementwiseModel)."""
 
 from __future__ import annotations
@@ -12,9 +13,19 @@ from tb.common.sources import NNLUT_CORE
 from tb.common.spec import UnitTarget
 
 
-class GeluTarget(UnitTarget, top="gelu_unit", bench="tb.gelu.test_gelu",
-                 model="tb.common.elementwise:elementwise_model", sources=(NNLUT_CORE, "nnlut/gelu_unit.sv")):
+class ActivationTables:
+    """generate() of an element-wise activation unit (GELU, SiLU): the fitted table of the
+    configuration's function, and what the element-wise stream model reads."""
+
+    config: Any
+    package_name = "act_table_pkg"
+
     def generate(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
-        prepared = prepare_table(self.config, gen_dir)
+        prepared = prepare_table(self.config, gen_dir, package_name=self.package_name)
         return [prepared.package_path], {"function": self.config.function, "table_json": str(prepared.json_path),
                                          "latency": self.config.latency}
+
+
+class GeluTarget(ActivationTables, UnitTarget, top="nnlut_act_unit", bench="tb.gelu.test_gelu",
+                 model="tb.common.elementwise:elementwise_model", sources=(NNLUT_CORE, "nnlut/nnlut_act_unit.sv")):
+    pass

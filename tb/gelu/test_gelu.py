@@ -1,4 +1,4 @@
-"""NN-LUT GELU unit bench (module `tb.gelu.test_gelu`, top `gelu_unit`), run inside the
+"""NN-LUT GELU unit bench (module `tb.gelu.test_gelu`, top `nnlut_act_unit`), run inside the
 simulator by flow/runner.py:
 - ExhaustiveSweep: every input code, random gaps and backpressure; every reachable segment.
 - FullRate: no gaps, no backpressure; latency and throughput measured and checked.

@@ -36,7 +36,7 @@ class IBertGeluConfig:
 
     lanes: int = 16
     in_width: int = 16
-    in_frac: int = 12        # input scale 2^-in_frac: SQ16.12 as the NN-LUT gelu_unit
+    in_frac: int = 12        # input scale 2^-in_frac: SQ16.12 as the NN-LUT GELU unit
     erf_shift: int = 0       # the paper's (the released code uses 14)
 
     @property

@@ -1,0 +1,73 @@
+// nnlut_act_unit: an element-wise activation on the NN-LUT core (GELU, SiLU, ...), the fitted
+// table of the build's function as its reset contents.
+//
+// Formats and table come from act_table_pkg, generated for the function by the flow
+// (models.units.prepare_table; never edited by hand). The width parameters below default to
+// the package and exist so that an integrator can state what they expect: a value that
+// disagrees with the package stops elaboration, because the table contents are only valid for
+// the formats they were quantized to. Change widths or ENTRIES by regenerating the package.
+//
+// Default formats (GELU and SiLU): input SQ16.12 ([-8, 8), LSB 2^-12), output SQ16.12.
+// Latency 3 cycles (plus log2(Entries) with BinarySearch), LANES elements per cycle; see
+// nnlut_core for rounding, saturation, the write port and the microarchitecture options
+// (Hardwired, TableReset, BinarySearch) passed on to it.
+module nnlut_act_unit #(
+  parameter int unsigned Lanes          = 1,
+  parameter int unsigned Entries        = act_table_pkg::Entries,
+  parameter int unsigned InWidth        = act_table_pkg::InWidth,
+  parameter int unsigned InFrac         = act_table_pkg::InFrac,
+  parameter int unsigned OutWidth       = act_table_pkg::OutWidth,
+  parameter int unsigned OutFrac        = act_table_pkg::OutFrac,
+  parameter bit          Hardwired      = 1'b0,
+  parameter bit          TableReset     = 1'b1,
+  parameter bit          BinarySearch   = 1'b0,
+  localparam int unsigned IdxWidth      = (Entries > 1) ? $clog2(Entries) : 1
+) (
+  input  logic                        clk_i, rst_ni,
+  input  logic                        in_valid_i,
+  output logic                        in_ready_o,
+  input  logic [Lanes*InWidth-1:0]    in_data_i,
+  output logic                        out_valid_o,
+  input  logic                        out_ready_i,
+  output logic [Lanes*OutWidth-1:0]   out_data_o,
+  input  logic                        tbl_we_i,
+  input  logic [IdxWidth-1:0]         tbl_idx_i,
+  input  logic [InWidth-1:0]          tbl_breakpoint_i,
+  input  logic [act_table_pkg::SlopeWidth-1:0]     tbl_slope_i,
+  input  logic [act_table_pkg::InterceptWidth-1:0] tbl_intercept_i
+);
+
+  if (Entries != act_table_pkg::Entries || InWidth != act_table_pkg::InWidth ||
+      InFrac != act_table_pkg::InFrac || OutWidth != act_table_pkg::OutWidth ||
+      OutFrac != act_table_pkg::OutFrac) begin : gen_check_package
+    // One literal: Verilator takes a concatenated format string as a value.
+    $fatal(1, "nnlut_act_unit: parameters Entries/InWidth/InFrac/OutWidth/OutFrac = %0d/%0d/%0d/%0d/%0d differ from act_table_pkg's %0d/%0d/%0d/%0d/%0d; regenerate the table with python -m flow.gen_table",
+           Entries, InWidth, InFrac, OutWidth, OutFrac, act_table_pkg::Entries,
+           act_table_pkg::InWidth, act_table_pkg::InFrac, act_table_pkg::OutWidth,
+           act_table_pkg::OutFrac);
+  end
+
+  nnlut_core #(
+    .InWidth         (InWidth),
+    .InFrac          (InFrac),
+    .OutWidth        (OutWidth),
+    .OutFrac         (OutFrac),
+    .SlopeWidth      (act_table_pkg::SlopeWidth),
+    .SlopeFrac       (act_table_pkg::SlopeFrac),
+    .InterceptWidth  (act_table_pkg::InterceptWidth),
+    .InterceptFrac   (act_table_pkg::InterceptFrac),
+    .Entries         (Entries),
+    .Lanes           (Lanes),
+    .ResetBreakpoints(act_table_pkg::Breakpoints),
+    .ResetSlopes     (act_table_pkg::Slopes),
+    .ResetIntercepts (act_table_pkg::Intercepts),
+    .Hardwired       (Hardwired),
+    .TableReset      (TableReset),
+    .BinarySearch    (BinarySearch)
+  ) u_core (
+    .clk_i, .rst_ni,
+    .in_valid_i, .in_ready_o, .in_data_i, .out_valid_o, .out_ready_i, .out_data_o, .tbl_we_i,
+    .tbl_idx_i, .tbl_breakpoint_i, .tbl_slope_i, .tbl_intercept_i
+  );
+
+endmodule : nnlut_act_unit
