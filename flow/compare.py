@@ -47,7 +47,7 @@ TARGET_LANES = (1, 16)
 ERROR_MARGIN = {"gelu": 0.2, "softmax": 1.0, "layernorm": 0.2}
 
 OP_REFERENCES = {"gelu": reference.gelu, "silu": reference.silu, "softmax": reference.softmax,
-                 "layernorm": reference.layer_norm}
+                 "layernorm": reference.layer_norm, "rmsnorm": reference.rms_norm}
 ELEMENTWISE_OPS = ("gelu", "silu")
 
 

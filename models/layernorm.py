@@ -123,7 +123,7 @@ class LayerNormConfig:
     """
     # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
     TAG_FIELDS: ClassVar[tuple[str, ...]] = (
-        'table', 'search',
+        'table', 'search', 'rms',
         'dim', 'lanes', 'entries', 'rsqrt_range', 'in_width', 'in_frac', 'out_width', 'out_frac', 'eps')
 
 
@@ -148,6 +148,7 @@ class LayerNormConfig:
     var_frac: int = 4           # G: fraction bits of T (epsilon's grid)
     r_guard: int = 2            # RG: extra bits kept by the 1/sqrt(2) multiply
     y_guard: int = 4            # YFrac - OutFrac
+    rms: bool = False           # RMSNorm: no mean subtraction, x / sqrt(mean(x^2) + eps)
     table: str = "programmable"  # programmable | no_reset | hardwired
     search: str = "parallel"     # parallel | binary (models.nnlut.check_arch)
 
@@ -241,7 +242,7 @@ class LayerNormConfig:
         if dim < 2:
             raise ValueError(f"LayerNorm rows need D >= 2 elements, got {dim}")
         w, c = self.in_width, clog2(dim)
-        var = 2 * w + 2 * c - 2
+        var = 2 * w + 2 * c - 2 + int(self.rms)   # RMSNorm's D*S2 alone reaches 2^(2W+2c-2)
         term = var + self.var_frac + 1
         if term > MAX_TERM_BITS:
             max_dim = 1 << ((MAX_TERM_BITS - 1 - self.var_frac - 2 * w + 2) // 2)
@@ -262,7 +263,7 @@ class LayerNormConfig:
     @property
     def tag(self) -> str:
         eps = f"{self.eps:.0e}".replace("-", "m").replace("+", "")
-        return (f"layernorm_d{self.dim}_l{self.lanes}_e{self.entries}_r{self.rsqrt_range}"
+        return (f"{'rmsnorm' if self.rms else 'layernorm'}_d{self.dim}_l{self.lanes}_e{self.entries}_r{self.rsqrt_range}"
                 f"_i{self.in_width}q{self.in_frac}_o{self.out_width}q{self.out_frac}_eps{eps}"
                 f"{arch_tag(self.table, self.search)}")
 
@@ -286,7 +287,7 @@ class LayerNormConfig:
                 "OutFrac": self.out_frac, "GammaWidth": self.gamma_width, "GammaFrac": self.gamma_frac,
                 "BetaWidth": self.beta_width, "BetaFrac": self.beta_frac, "VarFrac": self.var_frac,
                 "EpsTerm": f"64'd{self.eps_term(self.dim)}", "RsqrtRange": self.rsqrt_range,
-                "RGuard": self.r_guard, "YGuard": self.y_guard, "Entries": self.entries,
+                "RGuard": self.r_guard, "YGuard": self.y_guard, "Entries": self.entries, "Rms": int(self.rms),
                 **arch_parameters(self.table, self.search)}
 
     def to_dict(self) -> dict[str, Any]:
@@ -376,7 +377,8 @@ class LayerNormModel:
             raise ValueError(f"gamma and beta must have shape ({dim},), got {gamma.shape} and {beta.shape}")
         g = c.var_frac
 
-        s1 = x.sum(axis=1)
+        # RMSNorm takes S1 as 0: no mean in the variance or the numerators.
+        s1 = np.zeros(rows, dtype=np.int64) if c.rms else x.sum(axis=1)
         s2 = (x * x).sum(axis=1)
         var = dim * s2 - s1 * s1
         term = (var << g) + wd.eps_term

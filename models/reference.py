@@ -65,6 +65,16 @@ def layer_norm(x: np.ndarray, gamma: np.ndarray | None = None, beta: np.ndarray 
     return torch.nn.functional.layer_norm(t, (t.shape[-1],), weight=weight, bias=bias, eps=eps).numpy()
 
 
+def rms_norm(x: np.ndarray, gamma: np.ndarray | None = None, beta: np.ndarray | None = None,
+             eps: float = LAYERNORM_EPS) -> np.ndarray:
+    """RMSNorm over the last axis (Llama-class models): x / sqrt(mean(x^2) + eps) * gamma,
+    plus beta where given (the NN-LUT unit keeps its beta port)."""
+    t = _as_tensor(x)
+    weight = None if gamma is None else _as_tensor(gamma)
+    y = torch.nn.functional.rms_norm(t, (t.shape[-1],), weight=weight, eps=eps)
+    return (y if beta is None else y + _as_tensor(beta)).numpy()
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """A function the table unit approximates and the input range its table covers."""
@@ -101,4 +111,4 @@ def reference(name: str, x: np.ndarray) -> np.ndarray:
 
 
 __all__ = ["FUNCTIONS", "FunctionSpec", "function_spec", "reference", "gelu", "silu", "exp",
-           "recip", "rsqrt", "exp2_neg", "softmax", "layer_norm", "LAYERNORM_EPS"]
+           "recip", "rsqrt", "exp2_neg", "softmax", "layer_norm", "rms_norm", "LAYERNORM_EPS"]

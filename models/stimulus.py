@@ -179,8 +179,8 @@ OP_INPUT_SEED = 20261123
 
 def op_inputs(op: str) -> np.ndarray:
     """GELU and SiLU: every SQ16.12 code over [-8, 8), as values (256 x 256). Softmax: 256 rows of 128
-    logits on the SQ16.11 grid, attention-like, all-equal, dominant, extreme. LayerNorm: 192 rows
-    of 384 features on the SQ16.8 grid, random, constant, one outlier, full-scale."""
+    logits on the SQ16.11 grid, attention-like, all-equal, dominant, extreme. LayerNorm (and RMSNorm):
+    192 rows of 384 features on the SQ16.8 grid, random, constant, one outlier, full-scale."""
     rng = np.random.default_rng(OP_INPUT_SEED)
     if op in ("gelu", "silu"):
         return (np.arange(-(1 << 15), 1 << 15) * 2.0 ** -12).reshape(256, 256)
@@ -188,11 +188,11 @@ def op_inputs(op: str) -> np.ndarray:
         fmt = FixedFormat(16, 11)
         kinds = (("attention", 192), ("equal", 16), ("dominant", 32), ("extreme", 16))
         return fmt.to_real(np.concatenate([softmax_rows(k, rng, fmt, n, 128) for k, n in kinds]))
-    if op == "layernorm":
+    if op in ("layernorm", "rmsnorm"):
         fmt = FixedFormat(16, 8)
         kinds = (("random", 96), ("constant", 16), ("outlier", 48), ("fullscale", 32))
         return fmt.to_real(np.concatenate([layernorm_rows(k, rng, fmt, n, 384) for k, n in kinds]))
-    raise ValueError(f"unknown op {op!r}; ops: gelu, silu, softmax, layernorm")
+    raise ValueError(f"unknown op {op!r}; ops: gelu, silu, softmax, layernorm, rmsnorm")
 
 
 __all__ = ["op_inputs", "SoftmaxRowShape", "SOFTMAX_KINDS", "LAYERNORM_KINDS", "softmax_rows", "layernorm_rows",

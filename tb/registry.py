@@ -10,6 +10,7 @@ from tb.ibert_gelu.spec import SPEC as IBERT_GELU
 from tb.ibert_layernorm.spec import SPEC as IBERT_LAYERNORM
 from tb.ibert_softmax.spec import SPEC as IBERT_SOFTMAX
 from tb.layernorm.spec import SPEC as LAYERNORM
+from tb.rmsnorm.spec import SPEC as RMSNORM
 from tb.silu.spec import SPEC as SILU
 from tb.softmax.spec import SPEC as SOFTMAX
 from tb.sole_ailayernorm.spec import SPEC as SOLE_AILAYERNORM
@@ -20,6 +21,7 @@ UNITS: dict[str, UnitSpec] = {s.name: s for s in (
     GELU, IBERT_GELU, SILU,
     SOFTMAX, IBERT_SOFTMAX, SOLE_E2SOFTMAX,
     LAYERNORM, IBERT_LAYERNORM, SOLE_AILAYERNORM,
+    RMSNORM,
 )}
 
 

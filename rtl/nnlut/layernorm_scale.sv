@@ -132,8 +132,10 @@ module layernorm_scale #(
     end
   end
 
-  logic unused_s1_sq;
-  assign unused_s1_sq = ^s1_sq[SqWidth-1:WideWidth];
+  if (SqWidth > WideWidth) begin : gen_unused_s1_sq
+    logic unused_s1_sq;
+    assign unused_s1_sq = ^s1_sq[SqWidth-1:WideWidth];
+  end
 
   // ---------------------------------------------------------------------------
   // Stage 2: T = V * 2^VarFrac + EpsTerm

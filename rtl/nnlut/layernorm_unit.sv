@@ -6,6 +6,9 @@
 //   y[i]   = sat( round( (Dim*x[i] - S1) * r / 2^shift ) ) ~ (x[i] - mean) / sqrt(var + eps)
 // with S1 = sum x, S2 = sum x^2, r and shift from 1/sqrt(Dim*S2 - S1^2 + eps*Dim^2*4^InFrac)
 // (layernorm_scale). No division by Dim anywhere; a constant row gives exactly beta.
+// Rms = 1 makes it RMSNorm (Llama-class models): S1 is taken as 0, so
+//   y[i] ~ Dim*x[i] / sqrt(Dim*S2 + eps*Dim^2*4^InFrac) = x[i] / sqrt(mean(x^2) + eps),
+// with one more bit of variance term (Dim*S2 alone reaches 2^VarWidth).
 //
 // Default formats: input SQ16.8 ([-128, 128); the datapath is the same for any input
 // fraction, which only enters through EpsTerm), output SQ16.10 ([-32, 32): the normalised
@@ -65,6 +68,7 @@ module layernorm_unit #(
   parameter  int unsigned     RGuard         = 2,
   parameter  int unsigned     YGuard         = 4,
   parameter  int unsigned     Entries        = rsqrt_table_pkg::Entries,
+  parameter  bit              Rms            = 1'b0,
   // Table options of the NN-LUT core (nnlut_core): a hardwired 1/sqrt table, a programmable
   // one without reset, the pipelined binary segment search.
   parameter  bit              Hardwired      = 1'b0,
@@ -113,7 +117,8 @@ module layernorm_unit #(
   localparam int unsigned S1Width    = InWidth + DimBits;
   localparam int unsigned S2Width    = 2 * InWidth - 1 + DimBits;
   // V = sum_{i<j} (x_i - x_j)^2 <= floor(Dim^2/4) * (2^W - 1)^2 < 2^(2W + 2c - 2)
-  localparam int unsigned VarWidth   = 2 * InWidth + 2 * DimBits - 2;
+  // (RMSNorm: V = Dim*S2 <= Dim^2 * 2^(2W-2), one bit more)
+  localparam int unsigned VarWidth   = 2 * InWidth + 2 * DimBits - 2 + (Rms ? 1 : 0);
   localparam int unsigned TermWidth  = VarWidth + VarFrac + 1;
   // |Dim*x - S1| <= (Dim-1) * (2^W - 1) < 2^(W + c)
   localparam int unsigned NumWidth   = InWidth + DimBits + 1;
@@ -226,9 +231,13 @@ module layernorm_unit #(
     .beat_last_i (wr_last),
     .beat_i      (in_data_i),
     .row_valid_o (row_valid),
-    .s1_o        (row_s1),
+    .s1_o        (row_sum1),
     .s2_o        (row_s2)
   );
+
+  // RMSNorm subtracts no mean: S1 enters neither the variance nor the numerators.
+  logic signed [S1Width-1:0] row_sum1;
+  assign row_s1 = Rms ? '0 : row_sum1;
 
   logic                     scale_valid;
   logic signed [RWidth-1:0] scale_r;

@@ -23,7 +23,7 @@ import numpy as np
 
 from models.configtag import unique_tag
 
-OPS = ("gelu", "silu", "softmax", "layernorm")
+OPS = ("gelu", "silu", "softmax", "layernorm", "rmsnorm")
 METHODS = ("NN-LUT", "I-BERT", "SOLE")
 # Regression seeds: NNLUT_SEED (default below) plus a per-unit offset; NNLUT_SEED=random draws.
 SEED_ENV = "NNLUT_SEED"

@@ -13,7 +13,7 @@ import numpy as np
 
 from models.layernorm import LayerNormConfig, LayerNormModel
 from models.nnlut import IntTable
-from models.reference import layer_norm
+from models.reference import layer_norm, rms_norm
 from models.units import prepare_table
 from tb.common.checks import Coverage
 from tb.common.rowbench import RowStreamModel
@@ -52,7 +52,7 @@ class LayerNormStreamModel(RowStreamModel):
 
     def reference_rows(self, rows: np.ndarray) -> np.ndarray:
         c = self.config
-        return layer_norm(c.in_fmt.to_real(rows), c.gamma_fmt.to_real(self.gamma_codes),
+        return (rms_norm if c.rms else layer_norm)(c.in_fmt.to_real(rows), c.gamma_fmt.to_real(self.gamma_codes),
                           c.beta_fmt.to_real(self.beta_codes), c.eps)
 
     def coverage_bins(self) -> tuple[str, ...]:
