@@ -33,7 +33,8 @@ from flow.cli import fail
 from flow.cost import COST_LABEL, POWER_CLOCK_MHZ, CostError, CostRecord, cached_cost, cost, check_tools
 from flow.report import markdown_table, text_table
 from flow.runner import run_bench, stream_model
-from flow.synth import BUDGET_TEXT, CANDIDATE_LANES, OPTION_LANES, RESULTS, load_results, nnlut_options
+from flow.synth import (BUDGET_TEXT, CANDIDATE_LANES, OPTION_LANES, OPTION_OPS, RESULTS, load_results,
+                        nnlut_options)
 from models import reference
 from models.configtag import unique_tag
 from models.paths import BUILD_DIR, REPO_ROOT
@@ -146,7 +147,7 @@ def report_configs(quick: bool) -> list[tuple[UnitSpec, Any, str]]:
         for n in lanes:
             points.append((spec, spec.config(lanes=n), "default"))
     for spec in UNITS.values():
-        if spec.method != "NN-LUT":
+        if spec.method != "NN-LUT" or spec.op not in OPTION_OPS:
             continue
         options = nnlut_options(spec, spec.config())
         if quick:

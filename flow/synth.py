@@ -38,6 +38,9 @@ SWEEP_LANES = (1, 4, 16)
 ECP5_LANES = (1, 4)
 OPTION_LANES = (1,)
 CANDIDATE_LANES = (1, 16)   # the last option (hardwired, narrow): the targets' candidate
+# The ops with an I-BERT baseline and targets (issue 9); SiLU and RMSNorm, built from the same
+# blocks, are measured at their defaults.
+OPTION_OPS = ("gelu", "softmax", "layernorm")
 BUDGET_TEXT = (f"narrow: the narrowest slope/intercept widths with every table's max error within "
                f"{WIDTH_BUDGET:.2f}x its error at the default 16/20-bit widths")
 
@@ -81,7 +84,7 @@ def sweep_points(units: list[str], lanes: tuple[int, ...] = SWEEP_LANES, options
     if options:
         for name in units:
             spec = UNITS[name]
-            if spec.method != "NN-LUT":
+            if spec.method != "NN-LUT" or spec.op not in OPTION_OPS:
                 continue
             options = nnlut_options(spec, spec.config())
             for n in lanes:
