@@ -11,6 +11,8 @@
 #                        (build/synth/results.json; cached by configuration)
 #   make report          every unit side by side: error, throughput, latency, cost (+ docs/)
 #   make e2e             all-MiniLM-L6-v2 with the units swapped in, before/after calibration
+#   make mutate          mutation campaign: 15 RTL mutants per unit, each unit's benches as killer
+#                        (build/mutate/report.md)
 #   make units           the registered units and their options
 #
 # Unit options (each given one is passed on; a unit that lacks it refuses it by name, and
@@ -33,7 +35,7 @@ UNIT_OPTIONS := $(call options,ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC
 SEED_OPTION := $(if $(SEED),--seed $(SEED))
 
 .DEFAULT_GOAL := all
-.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report e2e units
+.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report e2e units mutate
 
 venv: $(VENV)/.installed
 
@@ -87,6 +89,9 @@ synth: venv synth-deps
 
 lint: venv
 	$(PY) -m flow.lint
+
+mutate: venv sim-deps
+	$(PY) -m flow.mutate --jobs $(JOBS)
 
 gen: venv
 	$(PY) -m flow.gen_table gelu $(call options,ENTRIES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC)

@@ -98,8 +98,10 @@ def stream_model(target: BenchTarget, gen_dir: Path) -> Any:
 def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
               seed: int | None = None, waves: bool = False, idle_probability: float = 0.2,
               stall_probability: float = 0.2, build_root: Path | None = None,
-              extra_env: dict[str, str] | None = None, sim: str = "verilator") -> BenchRun:
-    """Prepare, build the unit in its own folder and run its cocotb tests."""
+              extra_env: dict[str, str] | None = None, sim: str = "verilator",
+              replace_sources: dict[Path, Path] | None = None) -> BenchRun:
+    """Prepare, build the unit in its own folder and run its cocotb tests (replace_sources: an
+    RTL file to build from instead of one of the unit's, as the mutation campaign does)."""
     from cocotb_tools.runner import get_results, get_runner
 
     check_simulator(sim)
@@ -110,6 +112,7 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
         shutil.rmtree(results_dir)
     results_dir.mkdir(parents=True)
     sources, model_settings = target.prepare(build_dir / "gen")
+    sources = [(replace_sources or {}).get(path, path) for path in sources]
     bench_config = {
         **model_settings, "lanes": target.lanes, "results_dir": str(results_dir),
         "idle_probability": idle_probability, "stall_probability": stall_probability,

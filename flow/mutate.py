@@ -1,0 +1,253 @@
+"""`make mutate`: a mutation campaign over every registered unit, its own bench tests as the
+killer.
+
+Each mutant changes one operator or constant on one line of one of the unit's RTL files
+(relational and equality operators, logical and/or, add/subtract, a 1-bit constant, a
+negation): a handshake, bubble, width or pipeline-enable fault is one such change. Mutants are
+drawn with a fixed seed from every site in the unit's files (comments, assertions and
+elaboration checks excluded), each built and run in its own folder from a mutated copy of the
+one file (the working tree is never touched). A mutant is
+- killed: a bench test failed (or the build failed elaboration checks: reported as invalid),
+- equivalent: it survived and Yosys proved it equivalent to the original (equiv_make /
+  equiv_simple / equiv_induct on the unit at its default parameters),
+- survived: neither; listed with its change.
+Score = killed / (mutants - equivalent - invalid).
+
+    python -m flow.mutate [--per-unit 15] [--units gelu softmax ...] [--jobs 2] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from models.paths import BUILD_DIR, REPO_ROOT
+from tb.common.spec import UnitSpec
+from tb.registry import UNITS
+
+OUT_DIR = BUILD_DIR / "mutate"
+
+# (name, pattern, replacement): applied to one match on one line.
+OPERATORS: list[tuple[str, str, str]] = [
+    ("ge->gt", r"(?<![<>=!])>=(?!=)", ">"),
+    ("gt->ge", r"(?<![<>=\-])>(?![>=])", ">="),
+    ("lt->le", r"(?<![<=])<(?![<=])", "<="),
+    ("eq->ne", r"==", "!="),
+    ("ne->eq", r"!=", "=="),
+    ("and->or", r"&&", "||"),
+    ("or->and", r"\|\|", "&&"),
+    ("add->sub", r"(?<=\s)\+(?=\s)", "-"),
+    ("sub->add", r"(?<=\s)-(?=\s)", "+"),
+    ("1->0", r"1'b1", "1'b0"),
+    ("0->1", r"1'b0", "1'b1"),
+    ("drop-not", r"!(?=[A-Za-z_(])", ""),
+]
+SKIP_LINE = re.compile(r"^\s*(//|\$fatal|`ASSERT|`include|module|endmodule|parameter|localparam|input|output)|"
+                       r"\$fatal|ASSERT|\$display|\$error")
+
+
+@dataclass
+class Mutant:
+    unit: str
+    index: int
+    file: str        # relative to the repository
+    line: int        # 1-based
+    operator: str
+    original: str
+    mutated: str
+    outcome: str = "pending"   # killed | survived | equivalent | invalid
+    detail: str = ""
+    seconds: float = 0.0
+
+
+def code_part(line: str) -> str:
+    return line.split("//", 1)[0]
+
+
+def elaboration_check_lines(lines: list[str]) -> set[int]:
+    """1-based numbers of the lines of every `if (...) begin : gen_check_*` condition: a
+    parameter check, not logic (a mutant there only changes which parameters are refused)."""
+    marked: set[int] = set()
+    for i, text in enumerate(lines):
+        if "gen_check" in text:
+            j = i
+            while j >= 0:
+                marked.add(j + 1)
+                if lines[j].lstrip().startswith("if ") or lines[j].lstrip().startswith("if("):
+                    break
+                j -= 1
+    return marked
+
+
+def sites(spec: UnitSpec, config: Any) -> list[tuple[Path, int, str, re.Match[str]]]:
+    """Every (file, line, operator, match) the operators can change in the unit's own RTL."""
+    target = spec.target(config)
+    sources, _ = target.prepare(OUT_DIR / "gen" / target.tag)
+    found = []
+    for path in sources:
+        if REPO_ROOT not in path.parents or "gen" in path.parts:
+            continue  # generated packages: tables, not logic
+        lines = path.read_text().splitlines()
+        checks = elaboration_check_lines(lines)
+        in_block_comment = False
+        for n, text in enumerate(lines, 1):
+            if n in checks:
+                continue
+            if "/*" in text:
+                in_block_comment = True
+            if in_block_comment:
+                in_block_comment = "*/" not in text
+                continue
+            if SKIP_LINE.search(text):
+                continue
+            code = code_part(text)
+            for name, pattern, _ in OPERATORS:
+                for match in re.finditer(pattern, code):
+                    # `<=` is also the non-blocking assignment: leave assignments alone.
+                    if name == "lt->le" and re.match(r"\s*[\w\[\]:.+* ]+\s*$", code[:match.start()]) and \
+                            code[match.start():match.start() + 2] == "<=":
+                        continue
+                    found.append((path, n, name, match))
+    return found
+
+
+def make_mutants(spec: UnitSpec, count: int, seed: int) -> list[Mutant]:
+    config = spec.config()
+    candidates = sites(spec, config)
+    rng = random.Random(f"{seed}:{spec.name}")
+    chosen = rng.sample(candidates, min(count, len(candidates)))
+    mutants = []
+    for i, (path, n, name, match) in enumerate(sorted(chosen, key=lambda c: (str(c[0]), c[1], c[3].start()))):
+        line = path.read_text().splitlines()[n - 1]
+        repl = dict((o[0], o[2]) for o in OPERATORS)[name]
+        mutated = line[:match.start()] + repl + line[match.end():]
+        mutants.append(Mutant(spec.name, i, str(path.relative_to(REPO_ROOT)), n, name, line.strip(), mutated.strip()))
+    return mutants
+
+
+def mutated_copy(mutant: Mutant, work: Path) -> tuple[Path, Path]:
+    original = REPO_ROOT / mutant.file
+    lines = original.read_text().splitlines(keepends=True)
+    text = lines[mutant.line - 1]
+    indent = text[:len(text) - len(text.lstrip())]
+    lines[mutant.line - 1] = indent + mutant.mutated + "\n"
+    copy = work / original.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text("".join(lines))
+    return original, copy
+
+
+def run_mutant(mutant: Mutant, seed: int) -> Mutant:
+    from flow.runner import run_bench
+
+    spec = UNITS[mutant.unit]
+    target = spec.target(spec.config())
+    work = OUT_DIR / mutant.unit / f"m{mutant.index:02d}"
+    original, copy = mutated_copy(mutant, work / "src")
+    start = time.monotonic()
+    try:
+        run = run_bench(target, testcase=list(spec.tests), seed=seed, build_root=work,
+                        replace_sources={original: copy})
+        if run.tests == 0:
+            mutant.outcome, mutant.detail = "invalid", "no test ran (build or elaboration failed)"
+        elif run.failed:
+            mutant.outcome, mutant.detail = "killed", f"{run.failed} of {run.tests} tests failed"
+        else:
+            mutant.outcome = "survived"
+    except SystemExit as err:  # the runner's build failure
+        mutant.outcome, mutant.detail = "invalid", f"build failed ({err})"
+    except Exception as err:  # noqa: BLE001 - a mutant may break anything; record it
+        mutant.outcome, mutant.detail = "invalid", f"{type(err).__name__}: {err}"
+    if mutant.outcome == "survived":
+        mutant.outcome, mutant.detail = equivalence(spec, target, original, copy, work)
+    mutant.seconds = time.monotonic() - start
+    return mutant
+
+
+def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: Path) -> tuple[str, str]:
+    """Yosys equivalence of the unit with and without the mutant (default parameters)."""
+    import subprocess
+    import sys
+
+    sources, _ = target.prepare(work / "gen")
+    mutated = [copy if p == original else p for p in sources]
+    request = {"gold": [str(p) for p in sources], "gate": [str(p) for p in mutated], "top": target.toplevel,
+               "params": target.hdl_parameters(), "includes": [str(d) for d in
+                                                               __import__("tb.common.sources",
+                                                                          fromlist=["INCLUDE_DIRS"]).INCLUDE_DIRS]}
+    (work / "equiv.json").write_text(json.dumps(request))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "flow.equiv_worker", str(work / "equiv.json")],
+                              capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        return "survived", "equivalence not decided within 600 s"
+    (work / "equiv.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode == 0 and "EQUIVALENT" in proc.stdout:
+        return "equivalent", "proved equivalent by Yosys (equiv_induct)"
+    return "survived", "not proved equivalent (see equiv.log)"
+
+
+def score_table(mutants: list[Mutant]) -> list[list[str]]:
+    rows = []
+    for unit in dict.fromkeys(m.unit for m in mutants):
+        ms = [m for m in mutants if m.unit == unit]
+        count = {k: sum(m.outcome == k for m in ms) for k in ("killed", "survived", "equivalent", "invalid")}
+        live = len(ms) - count["equivalent"] - count["invalid"]
+        rows.append([unit, str(len(ms)), str(count["killed"]), str(count["survived"]), str(count["equivalent"]),
+                     str(count["invalid"]), f"{count['killed'] / live:.0%}" if live else "-"])
+    return rows
+
+
+def main() -> None:
+    from flow.cli import fail
+    from flow.report import markdown_table, text_table
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--units", nargs="+", default=list(UNITS), choices=list(UNITS))
+    parser.add_argument("--per-unit", type=int, default=15)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if args.per_unit < 1:
+        fail(f"--per-unit must be >= 1, got {args.per_unit}")
+    start = time.monotonic()
+    mutants = [m for name in args.units for m in make_mutants(UNITS[name], args.per_unit, args.seed)]
+    print(f"{len(mutants)} mutants over {len(args.units)} unit(s)", flush=True)
+    done = 0
+
+    def one(m: Mutant) -> Mutant:
+        nonlocal done
+        run_mutant(m, args.seed)
+        done += 1
+        print(f"[{done}/{len(mutants)}] {m.unit} m{m.index:02d} {m.file}:{m.line} {m.operator}: {m.outcome} "
+              f"{m.detail} ({m.seconds:.0f} s)", flush=True)
+        return m
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = list(pool.map(one, mutants))
+    header = ["unit", "mutants", "killed", "survived", "equivalent", "invalid", "score"]
+    table = score_table(results)
+    survivors = [m for m in results if m.outcome == "survived"]
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "results.json").write_text(json.dumps([asdict(m) for m in results], indent=1))
+    md = ["# Mutation campaign", "", f"`make mutate` (seed {args.seed}, {args.per_unit} per unit), "
+          f"{time.monotonic() - start:.0f} s on {args.jobs} jobs.", "", markdown_table(header, table), ""]
+    if survivors:
+        md += ["## Survivors", ""] + [f"- {m.unit}: {m.file}:{m.line} {m.operator}: `{m.original}` -> "
+                                     f"`{m.mutated}` ({m.detail})" for m in survivors]
+    (OUT_DIR / "report.md").write_text("\n".join(md) + "\n")
+    print(text_table(header, table))
+    for m in survivors:
+        print(f"survived: {m.unit} {m.file}:{m.line} {m.operator}: {m.original!r} -> {m.mutated!r}")
+    print(f"report: {OUT_DIR / 'report.md'} ({time.monotonic() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
