@@ -363,7 +363,10 @@ def cost_section(points: list[CostPoint], results_seconds: float | None) -> list
         "3 placement seeds; '-' where `make synth` has not placed the configuration.",
         "- Softmax rows of 128 (N), LayerNorm rows of 384 (D), the units' defaults.",
         f"- NN-LUT options: table hardwired (constants), table without reset, pipelined binary "
-        f"segment search, and {BUDGET_TEXT}.",
+        f"segment search, {BUDGET_TEXT}; for LayerNorm also no affine (no gamma/beta store, "
+        "registers or multiplier: the function I-BERT's unit computes, which has no affine "
+        "either; a model folds gamma/beta into the next layer). The last option of each unit "
+        "combines them and is also measured at 16 lanes.",
         "",
         "### Every unit at its defaults",
         "",

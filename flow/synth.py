@@ -67,11 +67,19 @@ def nnlut_options(spec: UnitSpec, config: Any) -> list[tuple[str, dict[str, Any]
     """The NN-LUT microarchitecture options, as configuration changes."""
     slope_width, intercept_width = narrowest_widths(table_configs(config))
     narrow = {"slope_width": slope_width, "intercept_width": intercept_width}
-    return [("hardwired", {"table": "hardwired"}),
-            ("no reset", {"table": "no_reset"}),
-            ("binary search", {"search": "binary"}),
-            (f"narrow s{slope_width}/t{intercept_width}", narrow),
-            (f"hardwired, narrow s{slope_width}/t{intercept_width}", {"table": "hardwired", **narrow})]
+    options = [("hardwired", {"table": "hardwired"}),
+               ("no reset", {"table": "no_reset"}),
+               ("binary search", {"search": "binary"}),
+               (f"narrow s{slope_width}/t{intercept_width}", narrow)]
+    candidate = {"table": "hardwired", **narrow}
+    name = f"hardwired, narrow s{slope_width}/t{intercept_width}"
+    if "affine" in config.to_dict():
+        # LayerNorm without gamma/beta: the function I-BERT's unit computes.
+        options.append(("no affine", {"affine": False}))
+        candidate["affine"] = False
+        name += ", no affine"
+    # The last option combines them: the candidate for the targets.
+    return [*options, (name, candidate)]
 
 
 def sweep_points(units: list[str], lanes: tuple[int, ...] = SWEEP_LANES, options: bool = True,

@@ -123,7 +123,7 @@ class LayerNormConfig:
     """
     # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
     TAG_FIELDS: ClassVar[tuple[str, ...]] = (
-        'table', 'search', 'rms',
+        'table', 'search', 'rms', 'affine',
         'dim', 'lanes', 'entries', 'rsqrt_range', 'in_width', 'in_frac', 'out_width', 'out_frac', 'eps')
 
 
@@ -149,6 +149,7 @@ class LayerNormConfig:
     r_guard: int = 2            # RG: extra bits kept by the 1/sqrt(2) multiply
     y_guard: int = 4            # YFrac - OutFrac
     rms: bool = False           # RMSNorm: no mean subtraction, x / sqrt(mean(x^2) + eps)
+    affine: bool = True         # False: no gamma/beta (as gamma 1, beta 0; the port ignored)
     table: str = "programmable"  # programmable | no_reset | hardwired
     search: str = "parallel"     # parallel | binary (models.nnlut.check_arch)
 
@@ -265,7 +266,7 @@ class LayerNormConfig:
         eps = f"{self.eps:.0e}".replace("-", "m").replace("+", "")
         return (f"{'rmsnorm' if self.rms else 'layernorm'}_d{self.dim}_l{self.lanes}_e{self.entries}_r{self.rsqrt_range}"
                 f"_i{self.in_width}q{self.in_frac}_o{self.out_width}q{self.out_frac}_eps{eps}"
-                f"{arch_tag(self.table, self.search)}")
+                f"{arch_tag(self.table, self.search)}{'' if self.affine else '_na'}")
 
     def with_(self, **changes: Any) -> "LayerNormConfig":
         return replace(self, **changes)
@@ -288,6 +289,7 @@ class LayerNormConfig:
                 "BetaWidth": self.beta_width, "BetaFrac": self.beta_frac, "VarFrac": self.var_frac,
                 "EpsTerm": f"64'd{self.eps_term(self.dim)}", "RsqrtRange": self.rsqrt_range,
                 "RGuard": self.r_guard, "YGuard": self.y_guard, "Entries": self.entries, "Rms": int(self.rms),
+                "Affine": int(self.affine),
                 **arch_parameters(self.table, self.search)}
 
     def to_dict(self) -> dict[str, Any]:
@@ -373,6 +375,9 @@ class LayerNormModel:
         wd = c.widths(dim)
         gamma = c.gamma_fmt.check_codes(gamma_codes, "gamma")
         beta = c.beta_fmt.check_codes(beta_codes, "beta")
+        if not c.affine:  # the unit has no gamma/beta: exactly gamma = 1, beta = 0
+            gamma = np.full_like(gamma, 1 << c.gamma_frac)
+            beta = np.zeros_like(beta)
         if gamma.shape != (dim,) or beta.shape != (dim,):
             raise ValueError(f"gamma and beta must have shape ({dim},), got {gamma.shape} and {beta.shape}")
         g = c.var_frac

@@ -1,5 +1,8 @@
 // layernorm_lane: normalise one element, out = sat(round(y * gamma + beta)),
 // y = sat(round(N * r / 2^shift)), N = Dim*x - S1 (bit-exact with models/layernorm.py).
+// Affine = 0 drops gamma and beta (out = sat(round(y)), exactly what gamma = 1 and beta = 0
+// give): no multiplier and no gamma/beta registers, for models that fold the affine into the
+// next layer.
 //
 // Four register stages, each loaded by its en_i bit from the parent's stream_pipe_ctrl:
 //   stage 0: x, gamma, beta as read from the row buffer and the parameter store,
@@ -24,7 +27,9 @@ module layernorm_lane #(
   // beta's left shift onto y*gamma's binary point, and the bits dropped to the output
   parameter int unsigned BetaAlign  = 16,
   parameter int unsigned OutShift   = 16,
-  parameter int unsigned OutWidth   = 16
+  parameter int unsigned OutWidth   = 16,
+  parameter int unsigned GammaFrac  = 12,
+  parameter bit          Affine     = 1'b1
 ) (
   input  logic                      clk_i,
   input  logic [3:0]                en_i,
@@ -46,15 +51,11 @@ module layernorm_lane #(
   // ---------------------------------------------------------------------------
   // Stage 0: operands
   // ---------------------------------------------------------------------------
-  logic signed [InWidth-1:0]    x_q;
-  logic signed [GammaWidth-1:0] gamma_s0_q, gamma_s1_q, gamma_s2_q;
-  logic signed [BetaWidth-1:0]  beta_s0_q, beta_s1_q, beta_s2_q;
+  logic signed [InWidth-1:0] x_q;
 
   always_ff @(posedge clk_i) begin
     if (en_i[0]) begin
-      x_q        <= x_i;
-      gamma_s0_q <= gamma_i;
-      beta_s0_q  <= beta_i;
+      x_q <= x_i;
     end
   end
 
@@ -68,9 +69,7 @@ module layernorm_lane #(
 
   always_ff @(posedge clk_i) begin
     if (en_i[1]) begin
-      prod_q     <= ProdWidth'(num) * ProdWidth'(r_i);
-      gamma_s1_q <= gamma_s0_q;
-      beta_s1_q  <= beta_s0_q;
+      prod_q <= ProdWidth'(num) * ProdWidth'(r_i);
     end
   end
 
@@ -93,28 +92,60 @@ module layernorm_lane #(
 
   always_ff @(posedge clk_i) begin
     if (en_i[2]) begin
-      y_q        <= y_d;
-      gamma_s2_q <= gamma_s1_q;
-      beta_s2_q  <= beta_s1_q;
+      y_q <= y_d;
     end
   end
 
   // ---------------------------------------------------------------------------
-  // Stage 3: y * gamma + beta, rounded half up and saturated to the output format
+  // Stage 3: y * gamma + beta (or y alone), rounded half up and saturated to the output
   // ---------------------------------------------------------------------------
-  logic signed [SumWidth-1:0] sum;
   logic signed [OutWidth-1:0] out_d, out_q;
 
-  assign sum = SumWidth'(y_q) * SumWidth'(gamma_s2_q) + (SumWidth'(beta_s2_q) <<< BetaAlign);
+  if (Affine) begin : gen_affine
+    // gamma and beta travel beside x, N*r and y to the stage that uses them.
+    logic signed [GammaWidth-1:0] gamma_s0_q, gamma_s1_q, gamma_s2_q;
+    logic signed [BetaWidth-1:0]  beta_s0_q, beta_s1_q, beta_s2_q;
+    logic signed [SumWidth-1:0]   sum;
 
-  nnlut_round_sat #(
-    .DataWidth(SumWidth),
-    .Shift    (OutShift),
-    .OutWidth (OutWidth)
-  ) u_round_out (
-    .data_i(sum),
-    .data_o(out_d)
-  );
+    always_ff @(posedge clk_i) begin
+      if (en_i[0]) begin
+        gamma_s0_q <= gamma_i;
+        beta_s0_q  <= beta_i;
+      end
+      if (en_i[1]) begin
+        gamma_s1_q <= gamma_s0_q;
+        beta_s1_q  <= beta_s0_q;
+      end
+      if (en_i[2]) begin
+        gamma_s2_q <= gamma_s1_q;
+        beta_s2_q  <= beta_s1_q;
+      end
+    end
+
+    assign sum = SumWidth'(y_q) * SumWidth'(gamma_s2_q) + (SumWidth'(beta_s2_q) <<< BetaAlign);
+
+    nnlut_round_sat #(
+      .DataWidth(SumWidth),
+      .Shift    (OutShift),
+      .OutWidth (OutWidth)
+    ) u_round_out (
+      .data_i(sum),
+      .data_o(out_d)
+    );
+  end else begin : gen_plain
+    // y * 2^GammaFrac rounded at OutShift is y rounded at OutShift - GammaFrac.
+    nnlut_round_sat #(
+      .DataWidth(YWidth),
+      .Shift    (OutShift - GammaFrac),
+      .OutWidth (OutWidth)
+    ) u_round_out (
+      .data_i(y_q),
+      .data_o(out_d)
+    );
+
+    logic unused_affine;
+    assign unused_affine = ^{gamma_i, beta_i};
+  end
 
   always_ff @(posedge clk_i) begin
     if (en_i[3]) begin

@@ -23,7 +23,9 @@ module layernorm_norm #(
   parameter int unsigned BetaWidth  = 16,
   parameter int unsigned BetaAlign  = 16,
   parameter int unsigned OutShift   = 16,
-  parameter int unsigned OutWidth   = 16
+  parameter int unsigned OutWidth   = 16,
+  parameter int unsigned GammaFrac  = 12,
+  parameter bit          Affine     = 1'b1
 ) (
   input  logic                        clk_i, rst_ni,
   input  logic                        in_valid_i,
@@ -79,7 +81,9 @@ module layernorm_norm #(
       .BetaWidth (BetaWidth),
       .BetaAlign (BetaAlign),
       .OutShift  (OutShift),
-      .OutWidth  (OutWidth)
+      .OutWidth  (OutWidth),
+      .GammaFrac (GammaFrac),
+      .Affine    (Affine)
     ) u_lane (
       .clk_i,
       .en_i   (en),

@@ -69,6 +69,9 @@ module layernorm_unit #(
   parameter  int unsigned     YGuard         = 4,
   parameter  int unsigned     Entries        = rsqrt_table_pkg::Entries,
   parameter  bit              Rms            = 1'b0,
+  // Affine = 0: no gamma/beta (their store, registers and multiplier), out = y rounded: the
+  // same as gamma = 1, beta = 0; the parameter port is ignored.
+  parameter  bit              Affine         = 1'b1,
   // Table options of the NN-LUT core (nnlut_core): a hardwired 1/sqrt table, a programmable
   // one without reset, the pipelined binary segment search.
   parameter  bit              Hardwired      = 1'b0,
@@ -309,16 +312,23 @@ module layernorm_unit #(
   logic [Lanes*BetaWidth-1:0]  rd_beta;
   logic [Lanes*ParamWidth-1:0] rd_params;
 
-  channel_regs #(
-    .Entries(Dim), .Width(ParamWidth), .Lanes(Lanes)
-  ) u_params (
-    .clk_i,
-    .we_i  (param_we_i),
-    .idx_i (param_idx_i),
-    .data_i({gamma_i, beta_i}),
-    .beat_i(rd_beat_q),
-    .data_o(rd_params)
-  );
+  if (Affine) begin : gen_params_store
+    channel_regs #(
+      .Entries(Dim), .Width(ParamWidth), .Lanes(Lanes)
+    ) u_params (
+      .clk_i,
+      .we_i  (param_we_i),
+      .idx_i (param_idx_i),
+      .data_i({gamma_i, beta_i}),
+      .beat_i(rd_beat_q),
+      .data_o(rd_params)
+    );
+  end else begin : gen_no_params
+    // No gamma/beta store: the parameter port is ignored.
+    assign rd_params = '0;
+    logic unused_param_port;
+    assign unused_param_port = ^{param_we_i, param_idx_i, gamma_i, beta_i};
+  end
 
   for (genvar l = 0; l < Lanes; l++) begin : gen_params
     assign {rd_gamma[l*GammaWidth +: GammaWidth], rd_beta[l*BetaWidth +: BetaWidth]} =
@@ -338,7 +348,9 @@ module layernorm_unit #(
     .BetaWidth (BetaWidth),
     .BetaAlign (BetaAlign),
     .OutShift  (OutShift),
-    .OutWidth  (OutWidth)
+    .OutWidth  (OutWidth),
+    .GammaFrac (GammaFrac),
+    .Affine    (Affine)
   ) u_norm (
     .clk_i, .rst_ni,
     .in_valid_i (rd_valid),

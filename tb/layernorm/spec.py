@@ -35,8 +35,8 @@ SPEC = UnitSpec(
     regression=(LayerNormConfig(),                                          # D 384, 4 lanes, [1, 2) table
                 # BERT-base width, EpsTerm 1; table without reset, binary search
                 LayerNormConfig(dim=768, lanes=16, table="no_reset", search="binary"),
-                # [1, 4) table, large eps, hardwired
-                LayerNormConfig(dim=8, lanes=1, rsqrt_range=4, eps=1e-5, table="hardwired")),
+                # [1, 4) table, large eps, hardwired, no affine
+                LayerNormConfig(dim=8, lanes=1, rsqrt_range=4, eps=1e-5, table="hardwired", affine=False)),
     lint_configs=(LayerNormConfig(dim=384, lanes=3), LayerNormConfig(dim=1024, lanes=8, eps=1e-5)),
     rejections=(({"Lanes": 5}, "must be >= 1 and divide Dim"),
                 ({"Dim": 1, "Lanes": 1}, "Dim must be >= 2"),

@@ -45,6 +45,9 @@ class LayerNormStreamModel(RowStreamModel):
         self.beta_codes = np.asarray(beta_codes, dtype=np.int64)
 
     def with_params(self, gamma_codes: np.ndarray, beta_codes: np.ndarray) -> "LayerNormStreamModel":
+        """The unit after writing these gamma/beta (a unit without affine ignores the writes)."""
+        if not self.config.affine:
+            return self
         return LayerNormStreamModel(self.model, gamma_codes, beta_codes, self.lanes)
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:

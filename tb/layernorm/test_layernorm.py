@@ -121,6 +121,11 @@ class ProgrammedParams(LayerNormTest):
     required_coverage = ("out:saturate_low", "out:saturate_high")
     row_kinds = ("random", "outlier", "constant", "fullscale")
 
+    def required_bins(self) -> tuple[str, ...]:
+        # Without affine the writes are ignored (checked: the model stays gamma 1, beta 0), so
+        # the outputs cannot be driven to saturation by gamma.
+        return super().required_bins() if self.config.affine else ()
+
     def random_params(self) -> tuple[np.ndarray, np.ndarray]:
         c, rng = self.config, self.np_rng
         gamma = rng.integers(c.gamma_fmt.min_code, c.gamma_fmt.max_code + 1, c.dim)
