@@ -15,7 +15,7 @@ I-BERT, SOLE): accuracy, throughput, latency, and cost in real cells and on an F
 
 Writes build/report/compare.md with PNG plots, and copies them to docs/.
 
-    python -m flow.compare [--no-cost]
+    python -m flow.compare [--cost measure|cached|none]
 """
 
 from __future__ import annotations
@@ -159,9 +159,9 @@ def report_configs(quick: bool) -> list[tuple[UnitSpec, Any, str]]:
     return points
 
 
-def cost_records(quick: bool, jobs: int) -> list[tuple[UnitSpec, Any, str, CostRecord]]:
+def cost_records(quick: bool, jobs: int, measure: bool = True) -> list[tuple[UnitSpec, Any, str, CostRecord]]:
     """The records for the report: make synth's results where they exist (with ECP5),
-    measured now (ASIC only, cached) where they do not."""
+    measured now (ASIC only, cached) where they do not, or left out (measure=False)."""
     from flow.cost import sweep
 
     wanted = report_configs(quick)
@@ -177,6 +177,12 @@ def cost_records(quick: bool, jobs: int) -> list[tuple[UnitSpec, Any, str, CostR
             found[i] = record
         else:
             missing.append(i)
+    if missing and not measure:
+        print(f"cost: {len(missing)} configuration(s) not measured yet (make synth, or make report, "
+              "measures them); the report leaves them out", flush=True)
+        missing_set = set(missing)
+        return [(spec, config, option, found[i]) for i, (spec, config, option) in enumerate(wanted)
+                if i not in missing_set]
     if missing:
         check_tools(ecp5=False)
         print(f"measuring {len(missing)} configuration(s) in real cells (cached afterwards; "
@@ -186,11 +192,11 @@ def cost_records(quick: bool, jobs: int) -> list[tuple[UnitSpec, Any, str, CostR
     return [(spec, config, option, found[i]) for i, (spec, config, option) in enumerate(wanted)]
 
 
-def cost_points(rows: list[Row], quick: bool, jobs: int) -> list[CostPoint]:
+def cost_points(rows: list[Row], quick: bool, jobs: int, measure: bool = True) -> list[CostPoint]:
     rate = {r.unit: r.elements_per_cycle_per_lane for r in rows}
     errors: dict[str, float] = {}
     points = []
-    for spec, config, option, record in cost_records(quick, jobs):
+    for spec, config, option, record in cost_records(quick, jobs, measure):
         key = unique_tag(config.__class__(**{**config.to_dict(), "lanes": 1}))
         if key not in errors:
             errors[key] = model_error(spec, config)[0]
@@ -408,9 +414,9 @@ def main() -> None:
     parser.add_argument("--docs-dir", type=Path, default=REPO_ROOT / "docs")
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--no-cost", action="store_true", help="skip the cost section (a quick look)")
-    parser.add_argument("--quick-cost", action="store_true",
-                        help="only LANES 1 and one NN-LUT candidate when make synth has not run")
+    parser.add_argument("--cost", choices=("measure", "cached", "none"), default="measure",
+                        help="measure: what make synth has not measured, at LANES 1 (minutes); cached: "
+                             "only make synth's results and the cache; none: no cost section")
     args = parser.parse_args()
     started = time.monotonic()
     rows: list[Row] = []
@@ -418,7 +424,8 @@ def main() -> None:
         for spec in UNITS.values():
             print(f"{spec.op}/{spec.method}: accuracy and full-rate bench ...", flush=True)
             rows.append(compare_unit(spec, args.seed))
-        points = [] if args.no_cost else cost_points(rows, args.quick_cost or not RESULTS.exists(), args.jobs)
+        points = [] if args.cost == "none" else cost_points(rows, not RESULTS.exists(), args.jobs,
+                                                             measure=args.cost == "measure")
     except (RuntimeError, ValueError, CostError) as err:
         fail(str(err))
     args.out_dir.mkdir(parents=True, exist_ok=True)
