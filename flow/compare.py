@@ -265,8 +265,34 @@ def verdicts(points: list[CostPoint]) -> list[Verdict]:
                     f"{ibert.record.area_um2:,.0f} um^2), Fmax {best.record.fmax_mhz:.0f} vs "
                     f"{ibert.record.fmax_mhz:.0f} MHz, max error {best.max_abs:.2e} vs {ibert.max_abs:.2e} "
                     f"({best.max_abs / ibert.max_abs:.2f}x; needed <= {ERROR_MARGIN[op]:g}x)")
+            if not winners:
+                text += "; " + why_missed(points, best, ibert)
             out.append(Verdict(op, lanes, ibert, best, bool(winners), text))
     return out
+
+
+def lane_split(points: list[CostPoint], point: CostPoint) -> tuple[float, float] | None:
+    """(fixed area, area per added lane) of a configuration, from its LANES 1 and 16 points."""
+    same = {p.lanes: p.record.area_um2 for p in points
+            if p.unit == point.unit and p.option == point.option}
+    if 1 not in same or 16 not in same:
+        return None
+    per_lane = (same[16] - same[1]) / 15
+    return same[1] - per_lane, per_lane
+
+
+def why_missed(points: list[CostPoint], nnlut: CostPoint, ibert: CostPoint) -> str:
+    """What the numbers say about a miss: which of area, Fmax, error failed, and where the area
+    goes (the part shared by all lanes and the part each lane adds)."""
+    failed = [name for name, ok in (("area", nnlut.record.area_um2 < ibert.record.area_um2),
+                                    ("Fmax", nnlut.record.fmax_mhz >= ibert.record.fmax_mhz),
+                                    ("error", accurate_enough(nnlut, ibert))) if not ok]
+    text = f"missed on {', '.join(failed)}"
+    split_n, split_i = lane_split(points, nnlut), lane_split(points, ibert)
+    if split_n and split_i:
+        text += (f" (shared part {split_n[0]:,.0f} vs {split_i[0]:,.0f} um^2, each lane adds "
+                 f"{split_n[1]:,.0f} vs {split_i[1]:,.0f} um^2)")
+    return text
 
 
 def sole_rows(points: list[CostPoint]) -> list[list[str]]:
