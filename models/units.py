@@ -161,20 +161,26 @@ def fit_cached(function: str, entries: int, lo: float, hi: float) -> dict[str, A
     return data
 
 
+def quantized_table(config: UnitConfig) -> tuple[IntTable, dict[str, Any]]:
+    """The configuration's integer table, quantized from its (cached) float fit, and the fit."""
+    from models.fitter import FloatTable
+
+    lo, hi = config.fit_range
+    fit = fit_cached(config.function, config.entries, lo, hi)
+    ftable = FloatTable.from_dict(fit["table"])
+    table = quantize_table(ftable.breakpoints, ftable.slopes, ftable.intercepts, function_spec(config.function).fn,
+                           lo, hi, config.core_params)
+    return table, fit
+
+
 def prepare_table(config: UnitConfig, out_dir: Path | None = None, package_name: str | None = None) -> PreparedTable:
     """Fit, quantize, and write `<table_tag>.json` and the SV package into out_dir. The package is
     named after the function (`gelu_table_pkg`) unless the unit reads it under another name (the
     Softmax unit's `exp_table_pkg` holds whichever exp table its mode uses)."""
-    from models.fitter import FloatTable
-
     out_dir = out_dir or BUILD_DIR / "tables" / config.table_tag
     out_dir.mkdir(parents=True, exist_ok=True)
     lo, hi = config.fit_range
-    fit = fit_cached(config.function, config.entries, lo, hi)
-    ftable = FloatTable.from_dict(fit["table"])
-    spec = function_spec(config.function)
-    table = quantize_table(ftable.breakpoints, ftable.slopes, ftable.intercepts, spec.fn, lo, hi,
-                           config.core_params)
+    table, fit = quantized_table(config)
     json_path = out_dir / f"{config.table_tag}.json"
     package_name = package_name or config.package_name
     package_path = out_dir / f"{package_name}.sv"
@@ -200,17 +206,11 @@ WIDTH_BUDGET = 1.10
 
 def table_error(config: UnitConfig) -> float:
     """Max |table(x) - f(x)| over every input code of the fit range, through the integer datapath."""
-    from models.fitter import FloatTable
-
-    lo, hi = config.fit_range
-    fit = fit_cached(config.function, config.entries, lo, hi)
-    ftable = FloatTable.from_dict(fit["table"])
-    spec = function_spec(config.function)
-    table = quantize_table(ftable.breakpoints, ftable.slopes, ftable.intercepts, spec.fn, lo, hi,
-                           config.core_params)
-    fmt = config.core_params.in_fmt
+    table, _ = quantized_table(config)
+    fmt, (lo, hi) = config.core_params.in_fmt, config.fit_range
     codes = fmt.codes_in(lo, hi)
-    return float(np.abs(config.core_params.out_fmt.to_real(table.evaluate(codes)) - spec.fn(fmt.to_real(codes))).max())
+    exact = function_spec(config.function).fn(fmt.to_real(codes))
+    return float(np.abs(config.core_params.out_fmt.to_real(table.evaluate(codes)) - exact).max())
 
 
 def narrowest_widths(configs: list[UnitConfig], budget: float = WIDTH_BUDGET,

@@ -170,12 +170,14 @@ class TableWrite(LayerNormTest):
             await self.run_blocks(self.blocks())
 
 
-register_tests(__name__, LayerNormTest, rowbench, {
+# The row-bench family on LayerNorm's rows (RMSNorm registers the same).
+ROW_FAMILY = {
     "FullRateRows": {"row_kinds": ("random", "outlier", "fullscale")},
     "RowLatency": {"row_kinds": ("random", "outlier", "constant", "fullscale")},
     "BackpressureRows": {"idle_probability": 0.0, "stall_probability": 0.5, "row_kinds": ALL_KINDS},
     "ResetMidRow": {"row_kinds": ("random", "outlier", "fullscale")},
-}, **WATCHDOG)
+}
+register_tests(__name__, LayerNormTest, rowbench, ROW_FAMILY, **WATCHDOG)
 
 
 @pyuvm.test(skip=STREAM_FILE_MISSING)

@@ -14,7 +14,7 @@ import pyuvm
 from tb.common import rowbench
 from tb.common.uvm_env import STREAM_FILE_MISSING, register_tests
 from tb.layernorm import test_layernorm
-from tb.layernorm.test_layernorm import ALL_KINDS, WATCHDOG, LayerNormTest
+from tb.layernorm.test_layernorm import WATCHDOG, LayerNormTest
 
 register_tests(__name__, LayerNormTest, test_layernorm,
                # Without the mean, a near-constant row has a large S2: neither it nor a variance
@@ -23,12 +23,7 @@ register_tests(__name__, LayerNormTest, test_layernorm,
                                                      "exponent:odd")},
                 "OutlierRows": {}, "FullScaleRows": {}, "ProgrammedParams": {},
                 "TableWrite": {}}, **WATCHDOG)
-register_tests(__name__, LayerNormTest, rowbench, {
-    "FullRateRows": {"row_kinds": ("random", "outlier", "fullscale")},
-    "RowLatency": {"row_kinds": ("random", "outlier", "constant", "fullscale")},
-    "BackpressureRows": {"idle_probability": 0.0, "stall_probability": 0.5, "row_kinds": ALL_KINDS},
-    "ResetMidRow": {"row_kinds": ("random", "outlier", "fullscale")},
-}, **WATCHDOG)
+register_tests(__name__, LayerNormTest, rowbench, test_layernorm.ROW_FAMILY, **WATCHDOG)
 register_tests(__name__, LayerNormTest, test_layernorm, {"StreamFile": {}}, skip=STREAM_FILE_MISSING)
 
 
