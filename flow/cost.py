@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from models.paths import BUILD_DIR
+from flow.synth_view import synthesis_view
 from tb.common.sources import INCLUDE_DIRS
 from tb.common.spec import UnitSpec
 
@@ -263,7 +264,8 @@ def _digest(spec: UnitSpec, config: Any, sources: list[Path], ecp5: bool) -> str
                         sort_keys=True, default=str).encode())
     for path in sources:
         h.update(path.name.encode())
-        h.update(path.read_bytes())
+        # What Yosys reads, so that comments and assertions do not throw measurements away.
+        h.update(synthesis_view(path.read_text()).encode())
     return h.hexdigest()[:20]
 
 
