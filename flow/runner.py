@@ -135,6 +135,8 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
                           waves=waves,
                           extra_env={"NNLUT_BENCH_CONFIG": str(config_path), **(extra_env or {})},
                           results_xml=str(build_dir / "results.xml"), log_file=build_dir / "sim.log")
+    except RuntimeError as err:
+        raise RuntimeError(simulator_failure(build_dir, err)) from None
     except KeyboardInterrupt:
         # The simulator, in the same process group, got the interrupt too; subprocess killed it.
         print(f"\ninterrupted: {target.tag} stopped (log so far: {build_dir / 'sim.log'})", file=sys.stderr)
@@ -144,6 +146,19 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
     wave_file = build_dir / "dump.fst"
     return BenchRun(target.tag, build_dir, results_dir, tests, failed, seconds,
                     wave_file if waves and wave_file.exists() else None, test_wall_times(Path(xml)))
+
+
+def simulator_failure(build_dir: Path, err: Exception) -> str:
+    """Why a build or simulation stopped, in one message: the failed assertions or $fatal lines
+    of its log when there are any (Verilator stops at the first), else the tool's own error."""
+    lines: list[str] = []
+    for log in (build_dir / "sim.log", build_dir / "build.log"):
+        if log.exists():
+            lines += [f"  {line.strip()}" for line in log.read_text(errors="replace").splitlines()
+                      if "[ASSERT FAILED]" in line or "%Error" in line or "%Fatal" in line][:5]
+            if lines:
+                return f"{err}; {log}:\n" + "\n".join(lines)
+    return f"{err}; see {build_dir / 'build.log'} and {build_dir / 'sim.log'}"
 
 
 def test_wall_times(results_xml: Path) -> dict[str, float]:

@@ -5,6 +5,16 @@
 //                                          pass !rst_ni)
 //   `ASSERT_NEVER(Name, expression, clk, reset)
 //   `ASSERT_KNOWN(Name, signal, clk, reset)  no X or Z on signal outside reset
+//   `ASSERT_HANDSHAKE(Name, valid, ready, clk, reset)
+//                                          the valid/ready rules every stream in the project
+//                                          follows (AXI-Stream style): valid and ready are
+//                                          never X, and valid, once high, stays high until the
+//                                          cycle it is taken (ready high); named NameValidKnown,
+//                                          NameReadyKnown, NameValidHeld
+//   `ASSERT_STREAM(Name, valid, ready, data, clk, reset)
+//                                          the handshake rules plus the data's: no X on data
+//                                          while valid (NameDataKnown) and data stable while
+//                                          valid waits for ready (NameDataStable)
 //
 // Simulation only: synthesis (Yosys defines SYNTHESIS) sees nothing. Every bench build turns
 // assertions on (--assert), so a failing one stops the simulation with its name and the
@@ -31,10 +41,22 @@ lint_off -rule SYNCASYNCNET -file "*" -match "*'rst_ni'*"
 
 `define ASSERT_KNOWN(__name, __sig, __clk, __rst) \
   `ASSERT(__name, !$isunknown(__sig), __clk, __rst)
+
+`define ASSERT_HANDSHAKE(__name, __valid, __ready, __clk, __rst) \
+  `ASSERT_KNOWN(__name``ValidKnown, __valid, __clk, __rst) \
+  `ASSERT_KNOWN(__name``ReadyKnown, __ready, __clk, __rst) \
+  `ASSERT(__name``ValidHeld, (__valid) && !(__ready) |=> (__valid), __clk, __rst)
+
+`define ASSERT_STREAM(__name, __valid, __ready, __data, __clk, __rst) \
+  `ASSERT_HANDSHAKE(__name, __valid, __ready, __clk, __rst) \
+  `ASSERT(__name``DataKnown, (__valid) |-> !$isunknown(__data), __clk, __rst) \
+  `ASSERT(__name``DataStable, (__valid) && !(__ready) |=> $stable(__data), __clk, __rst)
 `else
 `define ASSERT(__name, __prop, __clk, __rst)
 `define ASSERT_NEVER(__name, __expr, __clk, __rst)
 `define ASSERT_KNOWN(__name, __sig, __clk, __rst)
+`define ASSERT_HANDSHAKE(__name, __valid, __ready, __clk, __rst)
+`define ASSERT_STREAM(__name, __valid, __ready, __data, __clk, __rst)
 `endif
 
 `endif  // NNLUT_ASSERT_SVH

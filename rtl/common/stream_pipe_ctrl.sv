@@ -19,6 +19,8 @@
 // combinationally in the upstream logic, and add a spill/skid register in front if the
 // ready path is too long for a deep pipeline.
 
+`include "assert.svh"
+
 module stream_pipe_ctrl #(
   parameter int unsigned Stages = 1
 ) (
@@ -70,5 +72,11 @@ module stream_pipe_ctrl #(
 
   assign in_ready_o  = ready[0];
   assign out_valid_o = valid_q[Stages-1];
+
+  `ASSERT_HANDSHAKE(In, in_valid_i, in_ready_o, clk_i, !rst_ni)
+  `ASSERT_HANDSHAKE(Out, out_valid_o, out_ready_i, clk_i, !rst_ni)
+  // The pipeline is never the bottleneck: it takes an input whenever the sink takes one or a
+  // stage is empty, so gaps in the input never cost throughput later.
+  `ASSERT(FillsBubbles, (out_ready_i || !(&valid_q)) |-> in_ready_o, clk_i, !rst_ni)
 
 endmodule

@@ -31,6 +31,8 @@
 // code and finds the same at the defaults): clip distance 14 bits, p 28 signed, OneMag - e
 // 29 signed, output 44 signed. An OutWidth below what the constants need stops elaboration.
 
+`include "assert.svh"
+
 module ibert_gelu_unit #(
   parameter  int unsigned     Lanes    = 16,
   parameter  int unsigned     InWidth  = 16,
@@ -136,5 +138,9 @@ module ibert_gelu_unit #(
       .out_o(out_data_o[l*OutWidth +: OutWidth])
     );
   end
+
+  // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
 
 endmodule : ibert_gelu_unit

@@ -56,6 +56,8 @@
 // Reset (rst_ni, asynchronous) clears every buffer, queue and stage: rows in flight are
 // dropped and the next accepted beat starts a new row.
 
+`include "assert.svh"
+
 module ibert_layernorm_unit #(
   parameter  int unsigned Dim             = 384,
   parameter  int unsigned Lanes           = 4,
@@ -444,5 +446,9 @@ module ibert_layernorm_unit #(
 
     assign out_data_o[l*OutWidth +: OutWidth] = o_out_q[l];
   end
+
+  // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
 
 endmodule : ibert_layernorm_unit

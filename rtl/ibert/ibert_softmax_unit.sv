@@ -49,6 +49,8 @@
 // Reset (rst_ni, asynchronous) clears every buffer and stage: rows in flight are dropped and
 // the next accepted beat starts a new row.
 
+`include "assert.svh"
+
 module ibert_softmax_unit #(
   parameter  int unsigned     RowLength       = 128,
   parameter  int unsigned     Lanes           = 4,
@@ -342,5 +344,9 @@ module ibert_softmax_unit #(
   end
 
   assign out_data_o = o_y_q;
+
+  // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
 
 endmodule : ibert_softmax_unit

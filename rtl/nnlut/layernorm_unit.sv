@@ -52,6 +52,8 @@
 // reset starts a new row. in_ready_o is high while in reset (the unit is empty): keep
 // in_valid_i low until rst_ni rises.
 
+`include "assert.svh"
+
 module layernorm_unit #(
   parameter  int unsigned     Dim            = 384,
   parameter  int unsigned     Lanes          = 4,
@@ -413,5 +415,9 @@ module layernorm_unit #(
       ready_q <= ready_q + CountWidth'(scale_valid) - CountWidth'(row_done);
     end
   end
+
+  // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
 
 endmodule : layernorm_unit

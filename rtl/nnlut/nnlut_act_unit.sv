@@ -11,6 +11,8 @@
 // Latency 3 cycles (plus log2(Entries) with BinarySearch), LANES elements per cycle; see
 // nnlut_core for rounding, saturation, the write port and the microarchitecture options
 // (Hardwired, TableReset, BinarySearch) passed on to it.
+`include "assert.svh"
+
 module nnlut_act_unit #(
   parameter int unsigned Lanes          = 1,
   parameter int unsigned Entries        = act_table_pkg::Entries,
@@ -69,5 +71,9 @@ module nnlut_act_unit #(
     .in_valid_i, .in_ready_o, .in_data_i, .out_valid_o, .out_ready_i, .out_data_o, .tbl_we_i,
     .tbl_idx_i, .tbl_breakpoint_i, .tbl_slope_i, .tbl_intercept_i
   );
+
+  // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
 
 endmodule : nnlut_act_unit

@@ -41,6 +41,8 @@
 //
 // Reset (rst_ni, asynchronous) clears every buffer and stage, so a reset in the middle of a
 // row drops that row and the rows still in flight; the next accepted beat starts a new row.
+`include "assert.svh"
+
 module softmax_unit #(
   parameter  int unsigned RowLength = 128,
   parameter  int unsigned Lanes     = 4,
@@ -239,5 +241,9 @@ module softmax_unit #(
     .shift_i    (r_head[ShiftWidth-1:0]),
     .out_valid_o, .out_ready_i, .out_data_o
   );
+
+  // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
 
 endmodule : softmax_unit

@@ -47,6 +47,8 @@
 //
 // Reset (rst_ni, asynchronous) empties every FIFO and stage (the per-channel constants stay);
 // the next accepted beat starts a new row.
+`include "assert.svh"
+
 module sole_ailayernorm_unit #(
   parameter  int unsigned     Dim           = 384,
   parameter  int unsigned     Lanes         = 4,
@@ -366,5 +368,9 @@ module sole_ailayernorm_unit #(
     .factor_i   (p_head[FactorWidth-1:0]),
     .out_valid_o, .out_ready_i, .out_data_o
   );
+
+  // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
 
 endmodule : sole_ailayernorm_unit

@@ -44,6 +44,8 @@
 //
 // Reset (rst_ni, asynchronous) empties every FIFO and stage: a partial row and the rows in
 // flight are dropped, and the next accepted beat starts a new row.
+`include "assert.svh"
+
 module sole_e2softmax_unit #(
   parameter  int unsigned RowLength   = 128,
   parameter  int unsigned Lanes       = 4,
@@ -287,5 +289,9 @@ module sole_e2softmax_unit #(
     .recip_i    (r_head[RecipFrac:0]),
     .out_valid_o, .out_ready_i, .out_data_o
   );
+
+  // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
 
 endmodule : sole_e2softmax_unit

@@ -183,3 +183,30 @@ def segment_and_saturation_coverage(segments: np.ndarray, raw_out: np.ndarray, e
     cov.add("saturate_low", int((raw < out_fmt.min_code).sum()))
     cov.add("saturate_high", int((raw > out_fmt.max_code).sum()))
     return cov
+
+
+# ------------------------------------------------------------------------------ throughput
+
+def row_due_cycles(in_cycles: np.ndarray, row_beats: int, row_latency: int) -> np.ndarray:
+    """Earliest cycle of every output beat of a row unit: beat j of a row may leave row_latency
+    cycles after the row's last input handshake, plus j (one beat per cycle after the first)."""
+    in_cycles = np.asarray(in_cycles, dtype=np.int64)
+    rows = len(in_cycles) // row_beats
+    last = in_cycles[row_beats - 1::row_beats][:rows]
+    return (last[:, None] + row_latency + np.arange(row_beats)[None, :]).ravel()
+
+
+def bottleneck_cycles(out_cycles: np.ndarray, ready_idle_cycles: np.ndarray,
+                      due_cycles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cycles at which the sink was ready, nothing left, and yet a beat was due: the next
+    beat owed (the first not yet delivered) had reached its earliest cycle. Returns those cycles
+    and the index of the beat owed at each. An empty result means the unit was never the
+    bottleneck: every beat it held back was held back by the sink or by its documented latency."""
+    out_cycles = np.asarray(out_cycles, dtype=np.int64)
+    idle = np.asarray(ready_idle_cycles, dtype=np.int64)
+    due = np.asarray(due_cycles, dtype=np.int64)
+    owed = np.searchsorted(out_cycles, idle, side="left")
+    pending = owed < len(due)
+    idle, owed = idle[pending], owed[pending]
+    late = due[owed] <= idle
+    return idle[late], owed[late]

@@ -26,7 +26,7 @@ import numpy as np
 from cocotb.triggers import ClockCycles
 
 from models.fixedpoint import FixedFormat
-from tb.common.checks import Coverage
+from tb.common.checks import Coverage, row_due_cycles
 from tb.common.uvm_env import StreamTest, lanes_of, record_rate, send_without_drain
 
 # Stimulus per test, in beats (rounded to whole rows, at least MIN_ROWS rows).
@@ -67,6 +67,11 @@ class RowStreamModel:
     @property
     def row_latency(self) -> int:
         return int(self.config.row_latency)
+
+    def due_cycles(self, in_cycles: np.ndarray) -> np.ndarray:
+        """Earliest cycle of every output beat: the documented row latency after the row's last
+        input, then one beat per cycle."""
+        return row_due_cycles(in_cycles, self.row_length // self.lanes, self.row_latency)
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
         raise NotImplementedError

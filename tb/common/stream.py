@@ -105,7 +105,8 @@ class StreamMonitor:
     from outside (out of reset): valid and ready are never X, a beat offered and not taken is
     offered again at the next edge with the same data, and an offered beat's data is never X.
     Violations go to `protocol_errors` (the first MAX_PROTOCOL_ERRORS), which the base test
-    asserts empty."""
+    asserts empty. Cycles with ready high and valid low go to `ready_idle_cycles`: the base test
+    checks that no beat was due at any of them (the unit is never the bottleneck)."""
 
     MAX_PROTOCOL_ERRORS = 10
 
@@ -115,6 +116,7 @@ class StreamMonitor:
         self.transfers = Transfers()
         self.listeners: list = []
         self.protocol_errors: list[str] = []
+        self.ready_idle_cycles: list[int] = []
         self._stalled: int | None = None   # data of a beat offered and not taken at the last edge
 
     async def run(self) -> None:
@@ -150,6 +152,8 @@ class StreamMonitor:
             elif word is not None and word != self._stalled:
                 self._violation(f"data changed while stalled ({self._stalled:#x} -> {word:#x})")
         self._stalled = word if valid and not ready else None
+        if ready and not valid:
+            self.ready_idle_cycles.append(self.clock.now())
         if valid and ready and word is not None:
             cycle = self.clock.now()
             self.transfers.cycles.append(cycle)

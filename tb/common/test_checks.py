@@ -75,3 +75,16 @@ def test_lane_packing_round_trip() -> None:
         assert all(0 <= w < (1 << width * lanes) for w in words)
         assert np.array_equal(fmt.unpack_lanes(words, lanes), codes)
     assert FixedFormat(8, 0).pack_lanes(np.array([[-1, 1]])) == [0x01FF]
+
+
+def test_bottleneck_found_only_where_a_beat_was_due() -> None:
+    from tb.common.checks import bottleneck_cycles, row_due_cycles
+
+    due = np.array([10, 11, 12])                 # latency 3 after inputs at 7, 8, 9
+    out = np.array([10, 12, 13])                 # beat 1 held at cycle 11 while the sink was ready
+    idle, owed = bottleneck_cycles(out, np.array([5, 9, 11]), due)
+    assert idle.tolist() == [11] and owed.tolist() == [1]
+    # The same gap is fine when the sink was not ready at cycle 11.
+    assert bottleneck_cycles(out, np.array([5, 9]), due)[0].size == 0
+    # Rows of 2 beats: beat j of a row is due row_latency + j after the row's last input.
+    assert row_due_cycles(np.array([0, 1, 5, 6, 7]), 2, 4).tolist() == [5, 6, 10, 11]

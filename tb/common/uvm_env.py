@@ -32,7 +32,7 @@ from cocotb.triggers import ClockCycles as WaitCycles
 from cocotb.triggers import RisingEdge
 
 from models.fixedpoint import FixedFormat
-from tb.common.checks import Coverage, check_stream, error_stats, timing_stats
+from tb.common.checks import Coverage, bottleneck_cycles, check_stream, error_stats, timing_stats
 from tb.common.stream import ClockCycles, StreamMonitor, StreamSink, StreamSource, stream_bus
 
 CLOCK_PERIOD_NS = 10
@@ -61,6 +61,16 @@ class StreamModel(Protocol):
     def reference(self, codes: np.ndarray) -> np.ndarray: ...
 
     def coverage(self, codes: np.ndarray) -> Coverage: ...
+
+
+def due_cycles(model: StreamModel, in_cycles: list[int]) -> np.ndarray | None:
+    """The earliest cycle each output beat may leave by the model's documented timing (a row
+    model says so itself; an element-wise one by its fixed latency), or None if undocumented."""
+    if hasattr(model, "due_cycles"):
+        return model.due_cycles(np.asarray(in_cycles, dtype=np.int64))
+    if model.latency is None:
+        return None
+    return np.asarray(in_cycles, dtype=np.int64) + model.latency
 
 
 @dataclass
@@ -206,6 +216,8 @@ class Scoreboard(pyuvm.uvm_component):
         self.outputs = BeatLog("outputs", self)
         self.models: list[StreamModel] = [self.bench.model]
         self.results: dict[str, Any] = {}
+        # A reset mid-stream voids the beats' timing, so the bottleneck check is skipped.
+        self.reset_mid_stream = False
 
     def switch_model(self, model: StreamModel) -> None:
         """Inputs accepted from now on are predicted with `model` (pipeline must be empty)."""
@@ -216,6 +228,7 @@ class Scoreboard(pyuvm.uvm_component):
         """Forget every input beat from index inputs_kept and output beat from outputs_kept on:
         a reset discarded those inputs, so neither they nor any output they might still produce
         is expected (such an output then shows as a surplus beat)."""
+        self.reset_mid_stream = True
         for log, keep in ((self.inputs, inputs_kept), (self.outputs, outputs_kept)):
             del log.words[keep:]
             del log.cycles[keep:]
@@ -251,6 +264,22 @@ class Scoreboard(pyuvm.uvm_component):
             self.logger.error(f"first bad beat {integrity.first_bad_beat}: "
                               f"{integrity.mismatching_elements} element(s) differ from the model")
         assert integrity.ok, f"scoreboard: RTL output differs from the integer model: {integrity.to_dict()}"
+        self.check_never_bottleneck()
+
+    def check_never_bottleneck(self) -> None:
+        """Whenever the sink was ready and a beat was due (see due_cycles), a beat left."""
+        due = None if self.reset_mid_stream else due_cycles(self.models[0], self.inputs.cycles)
+        if due is None:
+            self.logger.info("bottleneck check skipped: " +
+                             ("reset mid-stream" if self.reset_mid_stream else "no documented latency"))
+            return
+        idle, owed = bottleneck_cycles(np.asarray(self.outputs.cycles), np.asarray(self.bench.sink.ready_idle_cycles),
+                                       due)
+        self.results["bottleneck_cycles"] = int(idle.size)
+        assert not idle.size, (
+            f"output stream: the unit was the bottleneck at {idle.size} cycle(s): the sink was ready and "
+            f"nothing left, though a beat was due; first at cycle {idle[0]}: beat {owed[0]} due since cycle "
+            f"{due[owed[0]]} by the documented latency")
 
 
 @dataclass
