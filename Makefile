@@ -35,7 +35,7 @@ UNIT_OPTIONS := $(call options,ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC
 SEED_OPTION := $(if $(SEED),--seed $(SEED))
 
 .DEFAULT_GOAL := all
-.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report e2e units mutate
+.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report e2e units mutate coverage
 
 venv: $(VENV)/.installed
 
@@ -92,6 +92,9 @@ lint: venv
 
 mutate: venv sim-deps
 	$(PY) -m flow.mutate --jobs $(JOBS)
+
+coverage: venv sim-deps
+	$(PY) -m flow.coverage --jobs $(JOBS) $(SEED_OPTION)
 
 gen: venv
 	$(PY) -m flow.gen_table gelu $(call options,ENTRIES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC)

@@ -99,7 +99,7 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
               seed: int | None = None, waves: bool = False, idle_probability: float = 0.2,
               stall_probability: float = 0.2, build_root: Path | None = None,
               extra_env: dict[str, str] | None = None, sim: str = "verilator",
-              replace_sources: dict[Path, Path] | None = None) -> BenchRun:
+              replace_sources: dict[Path, Path] | None = None, coverage: bool = False) -> BenchRun:
     """Prepare, build the unit in its own folder and run its cocotb tests (replace_sources: an
     RTL file to build from instead of one of the unit's, as the mutation campaign does)."""
     from cocotb_tools.runner import get_results, get_runner
@@ -128,7 +128,8 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
         runner.build(sources=sources, hdl_toplevel=target.toplevel,
                      parameters=target.hdl_parameters(), build_dir=build_dir, waves=waves,
                      build_args=["--x-assign", "unique", "--x-initial", "unique", "--assert", *include_args()] +
-                                (["--trace-fst", "--trace-structs"] if waves else []),
+                                (["--trace-fst", "--trace-structs"] if waves else []) +
+                                (["--coverage-line", "--coverage-toggle"] if coverage else []),
                      log_file=build_dir / "build.log")
         xml = runner.test(test_module=target.test_module, hdl_toplevel=target.toplevel,
                           build_dir=build_dir, test_dir=build_dir, testcase=testcase, seed=seed,
