@@ -34,3 +34,30 @@ def perturbed_table(table: IntTable, rng: np.random.Generator, bits: int = 4) ->
     intercepts = np.clip(table.intercepts + jitter(p.entries) * 16, -icpt_lim - 1, icpt_lim)
     return IntTable(p, table.slope_frac, table.intercept_frac, breakpoints.astype(np.int64),
                     slopes.astype(np.int64), intercepts.astype(np.int64))
+
+
+def extreme_table(table: IntTable) -> IntTable:
+    """A table that drives the core's datapath to its bounds: breakpoints spread over the input
+    range, slopes alternating between the most negative and the most positive code (segment 0,
+    which holds the most negative input, gets the most negative slope: their product is
+    +2^(SlopeWidth + InWidth - 2), which needs every bit of the product), intercepts alternating
+    between the largest and the most negative code."""
+    p = table.params
+    fmt = p.in_fmt
+    breakpoints = np.linspace(fmt.min_code, fmt.max_code, p.entries + 1)[:-1].astype(np.int64)
+    slope_min, slope_max = -(1 << (p.slope_width - 1)), (1 << (p.slope_width - 1)) - 1
+    icpt_min, icpt_max = -(1 << (p.intercept_width - 1)), (1 << (p.intercept_width - 1)) - 1
+    even = np.arange(p.entries) % 2 == 0
+    return IntTable(p, table.slope_frac, table.intercept_frac, breakpoints,
+                    np.where(even, slope_min, slope_max).astype(np.int64),
+                    np.where(even, icpt_max, icpt_min).astype(np.int64))
+
+
+def table_at_largest_output(table: IntTable) -> IntTable:
+    """A table whose every entry has the largest slope and the largest intercept: for inputs
+    >= 0, the largest output any table in these formats can give (saturated where the format
+    allows), and so the bound of every width downstream of it."""
+    p = table.params
+    return IntTable(p, table.slope_frac, table.intercept_frac, table.breakpoints.copy(),
+                    np.full(p.entries, (1 << (p.slope_width - 1)) - 1),
+                    np.full(p.entries, (1 << (p.intercept_width - 1)) - 1))

@@ -18,6 +18,7 @@ import pyuvm
 from models.nnlut import IntTable
 from tb.common import elementwise
 from tb.common.elementwise import ElementwiseModel, ElementwiseTest
+from tb.common.tables import extreme_table
 from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, lanes_of, register_tests, write_port
 
 
@@ -75,6 +76,27 @@ def relu_table(base: IntTable) -> IntTable:
                     np.zeros(p.entries, dtype=np.int64))
 
 
+class _PiecewiseModel(ElementwiseModel):
+    """A programmed table referenced by its own piecewise-linear function in float64."""
+
+    def __init__(self, table: IntTable, lanes: int) -> None:
+        super().__init__("programmed", table, lanes)
+
+    def reference(self, codes: np.ndarray) -> np.ndarray:
+        t = self.table
+        k = t.segment(codes)
+        y = t.slopes[k] * 2.0 ** -t.slope_frac * self.in_fmt.to_real(codes) + t.intercepts[k] * 2.0 ** -t.intercept_frac
+        return np.clip(y, self.out_fmt.min_value, self.out_fmt.max_value)
+
+
+def product_bound_reached(table: IntTable, codes: np.ndarray) -> bool:
+    """Whether some s[k] * x of the inputs needs every bit of the core's exact product
+    (SlopeWidth + InWidth): its magnitude reaches 2^(SlopeWidth + InWidth - 2)."""
+    x = np.asarray(codes, dtype=np.int64).reshape(-1)
+    prod = table.slopes[table.segment(x)] * x
+    return bool(np.abs(prod).max() >= 1 << (table.params.slope_width + table.params.in_fmt.width - 2))
+
+
 class _RelativeModel(ElementwiseModel):
     """A programmed table whose reference is given directly as a function of x."""
 
@@ -95,7 +117,8 @@ async def write_table(test: GeluTest, table: IntTable) -> None:
 @pyuvm.test()
 class TableWrite(GeluTest):
     """Programs other tables through the write port at run time (one that saturates at both
-    ends, one exact ReLU), checks each, then restores GELU. A hardwired table ignores the writes:
+    ends, one exact ReLU, one with extreme slopes and intercepts whose product at the most
+    negative input needs every bit of the core's product and sum), checks each, then restores GELU. A hardwired table ignores the writes:
     GELU must come out after each of them."""
 
     def required_bins(self) -> tuple[str, ...]:
@@ -110,8 +133,10 @@ class TableWrite(GeluTest):
             _RelativeModel(saturating_table(model.table), lanes,
                            lambda x: np.clip(1.5 * x, model.out_fmt.min_value, model.out_fmt.max_value)),
             _RelativeModel(relu_table(model.table), lanes, lambda x: np.maximum(x, 0.0)),
+            _PiecewiseModel(extreme_table(model.table), lanes),
             model,
         ]
+        assert product_bound_reached(programmed[2].table, sweep), "the extreme table misses the product bound"
         for new_model in programmed:
             self.env.coverage.sample(self.env.scoreboard.models[-1])
             await write_table(self, new_model.table)

@@ -26,7 +26,7 @@ from models.layernorm import ACCURACY_TARGET, LayerNormConfig, LayerNormModel
 from models.stimulus import layernorm_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
-from tb.common.tables import perturbed_table, write_table
+from tb.common.tables import perturbed_table, table_at_largest_output, write_table
 from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests, write_port
 from tb.layernorm.target import LayerNormStreamModel
 
@@ -164,6 +164,27 @@ class TableWrite(LayerNormTest):
                                      fitted.gamma_codes, fitted.beta_codes, fitted.lanes)
         await self.run_blocks(self.blocks())
         for model in (moved, fitted):
+            self.env.coverage.sample(self.env.scoreboard.models[-1])
+            await write_table(self.bench.dut, model.model.table)
+            self.env.scoreboard.switch_model(fitted if self.config.table == "hardwired" else model)
+            await self.run_blocks(self.blocks())
+
+
+@pyuvm.test(**WATCHDOG)
+class TableAtBound(LayerNormTest):
+    """The 1/sqrt table written with the largest slope and intercept in every entry (legal at
+    run time: the largest factor any table in these formats can give), with rows of the largest
+    deviations: the scale and normaliser products at their bounds. Checked against the model
+    with that table; the fitted table restored after. A hardwired build ignores the write."""
+
+    check_accuracy = False  # not 1/sqrt
+    row_kinds = ("fullscale", "outlier")
+
+    async def stimulus(self) -> None:
+        fitted = self.model
+        bound = LayerNormStreamModel(LayerNormModel(self.config, table_at_largest_output(fitted.model.table)),
+                                     fitted.gamma_codes, fitted.beta_codes, fitted.lanes)
+        for model in (bound, fitted):
             self.env.coverage.sample(self.env.scoreboard.models[-1])
             await write_table(self.bench.dut, model.model.table)
             self.env.scoreboard.switch_model(fitted if self.config.table == "hardwired" else model)

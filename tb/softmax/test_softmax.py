@@ -12,6 +12,8 @@ which also keeps the error against float64 softmax at the exact input values:
 - TableWrite: writes both tables through the write port with every field of every entry moved,
   checks rows against the model with those tables, then restores the fitted ones (a hardwired
   build must ignore the writes).
+- TablesAtBound: both tables at their largest output with rows of equal elements: the exp, sum
+  and product widths at their bounds.
 A build with tables without reset gets the fitted tables written after every reset.
 With the range-reduced exp, every test but TableWrite also asserts the accuracy target (max |p - p_ref| <=
 5e-4, plus one output LSB below 16 output bits).
@@ -27,7 +29,7 @@ from models.softmax import ACCURACY_TARGET, SoftmaxConfig, SoftmaxModel
 from models.stimulus import softmax_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
-from tb.common.tables import perturbed_table, write_table
+from tb.common.tables import perturbed_table, table_at_largest_output, write_table
 from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
 from tb.softmax.target import SoftmaxStreamModel
 
@@ -124,6 +126,35 @@ class TableWrite(SoftmaxTest):
             await self.write_tables(model.model.exp_table, model.model.recip_table)
             self.env.scoreboard.switch_model(fitted if self.config.table == "hardwired" else model)
             await self.run_blocks([self.row_block("attention", rows)])
+
+
+@pyuvm.test()
+class TablesAtBound(SoftmaxTest):
+    """Both tables written with the largest slope and intercept (legal at run time), then rows
+    of equal elements: every e_i is the largest a table can give (>= 2^(ExpWidth - 1)), the row
+    sum reaches the sum width (N e_max >= 2^(SumWidth - 1), so one bit less would wrap) and every
+    product e_i R the largest of the normaliser. Checked against the model with those
+    tables; the fitted tables are restored after. A hardwired build ignores the writes."""
+
+    check_accuracy = False  # constant tables are not exp and 1/x
+
+    async def stimulus(self) -> None:
+        fitted = self.bench.model
+        exp_max = table_at_largest_output(self.unit_model.exp_table)
+        recip_max = table_at_largest_output(self.unit_model.recip_table)
+        bound = SoftmaxStreamModel(self.config, SoftmaxModel(self.config, exp_max, recip_max))
+        c = self.config
+        # Equal rows give u = 0, which both exp modes feed to the table as input code 0.
+        t0 = int(exp_max.evaluate(np.zeros(1, dtype=np.int64))[0])
+        e_max = max(t0, 0) << (c.exp_width - 1 - exp_max.params.out_fmt.frac)
+        assert e_max >= 1 << (c.exp_width - 1), "the exp bound is not reached"
+        assert c.row_length * e_max >= 1 << (c.sum_width() - 1), "the sum bound is not reached"
+        rows = self.n_rows(0.2)
+        for model in (bound, fitted):
+            self.env.coverage.sample(self.env.scoreboard.models[-1])
+            await self.write_tables(model.model.exp_table, model.model.recip_table)
+            self.env.scoreboard.switch_model(fitted if c.table == "hardwired" else model)
+            await self.run_blocks([self.row_block("equal", rows), self.row_block("attention", rows)])
 
 
 @pyuvm.test(skip=STREAM_FILE_MISSING)
