@@ -150,13 +150,13 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
 
 
 def simulator_failure(build_dir: Path, err: Exception) -> str:
-    """Why a build or simulation stopped, in one message: the failed assertions or $fatal lines
-    of its log when there are any (Verilator stops at the first), else the tool's own error."""
+    """Why a build or simulation stopped, in one message: the failed assertions, $fatal lines
+    and Verilator warnings (a build stops on any) of its log, else the tool's own error."""
     lines: list[str] = []
     for log in (build_dir / "sim.log", build_dir / "build.log"):
         if log.exists():
             lines += [f"  {line.strip()}" for line in log.read_text(errors="replace").splitlines()
-                      if "[ASSERT FAILED]" in line or "%Error" in line or "%Fatal" in line][:5]
+                      if any(mark in line for mark in ("[ASSERT FAILED]", "%Error", "%Fatal", "%Warning"))][:5]
             if lines:
                 return f"{err}; {log}:\n" + "\n".join(lines)
     return f"{err}; see {build_dir / 'build.log'} and {build_dir / 'sim.log'}"
