@@ -29,6 +29,7 @@ from typing import Any
 
 from flow.cost import COST_LABEL, CostError, CostRecord, sweep
 from models.paths import BUILD_DIR
+from models.softmax import NARROW_INTERNAL
 from models.units import WIDTH_BUDGET, narrowest_widths
 from tb.common.spec import UnitSpec
 from tb.registry import UNITS
@@ -73,6 +74,14 @@ def nnlut_options(spec: UnitSpec, config: Any) -> list[tuple[str, dict[str, Any]
                (f"narrow s{slope_width}/t{intercept_width}", narrow)]
     candidate = {"table": "hardwired", **narrow}
     name = f"hardwired, narrow s{slope_width}/t{intercept_width}"
+    if spec.op == "softmax":
+        # Softmax's internal formats (models.softmax.NARROW_INTERNAL); the candidate's tables
+        # are narrowed again for the narrower table formats.
+        options.append(("narrow internal", dict(NARROW_INTERNAL)))
+        slope_width, intercept_width = narrowest_widths(table_configs(spec.config(**NARROW_INTERNAL)))
+        candidate = {"table": "hardwired", "slope_width": slope_width, "intercept_width": intercept_width,
+                     **NARROW_INTERNAL}
+        name = f"hardwired, narrow s{slope_width}/t{intercept_width}, narrow internal"
     if "affine" in config.to_dict():
         # LayerNorm without gamma/beta: the function I-BERT's unit computes.
         options.append(("no affine", {"affine": False}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.softmax import ACCURACY_TARGET, DIRECT_EXP_LO, SoftmaxConfig
+from models.softmax import ACCURACY_TARGET, DIRECT_EXP_LO, NARROW_INTERNAL, SoftmaxConfig
 from tb.common.spec import ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
 from tb.softmax.target import SoftmaxTarget
 
@@ -23,7 +23,8 @@ SPEC = UnitSpec(
     regression=(SoftmaxConfig(row_length=128, lanes=4),
                 # 10 output bits: p = 1 rounds up to 2^10 here and exercises the saturation.
                 SoftmaxConfig(row_length=1, lanes=1, out_width=10),
-                SoftmaxConfig(row_length=512, lanes=16, table="no_reset", search="binary"),
+                # The narrow internal formats of the cost sweep's candidate (NARROW_INTERNAL).
+                SoftmaxConfig(row_length=512, lanes=16, table="no_reset", search="binary", **NARROW_INTERNAL),
                 SoftmaxConfig(row_length=128, lanes=4, exp_mode="direct", table="hardwired")),
     rejections=(({"RowLength": 130}, "must be a multiple of Lanes"),
                 ({"RowLength": 0}, "RowLength must be >= 1"),
