@@ -7,7 +7,9 @@ negation): a handshake, bubble, width or pipeline-enable fault is one such chang
 drawn with a fixed seed from every site in the unit's files (comments, assertions and
 elaboration checks excluded), each built and run in its own folder from a mutated copy of the
 one file (the working tree is never touched). A mutant is
-- killed: a bench test failed (or the build failed elaboration checks: reported as invalid),
+- killed: a bench test failed at the unit's default configuration or, for a mutant that
+  survives it, at one of its other regression configurations (where generate branches the
+  defaults do not build are live); a build that fails elaboration checks is reported as invalid,
 - equivalent: it survived and Yosys proved it equivalent to the original (equiv_make /
   equiv_simple / equiv_induct on the unit at its default parameters),
 - survived: neither; listed with its change.
@@ -33,6 +35,7 @@ from tb.common.spec import UnitSpec
 from tb.registry import UNITS
 
 OUT_DIR = BUILD_DIR / "mutate"
+EQUIV_TIMEOUT_S = 300
 
 # (name, pattern, replacement): applied to one match on one line.
 OPERATORS: list[tuple[str, str, str]] = [
@@ -166,9 +169,32 @@ def run_mutant(mutant: Mutant, seed: int) -> Mutant:
     except Exception as err:  # noqa: BLE001 - a mutant may break anything; record it
         mutant.outcome, mutant.detail = "invalid", f"{type(err).__name__}: {err}"
     if mutant.outcome == "survived":
+        mutant.outcome, mutant.detail = other_configurations(spec, target, original, copy, work, seed)
+    if mutant.outcome == "survived":
         mutant.outcome, mutant.detail = equivalence(spec, target, original, copy, work)
     mutant.seconds = time.monotonic() - start
     return mutant
+
+
+def other_configurations(spec: UnitSpec, target: Any, original: Path, copy: Path, work: Path,
+                         seed: int) -> tuple[str, str]:
+    """A mutant the default configuration does not kill meets the unit's other regression
+    configurations (a line in a generate branch the defaults do not build, such as the binary
+    search, is live in one of them)."""
+    from flow.runner import run_bench
+
+    for config in spec.regression:
+        other = spec.target(config)
+        if other.tag == target.tag:
+            continue
+        try:
+            run = run_bench(other, testcase=list(spec.tests), seed=seed, build_root=work / "configs",
+                            replace_sources={original: copy})
+        except Exception as err:  # noqa: BLE001 - a mutant may break anything; record it
+            return "killed", f"{other.tag}: {type(err).__name__} (build or simulation stopped)"
+        if run.failed:
+            return "killed", f"{run.failed} of {run.tests} tests failed at {other.tag}"
+    return "survived", ""
 
 
 def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: Path) -> tuple[str, str]:
@@ -185,12 +211,12 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
     (work / "equiv.json").write_text(json.dumps(request))
     try:
         proc = subprocess.run([sys.executable, "-m", "flow.equiv_worker", str(work / "equiv.json")],
-                              capture_output=True, text=True, timeout=600)
+                              capture_output=True, text=True, timeout=EQUIV_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        return "survived", "equivalence not decided within 600 s"
+        return "survived", f"equivalence not decided within {EQUIV_TIMEOUT_S} s"
     (work / "equiv.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode == 0 and "EQUIVALENT" in proc.stdout:
-        return "equivalent", "proved equivalent by Yosys (equiv_induct)"
+        return "equivalent", "proved equivalent by Yosys (equiv_induct) at the default parameters"
     return "survived", "not proved equivalent (see equiv.log)"
 
 

@@ -39,8 +39,13 @@
 // Parameters: param_we_i writes gamma_i/beta_i of feature param_idx_i at the clock edge
 // (param_idx_i >= Dim ignored). They are a memory without reset (channel_regs): write every
 // feature once after power-up; they keep their values through rst_ni. A beat reads its
-// gamma/beta when it enters the output pipeline, so write between rows (or
-// while idle) for a row to see one consistent set.
+// gamma/beta when it enters the output pipeline (layernorm_norm, 4 edges before its output
+// handshake when out_ready_i stays high). A write during a row is therefore defined element by
+// element: a write at edge n reaches the elements of that feature that enter the output
+// pipeline after edge n (with out_ready_i high: whose output handshake is at edge n + 5 or
+// later), earlier ones keep the old pair, and each element uses one (gamma, beta) pair, never
+// one old and one new (tb/layernorm ParamsWriteMidRow checks this at the edge). Write between
+// rows (or while idle) for a row to see one consistent set.
 //
 // 1/sqrt table: rsqrt_table_pkg (generated) holds the fitted table. By default it is
 // programmable with those contents at reset; TableReset = 0 drops the reset (software writes

@@ -179,3 +179,20 @@ class StreamSink(StreamMonitor):
     def _after_edge(self) -> None:
         stall = self.stall_probability
         self.bus.ready.value = int(stall == 0.0 or self.rng.random() >= stall)
+
+
+class WritePortMonitor:
+    """Records every write on a write-enable port (LayerNorm's parameters, a table port): the
+    clock cycle of the edge that samples the enable high, numbered as the stream monitors
+    number their handshakes, with the port's other signals at that edge."""
+
+    def __init__(self, clk: SimHandleBase, enable: SimHandleBase, fields: dict[str, SimHandleBase],
+                 cycles: ClockCycles) -> None:
+        self.clk, self.enable, self.fields, self.clock = clk, enable, fields, cycles
+        self.writes: list[tuple[int, dict[str, int]]] = []
+
+    async def run(self) -> None:
+        while True:
+            await RisingEdge(self.clk)
+            if self.enable.value.is_resolvable and self.enable.value:
+                self.writes.append((self.clock.now(), {k: v.value.to_unsigned() for k, v in self.fields.items()}))

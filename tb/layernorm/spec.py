@@ -26,7 +26,7 @@ SPEC = UnitSpec(
     name="layernorm", op="layernorm", method="NN-LUT",
     config_type=LayerNormConfig, make_target=LayerNormTarget, row_option="dim",
     tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows", "ProgrammedParams", *ROW_FAMILY_TESTS,
-           "TableWrite", "TableAtBound"),
+           "TableWrite", "TableAtBound", "ParamsWriteMidRow"),
     rate_test="FullRateRows",
     # Tests whose rows use gamma = 1, beta = 0 (ProgrammedParams' random gamma and beta are
     # checked bit-exact only; its float reference saturates differently).

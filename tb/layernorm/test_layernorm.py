@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import os
 
+import cocotb
 import numpy as np
 import pyuvm
+from cocotb.triggers import ClockCycles
 
 from models.layernorm import ACCURACY_TARGET, LayerNormConfig, LayerNormModel
 from models.stimulus import layernorm_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
 from tb.common.tables import perturbed_table, table_at_largest_output, write_table
+from tb.common.stream import WritePortMonitor
 from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests, write_port
 from tb.layernorm.target import LayerNormStreamModel
 
@@ -189,6 +192,78 @@ class TableAtBound(LayerNormTest):
             await write_table(self.bench.dut, model.model.table)
             self.env.scoreboard.switch_model(fitted if self.config.table == "hardwired" else model)
             await self.run_blocks(self.blocks())
+
+
+# rtl/nnlut/layernorm_norm.sv: edges from a beat's entry into the output pipeline (where it
+# reads gamma/beta) to its output handshake with out_ready_i high.
+NORM_LATENCY = 4
+
+
+def signed_code(word: int, width: int) -> int:
+    return word - (1 << width) if word >> (width - 1) else word
+
+
+@pyuvm.test(**WATCHDOG)
+class ParamsWriteMidRow(LayerNormTest):
+    """gamma/beta written while rows stream, at random cycles and features, with the sink
+    always ready. The documented rule (rtl/nnlut/layernorm_unit.sv): a beat reads its features'
+    gamma/beta as it enters the output pipeline, so a write sampled at edge n reaches exactly the
+    elements of that feature whose output handshake is at edge n + NORM_LATENCY + 1 or later,
+    and every element uses one consistent (gamma, beta) pair. The expected outputs are built
+    from the model with each write's recorded edge; a unit without affine ignores the writes."""
+
+    check_accuracy = False
+    idle_probability = 0.0
+    stall_probability = 0.0
+    row_kinds = ("random", "outlier")
+
+    async def stimulus(self) -> None:
+        c, dut, rng = self.config, self.bench.dut, self.np_rng
+        log = WritePortMonitor(dut.clk_i, dut.param_we_i, {"idx": dut.param_idx_i, "gamma": dut.gamma_i,
+                                                            "beta": dut.beta_i}, self.bench.input_monitor.clock)
+        monitor = cocotb.start_soon(log.run())
+        rows = self.blocks()
+        beats = sum(len(b) for _, b in rows)
+
+        async def write_while_streaming() -> None:
+            # Writes spread over the stream, each to a feature of a beat a few cycles from
+            # leaving, so that the edge of the rule is where the writes land.
+            bpr, sent = c.dim // self.lanes, self.env.scoreboard.outputs.words
+            for _ in range(48):
+                await ClockCycles(dut.clk_i, int(rng.integers(1, max(2, beats // 48))))
+                ahead = len(sent) + int(rng.integers(NORM_LATENCY - 1, NORM_LATENCY + 4))
+                f = (ahead % bpr) * self.lanes + int(rng.integers(0, self.lanes))
+                g = int(rng.integers(c.gamma_fmt.min_code, c.gamma_fmt.max_code + 1))
+                b = int(rng.integers(c.beta_fmt.min_code, c.beta_fmt.max_code + 1))
+                await write_port(dut, "param_we_i", [{"param_idx_i": f, "gamma_i": g, "beta_i": b}])
+
+        writer = cocotb.start_soon(write_while_streaming())
+        await self.run_blocks(rows)
+        await writer
+        monitor.cancel()
+        self.expect_with_writes(log.writes)
+
+    def expect_with_writes(self, writes: list[tuple[int, dict[str, int]]]) -> None:
+        c, sb, lanes = self.config, self.env.scoreboard, self.lanes
+        x = c.in_fmt.unpack_lanes(sb.inputs.words, lanes)
+        out_cycles = np.asarray(sb.outputs.cycles[: len(x)], dtype=np.int64)
+        assert len(out_cycles) == len(x), f"{len(x) - len(out_cycles)} beat(s) missing: the scoreboard reports them"
+        # Version k of the parameters: after the first k writes; element uses the last write it sees.
+        gamma, beta = self.model.gamma_codes.copy(), self.model.beta_codes.copy()
+        predictions = [self.model.predict(x)]
+        for _, w in writes:
+            gamma[w["idx"]] = signed_code(w["gamma"], c.gamma_fmt.width)
+            beta[w["idx"]] = signed_code(w["beta"], c.beta_fmt.width)
+            predictions.append(self.model.with_params(gamma.copy(), beta.copy()).predict(x))
+        write_edges = np.asarray([n for n, _ in writes], dtype=np.int64)
+        version = np.searchsorted(write_edges, out_cycles - NORM_LATENCY, side="left")
+        stacked = np.stack(predictions)
+        expected = stacked[version, np.arange(len(x))]
+        self.logger.info(f"{len(writes)} parameter writes while streaming; elements by parameter version: "
+                         f"{np.bincount(version, minlength=len(writes) + 1).tolist()}")
+        assert len(writes) and version.min() < len(writes) and version.max() > 0, \
+            "the writes did not fall inside the stream: the test checked nothing"
+        sb.expect(expected)
 
 
 # The row-bench family on LayerNorm's rows (RMSNorm registers the same).

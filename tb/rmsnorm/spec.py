@@ -12,7 +12,7 @@ SPEC = UnitSpec(
     name="rmsnorm", op="rmsnorm", method="NN-LUT",
     config_type=LayerNormConfig, fixed_options={"rms": True}, make_target=RmsNormTarget, row_option="dim",
     tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows", "ProgrammedParams", *ROW_FAMILY_TESTS,
-           "TableWrite", "TableAtBound"),
+           "TableWrite", "TableAtBound", "ParamsWriteMidRow"),
     rate_test="FullRateRows",
     accuracy_tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows"),
     plot_test="OutlierRows",

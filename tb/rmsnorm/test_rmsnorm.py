@@ -22,7 +22,7 @@ register_tests(__name__, LayerNormTest, test_layernorm,
                {"RandomRows": {"required_coverage": ("row:other", "term:right_shift", "exponent:even",
                                                      "exponent:odd")},
                 "OutlierRows": {}, "FullScaleRows": {}, "ProgrammedParams": {},
-                "TableWrite": {}, "TableAtBound": {}}, **WATCHDOG)
+                "TableWrite": {}, "TableAtBound": {}, "ParamsWriteMidRow": {}}, **WATCHDOG)
 register_tests(__name__, LayerNormTest, rowbench, test_layernorm.ROW_FAMILY, **WATCHDOG)
 register_tests(__name__, LayerNormTest, test_layernorm, {"StreamFile": {}}, skip=STREAM_FILE_MISSING)
 
