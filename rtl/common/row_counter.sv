@@ -5,6 +5,8 @@
 // first and last beat; all three describe the beat the next step consumes, so a caller can
 // act on "this is the row's last beat" in the same cycle it takes it. Reset returns to the
 // start of a row.
+`include "assert.svh"
+
 module row_counter #(
   parameter  int unsigned RowBeats = 32,
   localparam int unsigned PosWidth = (RowBeats > 1) ? $clog2(RowBeats) : 1
@@ -33,5 +35,7 @@ module row_counter #(
       pos_q <= last_o ? '0 : pos_q + PosWidth'(1);
     end
   end
+
+  `ASSERT(PosInRow, 32'(pos_q) < RowBeats, clk_i, !rst_ni)
 
 endmodule : row_counter

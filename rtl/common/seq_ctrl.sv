@@ -9,6 +9,8 @@
 // out_ready_i tied high out_valid_o is a one-cycle pulse and in_ready_o is !busy.
 //
 // Timing: an operand taken at edge n gives out_valid_o after edge n + Cycles.
+`include "assert.svh"
+
 module seq_ctrl #(
   parameter int unsigned Cycles = 8
 ) (
@@ -50,5 +52,11 @@ module seq_ctrl #(
       done_q <= 1'b0;
     end
   end
+
+  `ASSERT_HANDSHAKE(In, in_valid_i, in_ready_o, clk_i, !rst_ni)
+  `ASSERT_HANDSHAKE(Out, out_valid_o, out_ready_i, clk_i, !rst_ni)
+  // A result waits only once its steps are done, and the step count stays in range.
+  `ASSERT_NEVER(DoneWhileBusy, busy && done_q, clk_i, !rst_ni)
+  `ASSERT(StepsInRange, 32'(left_q) <= Cycles, clk_i, !rst_ni)
 
 endmodule : seq_ctrl
