@@ -37,6 +37,7 @@ from flow.synth import (BUDGET_TEXT, CANDIDATE_LANES, OPTION_LANES, OPTION_OPS, 
                         nnlut_options)
 from models import reference
 from models.configtag import unique_tag
+from models.softmax import NARROW_INTERNAL
 from models.paths import BUILD_DIR, REPO_ROOT
 from models.stimulus import op_inputs
 from tb.common.spec import BenchTarget, UnitSpec
@@ -397,8 +398,10 @@ def cost_section(points: list[CostPoint], results_seconds: float | None) -> list
         f"- NN-LUT options: table hardwired (constants), table without reset, pipelined binary "
         f"segment search, {BUDGET_TEXT}; for LayerNorm also no affine (no gamma/beta store, "
         "registers or multiplier: the function I-BERT's unit computes, which has no affine "
-        "either; a model folds gamma/beta into the next layer). The last option of each unit "
-        "combines them and is also measured at 16 lanes.",
+        "either; a model folds gamma/beta into the next layer); for Softmax also narrow internal "
+        f"formats ({', '.join(f'{k} {v}' for k, v in NARROW_INTERNAL.items())}: models.softmax."
+        "NARROW_INTERNAL). The last option of each unit combines them (its tables narrowed again "
+        "for its formats) and is also measured at 16 lanes.",
         "",
         "### Every unit at its defaults",
         "",
