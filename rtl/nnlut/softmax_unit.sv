@@ -36,7 +36,12 @@
 // write port is ignored). tbl_we_i writes entry tbl_idx_i of the exp table (tbl_sel_i = 0) or
 // the reciprocal table (tbl_sel_i = 1): breakpoint in the low bits of tbl_breakpoint_i (the
 // table's input width), slope and intercept in the tables' common formats. Write while the unit
-// is idle for every row to see one table. BinarySearch = 1 searches the segment in log2(Entries)
+// is idle for every row to see one table. A write while rows stream is defined row by row: a
+// row reads the exp table as its beats are issued and the 1/x table once its sum is known, both
+// after its last input beat, so a row whose first beat is accepted after the last write uses
+// the new tables and a row that has left before the first write the old ones; a row in flight
+// across the writes may mix them (its values are undefined, its framing is kept: every beat
+// comes out, in order). tb/softmax TableWriteMidRow checks this. BinarySearch = 1 searches the segment in log2(Entries)
 // pipeline stages, which adds 2 * log2(Entries) cycles to RowLatency.
 //
 // Reset (rst_ni, asynchronous) clears every buffer and stage, so a reset in the middle of a

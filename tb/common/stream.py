@@ -195,4 +195,4 @@ class WritePortMonitor:
         while True:
             await RisingEdge(self.clk)
             if self.enable.value.is_resolvable and self.enable.value:
-                self.writes.append((self.clock.now(), {k: v.value.to_unsigned() for k, v in self.fields.items()}))
+                self.writes.append((self.clock.now(), {k: int(v.value) for k, v in self.fields.items()}))

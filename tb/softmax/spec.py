@@ -16,7 +16,7 @@ def fitted_tables(config: SoftmaxConfig) -> list[tuple[str, int, float, float]]:
 SPEC = UnitSpec(
     name="softmax", op="softmax", method="NN-LUT",
     config_type=SoftmaxConfig, make_target=SoftmaxTarget, row_option="row_length",
-    tests=("RandomRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS, "TableWrite", "TablesAtBound"),
+    tests=("RandomRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS, "TableWrite", "TablesAtBound", "TableWriteMidRow"),
     rate_test="FullRateRows",
     accuracy_tests=("RandomRows", *SOFTMAX_KIND_TESTS, "FullRateRows", "BackpressureRows"),
     plot_test="RandomRows",

@@ -21,8 +21,10 @@ With the range-reduced exp, every test but TableWrite also asserts the accuracy 
 
 from __future__ import annotations
 
+import cocotb
 import numpy as np
 import pyuvm
+from cocotb.triggers import ClockCycles
 
 from models.nnlut import IntTable
 from models.softmax import ACCURACY_TARGET, SoftmaxConfig, SoftmaxModel
@@ -30,6 +32,7 @@ from models.stimulus import softmax_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
 from tb.common.tables import perturbed_table, table_at_largest_output, write_table
+from tb.common.stream import WritePortMonitor
 from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
 from tb.softmax.target import SoftmaxStreamModel
 
@@ -155,6 +158,61 @@ class TablesAtBound(SoftmaxTest):
             await self.write_tables(model.model.exp_table, model.model.recip_table)
             self.env.scoreboard.switch_model(fitted if c.table == "hardwired" else model)
             await self.run_blocks([self.row_block("equal", rows), self.row_block("attention", rows)])
+
+
+@pyuvm.test()
+class TableWriteMidRow(SoftmaxTest):
+    """Both tables rewritten while rows stream. The documented rule (rtl/nnlut/softmax_unit.sv):
+    a row reads the exp table as its beats are issued and the 1/x table once its sum is known,
+    both after its last input beat, so every row whose first beat is accepted after the last
+    write uses the new tables, every row that has left before the first write the old ones,
+    and a row in flight across the writes is undefined in value but keeps its framing (its
+    beats all come out, in order, and the stream never stalls). Checked against the model."""
+
+    check_accuracy = False
+
+    async def stimulus(self) -> None:
+        dut, c = self.bench.dut, self.config
+        fitted = self.bench.model
+        moved = SoftmaxStreamModel(c, SoftmaxModel(c, perturbed_table(self.unit_model.exp_table, self.np_rng),
+                                                   perturbed_table(self.unit_model.recip_table, self.np_rng)))
+        log = WritePortMonitor(dut.clk_i, dut.tbl_we_i, {"sel": dut.tbl_sel_i}, self.bench.input_monitor.clock)
+        monitor = cocotb.start_soon(log.run())
+        block = self.row_block("attention", max(12, self.n_rows(0.5)))
+        outputs = self.env.scoreboard.outputs.words
+
+        async def write_mid_stream() -> None:
+            # Once two rows have left, while later rows are still coming in.
+            while len(outputs) < 2 * self.beats_per_row:
+                await ClockCycles(dut.clk_i, 1)
+            await self.write_tables(moved.model.exp_table, moved.model.recip_table)
+
+        writer = cocotb.start_soon(write_mid_stream())
+        await self.run_blocks([block])
+        await writer
+        monitor.cancel()
+        new = fitted if c.table == "hardwired" else moved
+        self.expect_around_writes([n for n, _ in log.writes], fitted, new)
+
+    def expect_around_writes(self, write_edges: list[int], old: SoftmaxStreamModel, new: SoftmaxStreamModel) -> None:
+        sb, bpr = self.env.scoreboard, self.beats_per_row
+        assert write_edges, "no table write was recorded"
+        x = self.config.in_fmt.unpack_lanes(sb.inputs.words, self.lanes)
+        in_cycles = np.asarray(sb.inputs.cycles, dtype=np.int64)
+        out_cycles = np.asarray(sb.outputs.cycles, dtype=np.int64)
+        n_rows = len(x) // bpr
+        if len(out_cycles) < len(x):
+            return  # the scoreboard reports the missing beats
+        first_in = in_cycles[::bpr][:n_rows]
+        last_out = out_cycles[bpr - 1::bpr][:n_rows]
+        before = last_out < min(write_edges)
+        after = first_in > max(write_edges)
+        assert before.any() and after.any() and not (before & after).any(), \
+            "the writes did not fall inside the stream: the test checked nothing"
+        expected = np.where(np.repeat(after, bpr)[:, None], new.predict(x), old.predict(x))
+        self.logger.info(f"rows before the writes {int(before.sum())}, after {int(after.sum())}, "
+                         f"in flight (not compared) {int((~before & ~after).sum())}")
+        sb.expect(expected, np.repeat(before | after, bpr))
 
 
 @pyuvm.test(skip=STREAM_FILE_MISSING)
