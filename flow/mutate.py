@@ -148,7 +148,7 @@ def mutated_copy(mutant: Mutant, work: Path) -> tuple[Path, Path]:
 
 
 def run_mutant(mutant: Mutant, seed: int) -> Mutant:
-    from flow.runner import run_bench
+    from flow.runner import SimulationStopped, run_bench
 
     spec = UNITS[mutant.unit]
     target = spec.target(spec.config())
@@ -164,16 +164,25 @@ def run_mutant(mutant: Mutant, seed: int) -> Mutant:
             mutant.outcome, mutant.detail = "killed", f"{run.failed} of {run.tests} tests failed"
         else:
             mutant.outcome = "survived"
+    except SimulationStopped as err:  # an RTL assertion or a $fatal stopped the simulation
+        mutant.outcome, mutant.detail = "killed", f"simulation stopped: {first_reason(err)}"
     except SystemExit as err:  # the runner's build failure
         mutant.outcome, mutant.detail = "invalid", f"build failed ({err})"
     except Exception as err:  # noqa: BLE001 - a mutant may break anything; record it
-        mutant.outcome, mutant.detail = "invalid", f"{type(err).__name__}: {err}"
+        mutant.outcome, mutant.detail = "invalid", f"{type(err).__name__}: {first_reason(err)}"
     if mutant.outcome == "survived":
         mutant.outcome, mutant.detail = other_configurations(spec, target, original, copy, work, seed)
     if mutant.outcome == "survived":
         mutant.outcome, mutant.detail = equivalence(spec, target, original, copy, work)
     mutant.seconds = time.monotonic() - start
     return mutant
+
+
+def first_reason(err: Exception) -> str:
+    """The line of a runner error that says why (the failed assertion, the warning)."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    named = [line for line in lines if "[ASSERT FAILED]" in line or "%Warning" in line or "%Error" in line]
+    return (named or lines or [""])[0][:240]
 
 
 def other_configurations(spec: UnitSpec, target: Any, original: Path, copy: Path, work: Path,
@@ -191,7 +200,7 @@ def other_configurations(spec: UnitSpec, target: Any, original: Path, copy: Path
             run = run_bench(other, testcase=list(spec.tests), seed=seed, build_root=work / "configs",
                             replace_sources={original: copy})
         except Exception as err:  # noqa: BLE001 - a mutant may break anything; record it
-            return "killed", f"{other.tag}: {type(err).__name__} (build or simulation stopped)"
+            return "killed", f"{other.tag}: {type(err).__name__}: {first_reason(err)}"
         if run.failed:
             return "killed", f"{run.failed} of {run.tests} tests failed at {other.tag}"
     return "survived", ""

@@ -62,6 +62,14 @@ def check_fst_headers() -> None:
                            "apt-get install liblz4-dev zlib1g-dev")
 
 
+class BuildFailed(RuntimeError):
+    """The simulator build failed: an elaboration check, a Verilator warning, a compile error."""
+
+
+class SimulationStopped(RuntimeError):
+    """The simulation ended before its tests did: a failed assertion, a $fatal, a crash."""
+
+
 @dataclass
 class BenchRun:
     tag: str
@@ -124,6 +132,7 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
     check_importable_in_simulator()
     runner = get_runner(sim)
     start = time.monotonic()
+    failure: type[RuntimeError] = BuildFailed
     try:
         runner.build(sources=sources, hdl_toplevel=target.toplevel,
                      parameters=target.hdl_parameters(), build_dir=build_dir, waves=waves,
@@ -131,13 +140,14 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
                                 (["--trace-fst", "--trace-structs"] if waves else []) +
                                 (["--coverage-line", "--coverage-toggle"] if coverage else []),
                      log_file=build_dir / "build.log")
+        failure = SimulationStopped
         xml = runner.test(test_module=target.test_module, hdl_toplevel=target.toplevel,
                           build_dir=build_dir, test_dir=build_dir, testcase=testcase, seed=seed,
                           waves=waves,
                           extra_env={"NNLUT_BENCH_CONFIG": str(config_path), **(extra_env or {})},
                           results_xml=str(build_dir / "results.xml"), log_file=build_dir / "sim.log")
     except RuntimeError as err:
-        raise RuntimeError(simulator_failure(build_dir, err)) from None
+        raise failure(simulator_failure(build_dir, err)) from None
     except KeyboardInterrupt:
         # The simulator, in the same process group, got the interrupt too; subprocess killed it.
         print(f"\ninterrupted: {target.tag} stopped (log so far: {build_dir / 'sim.log'})", file=sys.stderr)
