@@ -61,3 +61,16 @@ def table_at_largest_output(table: IntTable) -> IntTable:
     return IntTable(p, table.slope_frac, table.intercept_frac, table.breakpoints.copy(),
                     np.full(p.entries, (1 << (p.slope_width - 1)) - 1),
                     np.full(p.entries, (1 << (p.intercept_width - 1)) - 1))
+
+
+def table_all_negative(table: IntTable) -> IntTable:
+    """A table whose output is -1 LSB everywhere (slope 0): the units document that a negative
+    value counts as 0, and -1 is all ones in every bit below the sign, so a unit that dropped
+    the sign would see the largest magnitude instead."""
+    p = table.params
+    intercept = -(1 << max(0, table.intercept_frac - p.out_fmt.frac))
+    out = IntTable(p, table.slope_frac, table.intercept_frac, table.breakpoints.copy(),
+                   np.zeros(p.entries, dtype=np.int64), np.full(p.entries, intercept))
+    if not np.all(out.evaluate(np.array([p.in_fmt.min_code, 0, p.in_fmt.max_code])) == -1):
+        raise ValueError(f"no intercept gives -1 LSB in {p.out_fmt}")
+    return out

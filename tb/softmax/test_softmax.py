@@ -31,7 +31,7 @@ from models.softmax import ACCURACY_TARGET, SoftmaxConfig, SoftmaxModel
 from models.stimulus import softmax_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
-from tb.common.tables import perturbed_table, table_at_largest_output, write_table
+from tb.common.tables import perturbed_table, table_all_negative, table_at_largest_output, write_table
 from tb.common.stream import WritePortMonitor
 from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
 from tb.softmax.target import SoftmaxStreamModel
@@ -136,7 +136,8 @@ class TablesAtBound(SoftmaxTest):
     """Both tables written with the largest slope and intercept (legal at run time), then rows
     of equal elements: every e_i is the largest a table can give (>= 2^(ExpWidth - 1)), the row
     sum reaches the sum width (N e_max >= 2^(SumWidth - 1), so one bit less would wrap) and every
-    product e_i R the largest of the normaliser. Checked against the model with those
+    product e_i R the largest of the normaliser. Then each table negative everywhere, which the
+    unit counts as 0. Checked against the model with those
     tables; the fitted tables are restored after. A hardwired build ignores the writes."""
 
     check_accuracy = False  # constant tables are not exp and 1/x
@@ -152,8 +153,13 @@ class TablesAtBound(SoftmaxTest):
         e_max = max(t0, 0) << (c.exp_width - 1 - exp_max.params.out_fmt.frac)
         assert e_max >= 1 << (c.exp_width - 1), "the exp bound is not reached"
         assert c.row_length * e_max >= 1 << (c.sum_width() - 1), "the sum bound is not reached"
+        # Then each table negative everywhere: a negative exp counts as 0 (the row sum is 0
+        # and every p is 0), a negative 1/x counts as 0 (every p is 0).
+        unit = self.unit_model
+        negative_exp = SoftmaxStreamModel(c, SoftmaxModel(c, table_all_negative(unit.exp_table), unit.recip_table))
+        negative_recip = SoftmaxStreamModel(c, SoftmaxModel(c, unit.exp_table, table_all_negative(unit.recip_table)))
         rows = self.n_rows(0.2)
-        for model in (bound, fitted):
+        for model in (bound, negative_exp, negative_recip, fitted):
             self.env.coverage.sample(self.env.scoreboard.models[-1])
             await self.write_tables(model.model.exp_table, model.model.recip_table)
             self.env.scoreboard.switch_model(fitted if c.table == "hardwired" else model)
