@@ -180,8 +180,10 @@ def run_mutant(mutant: Mutant, seed: int) -> Mutant:
 
 def first_reason(err: Exception) -> str:
     """The line of a runner error that says why (the failed assertion, the warning)."""
+    from flow.runner import FAILURE_MARKS
+
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    named = [line for line in lines if "[ASSERT FAILED]" in line or "%Warning" in line or "%Error" in line]
+    named = [line for line in lines if any(mark in line for mark in FAILURE_MARKS)]
     return (named or lines or [""])[0][:240]
 
 

@@ -62,6 +62,10 @@ def check_fst_headers() -> None:
                            "apt-get install liblz4-dev zlib1g-dev")
 
 
+# Log lines that say why a Verilator build or simulation stopped.
+FAILURE_MARKS = ("[ASSERT FAILED]", "%Error", "%Fatal", "%Warning")
+
+
 class BuildFailed(RuntimeError):
     """The simulator build failed: an elaboration check, a Verilator warning, a compile error."""
 
@@ -166,7 +170,7 @@ def simulator_failure(build_dir: Path, err: Exception) -> str:
     for log in (build_dir / "sim.log", build_dir / "build.log"):
         if log.exists():
             lines += [f"  {line.strip()}" for line in log.read_text(errors="replace").splitlines()
-                      if any(mark in line for mark in ("[ASSERT FAILED]", "%Error", "%Fatal", "%Warning"))][:5]
+                      if any(mark in line for mark in FAILURE_MARKS)][:5]
             if lines:
                 return f"{err}; {log}:\n" + "\n".join(lines)
     return f"{err}; see {build_dir / 'build.log'} and {build_dir / 'sim.log'}"

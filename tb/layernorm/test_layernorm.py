@@ -199,10 +199,6 @@ class TableAtBound(LayerNormTest):
 NORM_LATENCY = 4
 
 
-def signed_code(word: int, width: int) -> int:
-    return word - (1 << width) if word >> (width - 1) else word
-
-
 @pyuvm.test(**WATCHDOG)
 class ParamsWriteMidRow(LayerNormTest):
     """gamma/beta written while rows stream, at random cycles and features, with the sink
@@ -252,8 +248,8 @@ class ParamsWriteMidRow(LayerNormTest):
         gamma, beta = self.model.gamma_codes.copy(), self.model.beta_codes.copy()
         predictions = [self.model.predict(x)]
         for _, w in writes:
-            gamma[w["idx"]] = signed_code(w["gamma"], c.gamma_fmt.width)
-            beta[w["idx"]] = signed_code(w["beta"], c.beta_fmt.width)
+            gamma[w["idx"]] = c.gamma_fmt.unpack_lanes([w["gamma"]], 1)[0, 0]
+            beta[w["idx"]] = c.beta_fmt.unpack_lanes([w["beta"]], 1)[0, 0]
             predictions.append(self.model.with_params(gamma.copy(), beta.copy()).predict(x))
         write_edges = np.asarray([n for n, _ in writes], dtype=np.int64)
         version = np.searchsorted(write_edges, out_cycles - NORM_LATENCY, side="left")

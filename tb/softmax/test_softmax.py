@@ -51,6 +51,17 @@ class SoftmaxTest(RowTest):
     def unit_model(self) -> SoftmaxModel:
         return self.bench.model.model  # type: ignore[attr-defined, no-any-return]
 
+    def with_tables(self, exp_table: IntTable | None = None, recip_table: IntTable | None = None) -> SoftmaxStreamModel:
+        """The stream model with these tables (the fitted one where None)."""
+        unit = self.unit_model
+        return SoftmaxStreamModel(self.config, SoftmaxModel(self.config, exp_table if exp_table is not None else unit.exp_table,
+                                                            recip_table if recip_table is not None else unit.recip_table))
+
+    def perturbed(self) -> SoftmaxStreamModel:
+        """Both fitted tables with every field of every entry moved (tb/common/tables.py)."""
+        return self.with_tables(perturbed_table(self.unit_model.exp_table, self.np_rng),
+                                perturbed_table(self.unit_model.recip_table, self.np_rng))
+
     async def write_tables(self, exp_table: IntTable, recip_table: IntTable) -> None:
         await write_table(self.bench.dut, exp_table, tbl_sel_i=0)
         await write_table(self.bench.dut, recip_table, tbl_sel_i=1)
@@ -119,9 +130,7 @@ class TableWrite(SoftmaxTest):
 
     async def stimulus(self) -> None:
         fitted = self.bench.model
-        moved = SoftmaxStreamModel(self.config, SoftmaxModel(
-            self.config, perturbed_table(self.unit_model.exp_table, self.np_rng),
-            perturbed_table(self.unit_model.recip_table, self.np_rng)))
+        moved = self.perturbed()
         rows = self.n_rows(0.3)
         await self.run_blocks([self.row_block("attention", rows)])
         for model in (moved, fitted):
@@ -146,7 +155,7 @@ class TablesAtBound(SoftmaxTest):
         fitted = self.bench.model
         exp_max = table_at_largest_output(self.unit_model.exp_table)
         recip_max = table_at_largest_output(self.unit_model.recip_table)
-        bound = SoftmaxStreamModel(self.config, SoftmaxModel(self.config, exp_max, recip_max))
+        bound = self.with_tables(exp_max, recip_max)
         c = self.config
         # Equal rows give u = 0, which both exp modes feed to the table as input code 0.
         t0 = int(exp_max.evaluate(np.zeros(1, dtype=np.int64))[0])
@@ -155,9 +164,8 @@ class TablesAtBound(SoftmaxTest):
         assert c.row_length * e_max >= 1 << (c.sum_width() - 1), "the sum bound is not reached"
         # Then each table negative everywhere: a negative exp counts as 0 (the row sum is 0
         # and every p is 0), a negative 1/x counts as 0 (every p is 0).
-        unit = self.unit_model
-        negative_exp = SoftmaxStreamModel(c, SoftmaxModel(c, table_all_negative(unit.exp_table), unit.recip_table))
-        negative_recip = SoftmaxStreamModel(c, SoftmaxModel(c, unit.exp_table, table_all_negative(unit.recip_table)))
+        negative_exp = self.with_tables(exp_table=table_all_negative(self.unit_model.exp_table))
+        negative_recip = self.with_tables(recip_table=table_all_negative(self.unit_model.recip_table))
         rows = self.n_rows(0.2)
         for model in (bound, negative_exp, negative_recip, fitted):
             self.env.coverage.sample(self.env.scoreboard.models[-1])
@@ -180,8 +188,7 @@ class TableWriteMidRow(SoftmaxTest):
     async def stimulus(self) -> None:
         dut, c = self.bench.dut, self.config
         fitted = self.bench.model
-        moved = SoftmaxStreamModel(c, SoftmaxModel(c, perturbed_table(self.unit_model.exp_table, self.np_rng),
-                                                   perturbed_table(self.unit_model.recip_table, self.np_rng)))
+        moved = self.perturbed()
         log = WritePortMonitor(dut.clk_i, dut.tbl_we_i, {"sel": dut.tbl_sel_i}, self.bench.input_monitor.clock)
         monitor = cocotb.start_soon(log.run())
         block = self.row_block("attention", max(12, self.n_rows(0.5)))
