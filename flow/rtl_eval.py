@@ -12,7 +12,12 @@ documented formats and written through the unit's parameter port; SOLE's AILayer
 its PTF scale and per-channel factors on the data itself.
 
 The input is quantized to the unit's input format (round to nearest, ties to even; values
-outside the range saturate to the end codes; NaN is an error). The output has the input's
+outside the range saturate to the end codes; NaN is an error). The Softmax units take -inf as
+an attention mask does: a -inf element is left out of its row (its lane's keep is low) and its
+probability is exactly 0. Trailing -inf elements shorten the row (its last beat is the one
+holding its last finite element), -inf elements inside a row are left out where they stand,
+and a row of nothing but -inf is sent as one beat with nothing kept and comes out all 0 (where
+PyTorch gives NaN). +inf saturates like any value above the range. The output has the input's
 shape, float64: the unit's output codes times their LSB. The RTL path also checks every output
 against the bit-accurate model. This interface is stable: it is used to check the units from
 outside the project.
@@ -128,12 +133,56 @@ def model_for(spec: UnitSpec, config: object) -> object:
     return stream_model(target, BUILD_DIR / "rtl_eval" / target.tag / "gen")
 
 
-def run_rtl(spec: UnitSpec, prepared: StreamInput, seed: int) -> np.ndarray:
+@dataclasses.dataclass(frozen=True)
+class FramedRows:
+    """Rows with -inf elements as a framed unit's beats: `beats` (codes, then a frame column),
+    and for each row its first beat and its number of beats."""
+
+    beats: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
+
+    @staticmethod
+    def of(codes: np.ndarray, masked: np.ndarray, lanes: int) -> "FramedRows":
+        rows, n = codes.shape
+        kept = ~masked
+        # Elements sent per row: up to its last kept one (one beat for a row with none).
+        sent = np.where(kept.any(axis=1), n - np.argmax(kept[:, ::-1], axis=1), 1)
+        count = -(-sent // lanes)
+        first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+        beats = np.zeros((int(count.sum()), lanes + 1), dtype=np.int64)
+        padded = np.zeros((rows, -(-n // lanes) * lanes), dtype=np.int64)
+        padded[:, :n] = codes
+        keep = np.zeros(padded.shape, dtype=bool)
+        keep[:, :n] = kept
+        weights = 1 << np.arange(lanes)
+        for r in range(rows):
+            span = slice(first[r], first[r] + count[r])
+            beats[span, :lanes] = padded[r, :count[r] * lanes].reshape(-1, lanes)
+            beats[span, lanes] = (keep[r, :count[r] * lanes].reshape(-1, lanes) @ weights) << 1
+            beats[first[r] + count[r] - 1, lanes] |= 1
+        return FramedRows(beats, first, count)
+
+    def scatter(self, out_beats: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """(rows, n) outputs from the beats' outputs; elements past a row's last beat are 0."""
+        rows, n = shape
+        lanes = self.beats.shape[1] - 1
+        out = np.zeros(shape, dtype=np.int64)
+        for r in range(rows):
+            flat = out_beats[self.first[r]:self.first[r] + self.count[r]].reshape(-1)[:n]
+            out[r, :flat.size] = flat
+        assert out_beats.shape[1] == lanes
+        return out
+
+
+def run_rtl(spec: UnitSpec, prepared: StreamInput, seed: int, stream: np.ndarray | None = None) -> np.ndarray:
+    """The RTL's output codes for the prepared codes, or for `stream` (framed beats) if given:
+    then one row of output codes per beat."""
     target = spec.target(prepared.config)
-    codes = prepared.codes
+    codes = prepared.codes if stream is None else stream
     with tempfile.TemporaryDirectory() as tmp:
         in_path, out_path = Path(tmp) / "codes.npy", Path(tmp) / "out.npy"
-        np.save(in_path, codes.reshape(-1))
+        np.save(in_path, codes if stream is not None else codes.reshape(-1))
         env = {"NNLUT_STREAM_FILE": str(in_path), "NNLUT_STREAM_OUT": str(out_path)}
         for name, array in prepared.files.items():
             env[name] = str(Path(tmp) / f"{name}.npy")
@@ -143,6 +192,8 @@ def run_rtl(spec: UnitSpec, prepared: StreamInput, seed: int) -> np.ndarray:
         if run.tests != 1 or run.failed:
             fail(f"RTL run failed ({run.failed} of {run.tests} bench tests); log: {run.build_dir / 'sim.log'}")
         out = np.load(out_path)
+    if stream is not None:
+        return out.reshape(len(stream), -1)
     return out[:codes.size].reshape(codes.shape)
 
 
@@ -173,12 +224,23 @@ def main() -> None:
         config = build_config(spec, args, data)
         params = load_params(spec, args, int(data.shape[-1]))
         prepared = spec.prepare_input(config, data, params, lambda c: model_for(spec, c))
+        model = prepared.model
+        masked = np.isneginf(data) if getattr(model, "framed", False) else np.zeros(data.shape, dtype=bool)
         if prepared.quantized_to_format:
-            note_saturation(data, prepared.model.in_fmt)
-        out_codes = prepared.model.predict(prepared.codes) if args.model else run_rtl(spec, prepared, args.seed)
+            note_saturation(np.where(masked, 0.0, data), model.in_fmt)
+        if masked.any():
+            print(f"note: {int(masked.sum())} -inf value(s) left out of their rows (output 0)", file=sys.stderr)
+        if getattr(model, "framed", False):
+            framed = FramedRows.of(prepared.codes, masked, model.lanes)
+            stream = framed.beats
+            beats_out = model.predict(stream[:, :-1], stream[:, -1]) if args.model else \
+                run_rtl(spec, prepared, args.seed, stream)
+            out_codes = framed.scatter(beats_out, data.shape)
+        else:
+            out_codes = model.predict(prepared.codes) if args.model else run_rtl(spec, prepared, args.seed)
     except ValueError as err:
         fail(str(err))
-    note_output_saturation(out_codes, prepared.model.out_fmt)
+    note_output_saturation(out_codes[~masked], prepared.model.out_fmt)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     np.save(args.output, prepared.model.out_fmt.to_real(out_codes))
     print(f"{args.unit} ({'model' if args.model else 'RTL'}, {spec.target(prepared.config).tag}): "

@@ -114,7 +114,7 @@ from typing import Literal
 import numpy as np
 
 from models.intops import (as_real, check_bits, check_codes, check_rows, check_scale, div_half_even, dyadic,
-                           isqrt_newton, quantize_symmetric, shift_right_half_even, signed_width,
+                           isqrt_newton, masked_rows, quantize_symmetric, shift_right_half_even, signed_width,
                            unsigned_width)
 
 SQRT2 = math.sqrt(2.0)
@@ -309,21 +309,25 @@ class IntSoftmax:
         e16 = shift_right_half_even(p * self.mult, shift)
         return np.clip(e16, -(1 << (self.exp_bits - 1)), (1 << (self.exp_bits - 1)) - 1)
 
-    def trace(self, q: np.ndarray) -> dict[str, np.ndarray]:
+    def trace(self, q: np.ndarray, mask: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Every intermediate over rows on the last axis; elements where `mask` is False are left
+        out of their row (e16 = 0, output 0; see intops.masked_rows)."""
         q = check_codes(q, self.in_bits, "i-softmax input")
         check_rows(q, "i-softmax input")
+        q, keep = masked_rows(q, mask, "i-softmax input")
         d = np.maximum(q - q.max(axis=-1, keepdims=True), self.max_q * self.x0_int)
         z = d // self.x0_int
         r = d - z * self.x0_int
         p = self._poly(r)
-        e16 = self._requant(p, z)
+        e16 = np.where(keep, self._requant(p, z), 0)
         total = e16.sum(axis=-1, keepdims=True)
-        factor = (1 << self.max_bit) // total
+        # A row with nothing kept has a zero sum: its factor is never used (every e16 is 0).
+        factor = (1 << self.max_bit) // np.maximum(total, 1)
         out = (e16 * factor) >> (self.max_bit - self.out_bits)
         return {"d": d, "z": z, "r": r, "p": p, "e16": e16, "sum": total, "factor": factor, "out": out}
 
-    def forward(self, q: np.ndarray) -> np.ndarray:
-        return self.trace(q)["out"]
+    def forward(self, q: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        return self.trace(q, mask)["out"]
 
     def exp(self, d: np.ndarray) -> np.ndarray:
         """Requantised i-exp codes (scale exp_scale / requant ratio) of max-subtracted codes d <= 0."""

@@ -151,6 +151,23 @@ def check_bits(bits: int, lo: int, hi: int, what: str) -> int:
     return int(bits)
 
 
+def masked_rows(q: np.ndarray, mask: np.ndarray | None, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Row codes with some elements left out (mask False: a masked key, the padding of a short
+    row), as the Softmax units take them: returns (codes, keep) where every left-out element is
+    replaced by its row's largest kept code (so it computes like the maximum and harms nothing;
+    the caller zeroes its exp and output), and keep is the boolean mask (all True for None). A
+    row with no kept element keeps its codes; the caller's zeroed exps make it output 0."""
+    if mask is None:
+        return q, np.ones(q.shape, dtype=bool)
+    keep = np.asarray(mask)
+    if keep.shape != q.shape or keep.dtype != bool:
+        raise ValueError(f"{what}: the mask must be a bool array of the codes' shape {q.shape}, got "
+                         f"{keep.dtype} {keep.shape}")
+    low = np.iinfo(np.int64).min
+    row_max = np.where(keep, q, low).max(axis=-1, keepdims=True)
+    return np.where(keep, q, np.where(row_max == low, q, row_max)), keep
+
+
 def check_rows(q: np.ndarray, what: str) -> None:
     """Row operations (softmax, layer norm) need at least one axis and a non-empty last axis."""
     if q.ndim == 0:

@@ -50,9 +50,15 @@ def exp2_neg(x: np.ndarray) -> np.ndarray:
 LAYERNORM_EPS = 1e-12
 
 
-def softmax(x: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis (rows of logits)."""
-    return torch.softmax(_as_tensor(x), dim=-1).numpy()
+def softmax(x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Softmax over the last axis (rows of logits). With a mask, elements where it is False
+    are left out of their row (as -inf logits are) and get probability 0; a row with no element
+    kept is all 0 (where torch gives NaN)."""
+    if mask is None:
+        return torch.softmax(_as_tensor(x), dim=-1).numpy()
+    keep = np.asarray(mask, dtype=bool)
+    t = _as_tensor(x).masked_fill(torch.from_numpy(~keep), float("-inf"))
+    return np.nan_to_num(torch.softmax(t, dim=-1).numpy(), nan=0.0)
 
 
 def layer_norm(x: np.ndarray, gamma: np.ndarray | None = None, beta: np.ndarray | None = None,

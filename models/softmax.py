@@ -49,6 +49,7 @@ from typing import Any, ClassVar, TYPE_CHECKING
 import numpy as np
 
 from models.fixedpoint import FixedFormat
+from models.intops import masked_rows
 from models.nnlut import CORE_LATENCY, IntTable, arch_parameters, arch_tag, check_arch, core_latency
 
 if TYPE_CHECKING:  # models.units pulls in torch through the fitter's references
@@ -336,11 +337,14 @@ class SoftmaxModel:
         e = (np.maximum(t, 0) << (c.exp_frac - fo)) >> np.minimum(q, c.exp_frac + 1)
         return q, table_in, t, e
 
-    def trace(self, codes: np.ndarray) -> SoftmaxTrace:
+    def trace(self, codes: np.ndarray, mask: np.ndarray | None = None) -> SoftmaxTrace:
+        """Every intermediate; elements where `mask` is False are left out of their row (e = 0,
+        p = 0; see intops.masked_rows)."""
         c = self.config
-        x = self._check_rows(codes)
+        x, keep = masked_rows(self._check_rows(codes), mask, "softmax input")
         u = x.max(axis=1, keepdims=True) - x
         q, table_in, t, e = self.exp_values(u)
+        e = np.where(keep, e, 0)
         s = e.sum(axis=1)
         # frexp is exact for integers below 2^53: S = mant * 2^exp with mant in [0.5, 1).
         pos = np.where(s > 0, np.frexp(s.astype(np.float64))[1] - 1, 0).astype(np.int64)
@@ -355,9 +359,10 @@ class SoftmaxModel:
         return SoftmaxTrace(u=u, q=q, table_in=table_in, table_out=t, e=e, s=s, pos=pos, mant=mant,
                             recip=recip, raw=raw, p=p)
 
-    def evaluate(self, codes: np.ndarray) -> np.ndarray:
-        """Output codes (rows, N) for input codes (rows, N); N is taken from the array."""
-        return self.trace(codes).p
+    def evaluate(self, codes: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Output codes (rows, N) for input codes (rows, N); N is taken from the array. Where
+        `mask` (rows, N) is False an element is left out of its row and its output is 0."""
+        return self.trace(codes, mask).p
 
     def softmax_real(self, x: np.ndarray) -> np.ndarray:
         """Float convenience: quantize (nearest, ties to even, saturating), evaluate, dequantize."""

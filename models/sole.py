@@ -92,7 +92,7 @@ from typing import Literal
 import numpy as np
 
 from models.intops import (as_real, bit_length, check_bits, check_codes, check_rows, check_scale, div_half_up,
-                           isqrt_newton, quantize_symmetric, shift_right_half_even, shift_right_half_up)
+                           isqrt_newton, masked_rows, quantize_symmetric, shift_right_half_even, shift_right_half_up)
 
 CodeRound = Literal["floor", "nearest"]
 LOG2E_SHIFTS = (1, 4)  # 1 + 2^-1 - 2^-4 = 1.4375 ~ log2(e) = 1.4427 (SOLE)
@@ -193,13 +193,18 @@ class E2Softmax:
             t = t + (1 << (self.frac - 1))
         return np.minimum(-(t >> self.frac), self.k_max)
 
-    def trace(self, q: np.ndarray) -> dict[str, np.ndarray]:
+    def trace(self, q: np.ndarray, mask: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Every intermediate over rows on the last axis; elements where `mask` is False are left
+        out of their row (no term in the sum, output 0; see intops.masked_rows)."""
         q = check_codes(q, self.in_bits, "E2Softmax input")
         check_rows(q, "E2Softmax input")
+        q, keep = masked_rows(q, mask, "E2Softmax input")
         d = q - q.max(axis=-1, keepdims=True)
         k = self.log2_code(d)
-        term = np.where(k <= self.acc_frac, np.left_shift(np.int64(1), np.maximum(self.acc_frac - k, 0)), 0)
+        term = np.where(keep & (k <= self.acc_frac), np.left_shift(np.int64(1), np.maximum(self.acc_frac - k, 0)), 0)
         total = term.sum(axis=-1, keepdims=True)
+        # A row with nothing kept has no sum to invert; any stands in, its outputs are all 0.
+        total = np.where(keep.any(axis=-1, keepdims=True), total, 1 << self.acc_frac)
         lead = bit_length(total) - 1
         w = lead - self.acc_frac
         # mant_bits below the leading one, truncated: shift right or, for short sums, left.
@@ -207,11 +212,11 @@ class E2Softmax:
         f = np.where(up >= 0, total << np.maximum(up, 0), total >> np.maximum(-up, 0)) - (1 << self.mant_bits)
         recip = self._recip(f)
         shift = np.minimum(k + w + self.recip_frac - self.out_frac, 62)
-        out = shift_right_half_up(np.broadcast_to(recip, shift.shape), shift)
+        out = np.where(keep, shift_right_half_up(np.broadcast_to(recip, shift.shape), shift), 0)
         return {"d": d, "k": k, "term": term, "sum": total, "w": w, "f": f, "recip": recip, "out": out}
 
-    def forward(self, q: np.ndarray) -> np.ndarray:
-        return self.trace(q)["out"]
+    def forward(self, q: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        return self.trace(q, mask)["out"]
 
 
 def e2softmax_int(q: np.ndarray, scale: float, *, in_bits: int = 8, code_bits: int = 4,

@@ -77,7 +77,10 @@ def valid_row_groups(scores: np.ndarray, valid: np.ndarray
 
 def apply_over_valid(scores: np.ndarray, valid: np.ndarray, rows_fn: RowsFn) -> np.ndarray:
     """rows_fn applied to the valid positions of each row only; invalid positions are 0.
-    Rows with no valid position (impossible with a key-padding mask) come out all zero."""
+    Rows with no valid position (impossible with a key-padding mask) come out all zero. These are
+    the Softmax units' framing semantics (rtl/common/softmax_rows.sv): a masked key is left out of
+    its row (its lane's keep low) and gets probability exactly 0, and the kept keys get what the
+    row of kept keys alone gets (models/tests/test_softmax.py checks the two agree)."""
     n_cols = scores.shape[-1]
     out = np.zeros((int(np.prod(scores.shape[:-1], dtype=np.int64)), n_cols))
     for rows, mask, dense in valid_row_groups(scores, valid):

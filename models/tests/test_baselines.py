@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -407,3 +408,21 @@ def test_isqrt_newton_exact() -> None:
     assert all(int(r) == math.isqrt(int(v)) for r, v in zip(root[::7], n[::7]))
     # (root + 1)^2 stays below 2^63 for n < 2^62, so the bracket is checked without wrapping.
     assert ((root * root <= n) & ((root + 1) ** 2 > n)).all()
+
+
+@pytest.mark.parametrize("make", [lambda: ibert.IntSoftmax(2.0 ** -11, 16),
+                                  lambda: sole.E2Softmax(2.0 ** -11, 16)], ids=["i-softmax", "e2softmax"])
+def test_masked_elements_are_left_out_of_their_row(make: Callable[[], Any]) -> None:
+    """A masked element is not in its row: the kept ones get what the row of kept elements alone
+    gets, the masked ones 0, and a row with nothing kept is all 0."""
+    model = make()
+    rng = np.random.default_rng(5)
+    q = quantize_symmetric(attention_logits(rng)[0, :6, :24], 2.0 ** -11, 16)
+    q[:, ::5] = (1 << 15) - 1   # masked codes above the kept maximum must not count
+    mask = rng.random(q.shape) >= 0.4
+    mask[:, ::5] = False
+    mask[0] = False
+    out = model.forward(q, mask)
+    assert (out[~mask] == 0).all() and (out[0] == 0).all()
+    for r in range(1, len(q)):
+        assert np.array_equal(out[r][mask[r]], model.forward(q[r][mask[r]][None, :])[0])

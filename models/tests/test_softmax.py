@@ -221,3 +221,41 @@ def test_model_rejects_bad_inputs_and_mismatched_tables(models: dict[str, Softma
         SoftmaxModel(SoftmaxConfig(exp_in_frac=15), model.exp_table, model.recip_table)
     with pytest.raises(ValueError, match="recip table formats"):
         SoftmaxModel(model.config, model.exp_table, model.exp_table)
+
+
+@pytest.mark.parametrize("mode", ["range_reduced", "direct"])
+def test_masked_elements_are_left_out_of_their_row(models: dict[str, SoftmaxModel], mode: str) -> None:
+    """An element with mask False is not in its row: the kept ones get the scalar datapath's
+    outputs for the row of kept elements alone, the left-out ones 0; a row with nothing kept is
+    all 0."""
+    model = models[mode]
+    rng = np.random.default_rng(17)
+    codes = sample_rows(rng, model.config, 6, 24)["attention"]
+    # Left-out codes above the kept maximum must not count.
+    codes[:, ::5] = model.config.in_fmt.max_code
+    mask = rng.random(codes.shape) >= 0.4
+    mask[:, ::5] = False
+    mask[0] = False
+    out = model.evaluate(codes, mask)
+    assert (out[~mask] == 0).all() and (out[0] == 0).all()
+    for r in range(1, len(codes)):
+        assert out[r][mask[r]].tolist() == scalar_softmax(model, codes[r][mask[r]].tolist())
+    with pytest.raises(ValueError, match="mask must be a bool array"):
+        model.evaluate(codes, mask[:, :3])
+
+
+def test_end_to_end_masking_is_the_units_framing(models: dict[str, SoftmaxModel]) -> None:
+    """The end-to-end evaluation feeds a Softmax model the valid keys of each attention row
+    (models/e2e/approx.py); that is the unit's framing: masked keys left out, probability 0."""
+    from models.e2e.approx import apply_over_valid
+
+    model = models["range_reduced"]
+    rng = np.random.default_rng(23)
+    x = rng.normal(0.0, 3.0, (2, 3, 20))
+    valid = rng.random(x.shape) >= 0.3
+    valid[0, 0] = False
+    fmt = model.config.in_fmt
+    e2e = apply_over_valid(x, valid, model.softmax_real)
+    unit = model.config.out_fmt.to_real(
+        model.evaluate(fmt.quantize(x).reshape(-1, 20), valid.reshape(-1, 20))).reshape(x.shape)
+    assert np.array_equal(e2e, unit)

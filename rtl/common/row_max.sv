@@ -1,12 +1,18 @@
-// row_max: position in the row and exact maximum of a row of signed codes.
+// row_max: row framing and exact maximum of a row of signed codes.
 //
-// Every accepted beat (beat_valid_i) advances the position in the row; row_last_o marks the
-// beat that completes a row (rows are consecutive groups of RowBeats beats) and row_max_o is
-// then the maximum of the whole row, this beat included. Both are combinational so the
-// maximum can be stored in the same edge as the row's last beat and the next stage can start
-// on the row in the very next cycle. The lanes are reduced by a balanced tree of signed
-// comparisons (depth log2(Lanes)), then merged with the running maximum of earlier beats.
-// Shared by every Softmax unit (NN-LUT, I-BERT, SOLE).
+// Every accepted beat (beat_valid_i) belongs to the current row. A row ends at a beat with
+// beat_last_i high (tlast style) or at its RowBeats-th beat, whichever comes first: a caller
+// that sends a longer row has it cut there (row_last_o marks the cut, so the framing
+// downstream shows it; an assertion in the unit reports it in simulation). Lanes with
+// beat_keep_i low are not elements of the row: they never win the maximum. row_last_o marks
+// the beat that completes a row and row_max_o is then the maximum of the whole row, this beat
+// included (the format's most negative code if no lane of the row was kept). Both are
+// combinational so the maximum can be stored in the same edge as the row's last beat and the
+// next stage can start on the row in the very next cycle. The lanes are reduced by a balanced
+// tree of signed comparisons (depth log2(Lanes)), then merged with the running maximum of
+// earlier beats. Shared by every Softmax unit (NN-LUT, I-BERT, SOLE).
+`include "assert.svh"
+
 module row_max #(
   parameter  int unsigned Lanes    = 4,
   parameter  int unsigned InWidth  = 16,
@@ -14,6 +20,8 @@ module row_max #(
 ) (
   input  logic                      clk_i, rst_ni,
   input  logic                      beat_valid_i,
+  input  logic                      beat_last_i,
+  input  logic [Lanes-1:0]          beat_keep_i,
   input  logic [Lanes*InWidth-1:0]  beat_i,
   output logic                      row_last_o,
   output logic [InWidth-1:0]        row_max_o
@@ -43,7 +51,7 @@ module row_max #(
       end
     end
     for (int unsigned l = 0; l < TreeLanes; l++) begin
-      tree[0][l] = (l < Lanes) ? $signed(beat_i[l*InWidth +: InWidth]) : MinCode;
+      tree[0][l] = (l < Lanes && beat_keep_i[l]) ? $signed(beat_i[l*InWidth +: InWidth]) : MinCode;
     end
     // Signed loop bounds: with a single lane there are no levels (an unsigned s < 0 would be
     // a constant comparison).
@@ -60,22 +68,20 @@ module row_max #(
   // Row position and running maximum
   // ---------------------------------------------------------------------------
   logic                      row_first;
-  logic [PosWidth-1:0]       pos;
+  logic [PosWidth-1:0]       pos_q;
   logic signed [InWidth-1:0] run_max_q, row_max;
 
-  row_counter #(
-    .RowBeats(RowBeats)
-  ) u_pos (
-    .clk_i, .rst_ni,
-    .step_i (beat_valid_i),
-    .pos_o  (pos),
-    .first_o(row_first),
-    .last_o (row_last_o)
-  );
+  assign row_last_o = beat_last_i || (pos_q == PosWidth'(RowBeats - 1));
 
-  // The position itself only matters through first/last here.
-  logic unused_pos;
-  assign unused_pos = ^pos;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      pos_q <= '0;
+    end else if (beat_valid_i) begin
+      pos_q <= row_last_o ? '0 : pos_q + PosWidth'(1);
+    end
+  end
+
+  assign row_first = (pos_q == '0);
 
   // The running maximum of the previous row is stale at a row's first beat, so it is
   // ignored there rather than cleared (no extra write per row).
@@ -89,5 +95,7 @@ module row_max #(
       run_max_q <= row_max;
     end
   end
+
+  `ASSERT(PosInRow, 32'(pos_q) < RowBeats, clk_i, !rst_ni)
 
 endmodule : row_max

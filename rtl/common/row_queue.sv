@@ -15,7 +15,11 @@
 // cannot stop), and space_o says a reservation is possible; reservations are released as
 // beats are popped.
 //
-// Rows are consecutive groups of RowBeats beats. Reset empties both FIFOs.
+// Rows are consecutive groups of RowBeats beats, or, with Framed = 1, end at any beat whose
+// frame says so: each beat then carries a frame of FrameWidth bits (bit 0: the beat ends its
+// row; the rest rides along, a Softmax beat's lane mask), given with push_i (Reserve = 0) or
+// with reserve_i (Reserve = 1: the slot's frame is known when it is reserved, before its beat
+// arrives) and read with the beat on frame_o. Reset empties every FIFO.
 `include "assert.svh"
 
 module row_queue #(
@@ -25,6 +29,8 @@ module row_queue #(
   parameter  int unsigned RowDepth  = 2,
   parameter  int unsigned RowBeats  = 32,
   parameter  bit          Reserve   = 1'b0,
+  parameter  bit          Framed    = 1'b0,
+  parameter  int unsigned FrameWidth = 1,
   localparam int unsigned PosWidth  = (RowBeats > 1) ? $clog2(RowBeats) : 1
 ) (
   input  logic                 clk_i, rst_ni,
@@ -34,6 +40,7 @@ module row_queue #(
   input  logic                 row_push_i,
   input  logic [RowWidth-1:0]  row_i,
   input  logic                 reserve_i,
+  input  logic [FrameWidth-1:0] frame_i,
   output logic                 space_o,
   // read side
   output logic                 row_valid_o,
@@ -42,8 +49,13 @@ module row_queue #(
   output logic [RowWidth-1:0]  row_o,
   output logic [PosWidth-1:0]  pos_o,
   output logic                 first_o,
-  output logic                 last_o
+  output logic                 last_o,
+  output logic [FrameWidth-1:0] frame_o
 );
+
+  if (FrameWidth < 1) begin : gen_check_frame_width
+    $fatal(1, "row_queue: FrameWidth must be >= 1 (got %0d)", FrameWidth);
+  end
 
   localparam int unsigned BeatCntWidth = $clog2(BeatDepth + 1);
   localparam int unsigned RowCntWidth  = $clog2(RowDepth + 1);
@@ -77,13 +89,52 @@ module row_queue #(
 
   assign row_valid_o = (row_count != '0);
 
-  row_counter #(
-    .RowBeats(RowBeats)
-  ) u_pos (
-    .clk_i, .rst_ni,
-    .step_i (pop_i),
-    .pos_o, .first_o, .last_o
-  );
+  if (Framed) begin : gen_framed
+    logic [BeatCntWidth-1:0] frame_count;
+    logic [PosWidth-1:0]     pos_q;
+
+    stream_fifo #(
+      .Width(FrameWidth),
+      .Depth(BeatDepth)
+    ) u_frames (
+      .clk_i, .rst_ni,
+      .push_i (Reserve ? reserve_i : push_i),
+      .data_i (frame_i),
+      .pop_i  (pop_i),
+      .data_o (frame_o),
+      .count_o(frame_count)
+    );
+
+    assign last_o  = frame_o[0];
+    assign first_o = (pos_q == '0);
+    assign pos_o   = pos_q;
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        pos_q <= '0;
+      end else if (pop_i) begin
+        pos_q <= last_o ? '0 : pos_q + PosWidth'(1);
+      end
+    end
+
+    `ASSERT(FramedRowFits, pop_i && 32'(pos_q) == RowBeats - 1 |-> last_o, clk_i, !rst_ni)
+
+    logic unused_frame_count;
+    assign unused_frame_count = ^frame_count;
+  end else begin : gen_counted
+    row_counter #(
+      .RowBeats(RowBeats)
+    ) u_pos (
+      .clk_i, .rst_ni,
+      .step_i (pop_i),
+      .pos_o, .first_o, .last_o
+    );
+
+    assign frame_o = '0;
+
+    logic unused_frame;
+    assign unused_frame = ^frame_i;
+  end
 
   if (Reserve) begin : gen_reserve
     // Slots reserved and not yet popped; never below the beat count.

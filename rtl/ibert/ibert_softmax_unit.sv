@@ -31,13 +31,21 @@
 // per beat it issues, so the exp pipeline never stops; the output stage starts a row once its
 // factor is known.
 //
+// Rows of any length (rtl/common/softmax_rows.sv has the rules): a row is 1 to RowLength
+// elements, its beats ending at one with in_last_i high (a row reaching RowBeats beats ends
+// there regardless); in_keep_i[l] low leaves lane l out of its row (a masked key, the padding
+// of a final partial beat): it neither wins the maximum nor counts in the sum, and its output
+// is 0. out_last_o/out_keep_o give each output beat its input beat's frame. A row with no kept
+// element outputs 0 throughout. Rows of different lengths stream back to back.
+//
 // Throughput: with no input gaps and out_ready_i high, back-to-back rows stream at Lanes
-// elements per cycle in and out as long as RowBeats >= DivSteps + 1 (the divider finishes
+// elements per cycle in and out as long as rows are DivSteps + 1 beats or more (the divider finishes
 // one row before the next row's sum arrives); shorter rows are limited to one row per
 // DivSteps + 1 cycles. Backpressure fills the e queue, then the x queue, then drops
 // in_ready_o; nothing is lost, duplicated or reordered.
 //
-// Row latency: RowLatency = RowBeats + DivSteps + 10 clock edges from the edge that accepts
+// Row latency (a row of b beats: b + DivSteps + 10, once the rows before it have been issued
+// and the divider is free): RowLatency = RowBeats + DivSteps + 10 clock edges from the edge that accepts
 // a row's last input beat to the edge of its first output handshake (out_ready_i high, and
 // at full rate for every row). For a last input beat at edge a: the exp stage issues the row
 // at edges a+1 .. a+RowBeats; the last e16 is registered 4 edges after its issue and the sum
@@ -71,10 +79,14 @@ module ibert_softmax_unit #(
   input  logic                      in_valid_i,
   output logic                      in_ready_o,
   input  logic [Lanes*InWidth-1:0]  in_data_i,
+  input  logic                      in_last_i,
+  input  logic [Lanes-1:0]          in_keep_i,
 
   output logic                      out_valid_o,
   input  logic                      out_ready_i,
-  output logic [Lanes*OutBits-1:0]  out_data_o
+  output logic [Lanes*OutBits-1:0]  out_data_o,
+  output logic                      out_last_o,
+  output logic [Lanes-1:0]          out_keep_o
 );
 
   function automatic int unsigned ubits(longint unsigned v);
@@ -116,7 +128,8 @@ module ibert_softmax_unit #(
   localparam int unsigned ExpStages   = 5;
   localparam int unsigned EDepth      = RowBeats + DivSteps + 8;
   // Rows with a pending sum keep all their e slots but for the oldest row.
-  localparam int unsigned SDepth      = 1 + (EDepth - 1) / RowBeats;
+  // A sum waits here only while its row's e beats are in the e queue: at most one row per slot.
+  localparam int unsigned SDepth      = EDepth;
   localparam int unsigned SCntWidth   = $clog2(SDepth + 1);
 
   // ---------------------------------------------------------------------------
@@ -174,10 +187,11 @@ module ibert_softmax_unit #(
   // Rows: maximum, x and e queues (softmax_rows). A row starts into the exp stage once its
   // maximum is stored; an e slot is reserved at issue, so the exp pipeline never has to stop.
   // ---------------------------------------------------------------------------
-  logic                     b_issue, b_first, b_last, o_valid, o_ready;
+  logic                     b_issue, b_first, b_last, o_valid, o_ready, o_last;
+  logic [Lanes-1:0]         b_keep, o_keep, e_keep;
   logic [Lanes*InWidth-1:0] x_head;
   logic [InWidth-1:0]       m_head;
-  logic [Lanes*EWidth-1:0]  e_beat, e_head;
+  logic [Lanes*EWidth-1:0]  e_lane, e_beat, e_head;
   logic [FactorWidth-1:0]   r_head, div_quo;
   logic                     e_valid, div_done;
 
@@ -186,10 +200,11 @@ module ibert_softmax_unit #(
     .EWidth(Lanes*EWidth), .RowWidth(FactorWidth), .EDepth(EDepth)
   ) u_rows (
     .clk_i, .rst_ni,
-    .in_valid_i, .in_ready_o, .in_data_i,
+    .in_valid_i, .in_ready_o, .in_data_i, .in_last_i, .in_keep_i,
     .issue_o      (b_issue),
     .issue_first_o(b_first),
     .issue_last_o (b_last),
+    .issue_keep_o (b_keep),
     .x_o          (x_head),
     .max_o        (m_head),
     .e_valid_i    (e_valid),
@@ -199,7 +214,9 @@ module ibert_softmax_unit #(
     .out_valid_o  (o_valid),
     .out_ready_i  (o_ready),
     .out_e_o      (e_head),
-    .out_norm_o   (r_head)
+    .out_norm_o   (r_head),
+    .out_last_o   (o_last),
+    .out_keep_o   (o_keep)
   );
 
   // ---------------------------------------------------------------------------
@@ -219,17 +236,20 @@ module ibert_softmax_unit #(
       .clk_i,
       .x_i  (x_head[l*InWidth +: InWidth]),
       .max_i(m_head),
-      .e_o  (e_beat[l*EWidth +: EWidth])
+      .e_o  (e_lane[l*EWidth +: EWidth])
     );
+
+    // A lane that is not an element of its row gives e = 0.
+    assign e_beat[l*EWidth +: EWidth] = e_keep[l] ? e_lane[l*EWidth +: EWidth] : '0;
   end
 
   // Valid, first and last flags travel beside the lanes' five stages.
   logic                e_row_last, e_first;
   logic [SumWidth-1:0] beat_sum, sum_q, sum_d;
 
-  beat_stage #(.Width(1), .Stages(ExpStages)) u_flags_beside_exp (
-    .clk_i, .rst_ni, .valid_i(b_issue), .last_i(b_last), .data_i(b_first),
-    .valid_o(e_valid), .last_o(e_row_last), .data_o(e_first));
+  beat_stage #(.Width(Lanes + 1), .Stages(ExpStages)) u_flags_beside_exp (
+    .clk_i, .rst_ni, .valid_i(b_issue), .last_i(b_last), .data_i({b_keep, b_first}),
+    .valid_o(e_valid), .last_o(e_row_last), .data_o({e_keep, e_first}));
 
   always_comb begin
     beat_sum = '0;
@@ -310,13 +330,20 @@ module ibert_softmax_unit #(
   logic [Lanes*EWidth-1:0] o_e_q;
   logic [FactorWidth-1:0]  o_factor_q;
   logic [Lanes*OutBits-1:0] o_y_q;
+  logic [Lanes:0]          o_frame_q [2];
 
   always_ff @(posedge clk_i) begin
     if (o_en[0]) begin
-      o_e_q      <= e_head;
-      o_factor_q <= r_head;
+      o_e_q        <= e_head;
+      o_factor_q   <= r_head;
+      o_frame_q[0] <= {o_keep, o_last};
+    end
+    if (o_en[1]) begin
+      o_frame_q[1] <= o_frame_q[0];
     end
   end
+
+  assign {out_keep_o, out_last_o} = o_frame_q[1];
 
   // The product is below 2^MaxBit (see the header), so its bits above OutShift + OutBits are
   // zero and the output is the slice below them.
@@ -346,7 +373,8 @@ module ibert_softmax_unit #(
   assign out_data_o = o_y_q;
 
   // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
-  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
-  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, {in_last_i, in_keep_i, in_data_i}, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, {out_last_o, out_keep_o, out_data_o}, clk_i,
+                 !rst_ni)
 
 endmodule : ibert_softmax_unit

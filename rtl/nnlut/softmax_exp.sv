@@ -10,8 +10,8 @@
 // exp_table_pkg (generated) holds the table of the build's mode; the checks below stop
 // elaboration if its formats do not fit the mode.
 // e is unsigned with ExpFrac fraction bits, below 2^(ExpFrac+1) because the table output has
-// one integer bit. The stage also sums the e of a row exactly and presents the sum with the
-// row's last beat.
+// one integer bit. A lane whose keep_i bit is low is not an element of its row: its e is 0.
+// The stage also sums the e of a row exactly and presents the sum with the row's last beat.
 //
 // Timing: the stage never stalls (the unit issues a beat only when the exp buffer has room
 // for it). A beat issued in cycle c is registered as u at edge c+1, as the table input at
@@ -41,6 +41,7 @@ module softmax_exp #(
   input  logic [exp_table_pkg::InterceptWidth-1:0]  tbl_intercept_i,
   input  logic                       issue_i,
   input  logic                       last_i,
+  input  logic [Lanes-1:0]           keep_i,
   input  logic [Lanes*InWidth-1:0]   x_i,
   input  logic [InWidth-1:0]         max_i,
   output logic                       e_valid_o,
@@ -102,6 +103,7 @@ module softmax_exp #(
   // ---------------------------------------------------------------------------
   logic                     valid_b0, last_b0;
   logic [Lanes*InWidth-1:0] u_d, u_b0;
+  logic [Lanes-1:0]         keep_b0, keep_b1, keep_t;
 
   always_comb begin
     for (int unsigned l = 0; l < Lanes; l++) begin
@@ -109,9 +111,9 @@ module softmax_exp #(
     end
   end
 
-  beat_stage #(.Width(Lanes*InWidth)) u_stage_b0 (
-    .clk_i, .rst_ni, .valid_i(issue_i), .last_i, .data_i(u_d),
-    .valid_o(valid_b0), .last_o(last_b0), .data_o(u_b0));
+  beat_stage #(.Width(Lanes*(InWidth + 1))) u_stage_b0 (
+    .clk_i, .rst_ni, .valid_i(issue_i), .last_i, .data_i({keep_i, u_d}),
+    .valid_o(valid_b0), .last_o(last_b0), .data_o({keep_b0, u_b0}));
 
   // ---------------------------------------------------------------------------
   // Stage b1: table input and shift
@@ -144,9 +146,9 @@ module softmax_exp #(
     end
   end
 
-  beat_stage #(.Width(Lanes*(TblInWidth + QWidth))) u_stage_b1 (
-    .clk_i, .rst_ni, .valid_i(valid_b0), .last_i(last_b0), .data_i({tin_d, q_d}),
-    .valid_o(valid_b1), .last_o(last_b1), .data_o({tin_b1, q_b1}));
+  beat_stage #(.Width(Lanes*(TblInWidth + QWidth + 1))) u_stage_b1 (
+    .clk_i, .rst_ni, .valid_i(valid_b0), .last_i(last_b0), .data_i({keep_b0, tin_d, q_d}),
+    .valid_o(valid_b1), .last_o(last_b1), .data_o({keep_b1, tin_b1, q_b1}));
 
   // ---------------------------------------------------------------------------
   // NN-LUT core. Its output is always ready, so its CoreLatency stages advance every cycle,
@@ -190,9 +192,9 @@ module softmax_exp #(
     .tbl_intercept_i
   );
 
-  beat_stage #(.Width(Lanes*QWidth), .Stages(CoreLatency)) u_q_beside_core (
-    .clk_i, .rst_ni, .valid_i(valid_b1), .last_i(last_b1), .data_i(q_b1),
-    .valid_o(q_valid), .last_o(q_last), .data_o(q));
+  beat_stage #(.Width(Lanes*(QWidth + 1)), .Stages(CoreLatency)) u_q_beside_core (
+    .clk_i, .rst_ni, .valid_i(valid_b1), .last_i(last_b1), .data_i({keep_b1, q_b1}),
+    .valid_o(q_valid), .last_o(q_last), .data_o({keep_t, q}));
 
   // The core's ready is constantly high here because its output is never stalled, so its
   // output valid and the delay line's coincide.
@@ -214,7 +216,9 @@ module softmax_exp #(
       t = t_data[l*TblOutWidth +: TblOutWidth];
       // A negative table value (none in a fitted exp table) counts as 0. The left shift only
       // appends zeros: TblOutWidth - 1 magnitude bits + (ExpFrac - TblOutFrac) = ExpWidth.
-      t_wide = t[TblOutWidth-1] ? '0 : ExpWidth'(t[TblOutWidth-2:0]) << (ExpFrac - TblOutFrac);
+      // A negative table output, or a lane that is not an element of its row, gives e = 0.
+      t_wide = (t[TblOutWidth-1] || !keep_t[l]) ? '0 :
+               ExpWidth'(t[TblOutWidth-2:0]) << (ExpFrac - TblOutFrac);
       e[l*ExpWidth +: ExpWidth] = t_wide >> q[l*QWidth +: QWidth];
       beat_sum = beat_sum + BeatSumWidth'(e[l*ExpWidth +: ExpWidth]);
     end

@@ -7,13 +7,15 @@
 // A valid/ready pipeline of three register stages under stream_pipe_ctrl: operands, exact
 // product, rounded output. An input accepted at edge n can leave at edge n+3; output
 // backpressure stalls it without loss, duplication or reordering, and in_ready_o depends
-// combinationally on out_ready_i (see stream_pipe_ctrl).
+// combinationally on out_ready_i (see stream_pipe_ctrl). frame_i (the beat's row framing)
+// rides along unchanged to frame_o.
 module softmax_norm #(
   parameter  int unsigned Lanes      = 4,
   parameter  int unsigned ExpWidth   = 25,
   parameter  int unsigned RecipWidth = 17,
   parameter  int unsigned ShiftWidth = 6,
-  parameter  int unsigned OutWidth   = 16
+  parameter  int unsigned OutWidth   = 16,
+  parameter  int unsigned FrameWidth = 5
 ) (
   input  logic                        clk_i, rst_ni,
   input  logic                        in_valid_i,
@@ -21,9 +23,11 @@ module softmax_norm #(
   input  logic [Lanes*ExpWidth-1:0]   e_i,
   input  logic [RecipWidth-1:0]       recip_i,
   input  logic [ShiftWidth-1:0]       shift_i,
+  input  logic [FrameWidth-1:0]       frame_i,
   output logic                        out_valid_o,
   input  logic                        out_ready_i,
-  output logic [Lanes*OutWidth-1:0]   out_data_o
+  output logic [Lanes*OutWidth-1:0]   out_data_o,
+  output logic [FrameWidth-1:0]       out_frame_o
 );
 
   localparam int unsigned ProdWidth = ExpWidth + RecipWidth;
@@ -99,5 +103,15 @@ module softmax_norm #(
   end
 
   assign out_data_o = p_q;
+
+  logic [FrameWidth-1:0] frame_q [3];
+
+  always_ff @(posedge clk_i) begin
+    if (en[0]) frame_q[0] <= frame_i;
+    if (en[1]) frame_q[1] <= frame_q[0];
+    if (en[2]) frame_q[2] <= frame_q[1];
+  end
+
+  assign out_frame_o = frame_q[2];
 
 endmodule : softmax_norm

@@ -1,8 +1,8 @@
 // softmax_unit: row Softmax on the NN-LUT core, Lanes elements per beat, rows back to back.
 //
-// A row is RowLength consecutive elements, i.e. RowBeats = RowLength / Lanes consecutive
-// beats on in_data_i (lane l at [l*InWidth +: InWidth]). Its RowBeats output beats carry
-// p_i ~ exp(x_i - M) / sum_j exp(x_j - M) in the same order. Formats at the defaults:
+// A row of RowLength elements is RowBeats = RowLength / Lanes consecutive beats on in_data_i
+// (lane l at [l*InWidth +: InWidth]); its output beats carry p_i ~ exp(x_i - M) / sum_j
+// exp(x_j - M) in the same order. Formats at the defaults:
 // input SQ16.11 ([-16, 16), LSB 2^-11), output UQ0.16 (p = code * 2^-16, saturating at
 // 2^16 - 1). The datapath is bit-exact with models/softmax.py, where it is written out.
 //
@@ -17,11 +17,19 @@
 // its beat waits, which is what lets rows of any length, down to one beat, stream without
 // bubbles.
 //
+// Rows of any length (rtl/common/softmax_rows.sv has the rules): a row is 1 to RowLength
+// elements, its beats ending at one with in_last_i high (a row reaching RowBeats beats ends
+// there regardless); in_keep_i[l] low leaves lane l out of its row (a masked key, the padding
+// of a final partial beat): it neither wins the maximum nor counts in the sum, and its output
+// is 0. out_last_o/out_keep_o give each output beat its input beat's frame. A row with no kept
+// element outputs 0 throughout. Rows of different lengths stream back to back.
+//
 // Throughput: with no gaps in the input and out_ready_i high, back-to-back rows stream at
 // Lanes elements per cycle in and out (in_ready_o stays high). Backpressure fills the e
 // buffer, then the x buffer, then drops in_ready_o; nothing is lost, duplicated or reordered.
 //
-// Row latency (RowLatency = RowBeats + 14, with parallel search): the number of clock edges from the edge that
+// Row latency (RowLatency = RowBeats + 14 for a row of RowBeats beats, b + 14 for one of b,
+// with parallel search; a row also waits for the rows before it to be issued): the number of clock edges from the edge that
 // accepts a row's last input beat to the edge of the row's first output handshake, with
 // out_ready_i high. Derivation, for last input at edge t: the exp stage issues the row's
 // beats in cycles t .. t+RowBeats-1; the last e and the sum appear 5 cycles after issue
@@ -76,10 +84,14 @@ module softmax_unit #(
   input  logic                          in_valid_i,
   output logic                          in_ready_o,
   input  logic [Lanes*InWidth-1:0]      in_data_i,
+  input  logic                          in_last_i,
+  input  logic [Lanes-1:0]              in_keep_i,
 
   output logic                          out_valid_o,
   input  logic                          out_ready_i,
   output logic [Lanes*OutWidth-1:0]     out_data_o,
+  output logic                          out_last_o,
+  output logic [Lanes-1:0]              out_keep_o,
 
   // Table write port (see the header): tbl_sel_i 0 = exp table, 1 = reciprocal table.
   input  logic                          tbl_we_i,
@@ -144,7 +156,8 @@ module softmax_unit #(
   // ---------------------------------------------------------------------------
   // Rows: maximum, x and e queues (softmax_rows)
   // ---------------------------------------------------------------------------
-  logic                             b_issue, b_first, b_last, o_valid, o_ready;
+  logic                             b_issue, b_first, b_last, o_valid, o_ready, o_last;
+  logic [Lanes-1:0]                 b_keep, o_keep;
   logic [Lanes*InWidth-1:0]         x_head;
   logic [InWidth-1:0]               m_head;
   logic                             e_valid, sum_valid, r_valid;
@@ -159,10 +172,11 @@ module softmax_unit #(
     .EWidth(Lanes*ExpWidth), .RowWidth(RecipWidth + ShiftWidth), .EDepth(EDepth)
   ) u_rows (
     .clk_i, .rst_ni,
-    .in_valid_i, .in_ready_o, .in_data_i,
+    .in_valid_i, .in_ready_o, .in_data_i, .in_last_i, .in_keep_i,
     .issue_o      (b_issue),
     .issue_first_o(b_first),
     .issue_last_o (b_last),
+    .issue_keep_o (b_keep),
     .x_o          (x_head),
     .max_o        (m_head),
     .e_valid_i    (e_valid),
@@ -172,7 +186,9 @@ module softmax_unit #(
     .out_valid_o  (o_valid),
     .out_ready_i  (o_ready),
     .out_e_o      (e_head),
-    .out_norm_o   (r_head)
+    .out_norm_o   (r_head),
+    .out_last_o   (o_last),
+    .out_keep_o   (o_keep)
   );
 
   // The exp stage closes its sum on a row's last beat alone.
@@ -201,6 +217,7 @@ module softmax_unit #(
     .tbl_intercept_i,
     .issue_i    (b_issue),
     .last_i     (b_last),
+    .keep_i     (b_keep),
     .x_i        (x_head),
     .max_i      (m_head),
     .e_valid_o  (e_valid),
@@ -236,7 +253,8 @@ module softmax_unit #(
     .ExpWidth  (ExpWidth),
     .RecipWidth(RecipWidth),
     .ShiftWidth(ShiftWidth),
-    .OutWidth  (OutWidth)
+    .OutWidth  (OutWidth),
+    .FrameWidth(Lanes + 1)
   ) u_norm (
     .clk_i, .rst_ni,
     .in_valid_i (o_valid),
@@ -244,11 +262,14 @@ module softmax_unit #(
     .e_i        (e_head),
     .recip_i    (r_head[ShiftWidth +: RecipWidth]),
     .shift_i    (r_head[ShiftWidth-1:0]),
-    .out_valid_o, .out_ready_i, .out_data_o
+    .frame_i    ({o_keep, o_last}),
+    .out_valid_o, .out_ready_i, .out_data_o,
+    .out_frame_o({out_keep_o, out_last_o})
   );
 
   // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
-  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
-  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, {in_last_i, in_keep_i, in_data_i}, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, {out_last_o, out_keep_o, out_data_o}, clk_i,
+                 !rst_ni)
 
 endmodule : softmax_unit

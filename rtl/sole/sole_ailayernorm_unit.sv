@@ -319,7 +319,7 @@ module sole_ailayernorm_unit #(
   // is stored, which has all its beats stored too
   // ---------------------------------------------------------------------------
   logic [Lanes*InWidth-1:0] x_head;
-  logic                     out_pending, out_take, out_first, out_last, norm_ready;
+  logic                     out_pending, out_take, out_first, out_last, norm_ready, x_frame;
 
   row_queue #(
     .BeatWidth(Lanes * InWidth),
@@ -334,6 +334,7 @@ module sole_ailayernorm_unit #(
     .row_push_i (stats_valid),
     .row_i      ({stats_mu, stats_factor}),
     .reserve_i  (1'b0),
+    .frame_i    (1'b0),
     .space_o    (in_space),
     .row_valid_o(out_pending),
     .pop_i      (out_take),
@@ -341,13 +342,14 @@ module sole_ailayernorm_unit #(
     .row_o      (p_head),
     .pos_o      (out_pos),
     .first_o    (out_first),
-    .last_o     (out_last)
+    .last_o     (out_last),
+    .frame_o    (x_frame)
   );
 
   assign out_take = out_pending && norm_ready;
 
   logic unused_row_ends;
-  assign unused_row_ends = ^{in_first, out_first, out_last};
+  assign unused_row_ends = ^{in_first, out_first, out_last, x_frame};
 
   sole_ailn_norm #(
     .Lanes    (Lanes),

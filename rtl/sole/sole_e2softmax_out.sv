@@ -22,9 +22,13 @@ module sole_e2softmax_out #(
   input  logic [Lanes*CodeBits-1:0]  k_i,
   input  logic [WBits-1:0]           w_i,
   input  logic [RecipFrac:0]         recip_i,
+  input  logic                       last_i,
+  input  logic [Lanes-1:0]           keep_i,
   output logic                       out_valid_o,
   input  logic                       out_ready_i,
-  output logic [Lanes*OutWidth-1:0]  out_data_o
+  output logic [Lanes*OutWidth-1:0]  out_data_o,
+  output logic                       out_last_o,
+  output logic [Lanes-1:0]           out_keep_o
 );
 
   localparam int unsigned SMax     = (1 << CodeBits) - 1 + (1 << WBits) - 1 + RecipFrac - OutFrac;
@@ -54,14 +58,25 @@ module sole_e2softmax_out #(
   logic [Lanes*CodeBits-1:0] k_q;
   logic [WBits-1:0]          w_q;
   logic [RecipFrac:0]        recip_q;
+  logic                      last_q [2];
+  logic [Lanes-1:0]          keep_q [2];
 
   always_ff @(posedge clk_i) begin
     if (en[0]) begin
-      k_q     <= k_i;
-      w_q     <= w_i;
-      recip_q <= recip_i;
+      k_q       <= k_i;
+      w_q       <= w_i;
+      recip_q   <= recip_i;
+      last_q[0] <= last_i;
+      keep_q[0] <= keep_i;
+    end
+    if (en[1]) begin
+      last_q[1] <= last_q[0];
+      keep_q[1] <= keep_q[0];
     end
   end
+
+  assign out_last_o = last_q[1];
+  assign out_keep_o = keep_q[1];
 
   // Stage 1: shift with rounding
   logic [Lanes*OutWidth-1:0] y_d, y_q;
@@ -72,7 +87,8 @@ module sole_e2softmax_out #(
       logic [AddWidth-1:0] biased;
       s      = SBits'(k_q[l*CodeBits +: CodeBits]) + SBits'(w_q) + SBits'(RecipFrac - OutFrac);
       biased = AddWidth'(recip_q) + ((AddWidth'(1) << s) >> 1);
-      y_d[l*OutWidth +: OutWidth] = OutWidth'(biased >> s);
+      // A lane that is not an element of its row outputs 0.
+      y_d[l*OutWidth +: OutWidth] = keep_q[0][l] ? OutWidth'(biased >> s) : '0;
     end
   end
 

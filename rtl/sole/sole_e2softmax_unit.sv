@@ -17,13 +17,13 @@
 // CorrTable is the model's table (E2Softmax.corr), entry j at [j*RecipFrac +: RecipFrac];
 // the default is the one for MantBits 5, CorrEntries 8, RecipFrac 10.
 //
-// Streams: in_valid_i/in_ready_o/in_data_i and out_valid_o/out_ready_i/out_data_o, lane l at
-// [l*W +: W], one handshake per beat; a row is RowBeats = RowLength / Lanes consecutive beats
-// and its output beats come in the same order.
+// Streams: in_valid_i/in_ready_o/in_data_i/in_last_i/in_keep_i and out_valid_o/out_ready_i/
+// out_data_o/out_last_o/out_keep_o, lane l at [l*W +: W], one handshake per beat; a row is up
+// to RowBeats = RowLength / Lanes beats and its output beats come in the same order.
 //
 // Stages, each moving one beat per cycle, joined by queues of beats (softmax_rows) so a slot is
 // held only while its beat waits:
-//   input + running maximum  -> x queue (RowBeats + 1 beats, and the row maximums, 2 rows)
+//   input + running maximum  -> x queue (RowBeats + 1 beats, and the row maximums)
 //   issue: d, then k         -> k queue (RowBeats + 5 beats of Lanes codes), row sum
 //   divider                  -> the k queue's (w, recip), one entry per row
 //   output (valid/ready)
@@ -31,11 +31,19 @@
 // (w, recip) is stored. A k slot is reserved when its beat is issued, so the issue side
 // never waits on the output side except through that reservation.
 //
+// Rows of any length (rtl/common/softmax_rows.sv has the rules): a row is 1 to RowLength
+// elements, its beats ending at one with in_last_i high (a row reaching RowBeats beats ends
+// there regardless); in_keep_i[l] low leaves lane l out of its row (a masked key, the padding
+// of a final partial beat): it neither wins the maximum nor counts in the sum, and its output
+// is 0. out_last_o/out_keep_o give each output beat its input beat's frame. A row with no kept
+// element outputs 0 throughout. Rows of different lengths stream back to back.
+//
 // Throughput: with no input gaps and out_ready_i high, back-to-back rows stream at Lanes
 // elements per cycle in and out. Backpressure fills the k FIFO, then the x FIFO, then drops
 // in_ready_o (which comes from registers only); nothing is lost, duplicated or reordered.
 //
-// Row latency (RowLatency = RowBeats + 7, out_ready_i high): clock edges from the handshake
+// Row latency (RowLatency = RowBeats + 7, b + 7 for a row of b beats once the rows before it
+// have been issued; out_ready_i high): clock edges from the handshake
 // of a row's last input beat (edge E) to the handshake of its first output beat. The row's
 // beats are issued at edges E+1 .. E+RowBeats; the last one's d is registered there, its k
 // pushed 1 edge later, the row sum registered at +2, the divider's register at +3, (w, recip)
@@ -67,10 +75,14 @@ module sole_e2softmax_unit #(
   input  logic                       in_valid_i,
   output logic                       in_ready_o,
   input  logic [Lanes*InWidth-1:0]   in_data_i,
+  input  logic                       in_last_i,
+  input  logic [Lanes-1:0]           in_keep_i,
 
   output logic                       out_valid_o,
   input  logic                       out_ready_i,
-  output logic [Lanes*OutWidth-1:0]  out_data_o
+  output logic [Lanes*OutWidth-1:0]  out_data_o,
+  output logic                       out_last_o,
+  output logic [Lanes-1:0]           out_keep_o
 );
 
   // ---------------------------------------------------------------------------
@@ -147,7 +159,8 @@ module sole_e2softmax_unit #(
   // ---------------------------------------------------------------------------
   localparam int unsigned RWidth = WBits + RecipFrac + 1;
 
-  logic                      issue, issue_first, issue_last, d_valid_q, r_valid;
+  logic                      issue, issue_first, issue_last, d_valid_q, r_valid, o_last;
+  logic [Lanes-1:0]          issue_keep, d_keep_q, o_keep;
   logic                      out_pending, out_stage_ready;
   logic [Lanes*InWidth-1:0]  x_head;
   logic [InWidth-1:0]        m_head;
@@ -161,10 +174,11 @@ module sole_e2softmax_unit #(
     .EWidth(Lanes * CodeBits), .RowWidth(RWidth), .EDepth(KDepth)
   ) u_rows (
     .clk_i, .rst_ni,
-    .in_valid_i, .in_ready_o, .in_data_i,
+    .in_valid_i, .in_ready_o, .in_data_i, .in_last_i, .in_keep_i,
     .issue_o      (issue),
     .issue_first_o(issue_first),
     .issue_last_o (issue_last),
+    .issue_keep_o (issue_keep),
     .x_o          (x_head),
     .max_o        (m_head),
     .e_valid_i    (d_valid_q),
@@ -174,7 +188,9 @@ module sole_e2softmax_unit #(
     .out_valid_o  (out_pending),
     .out_ready_i  (out_stage_ready),
     .out_e_o      (k_head),
-    .out_norm_o   (r_head)
+    .out_norm_o   (r_head),
+    .out_last_o   (o_last),
+    .out_keep_o   (o_keep)
   );
 
   // The row sum restarts on the beat after a row's last.
@@ -192,9 +208,9 @@ module sole_e2softmax_unit #(
     end
   end
 
-  beat_stage #(.Width(Lanes*DWidth)) u_stage_d (
-    .clk_i, .rst_ni, .valid_i(issue), .last_i(issue_last), .data_i(d_d),
-    .valid_o(d_valid_q), .last_o(d_last_q), .data_o(d_q));
+  beat_stage #(.Width(Lanes*(DWidth + 1))) u_stage_d (
+    .clk_i, .rst_ni, .valid_i(issue), .last_i(issue_last), .data_i({issue_keep, d_d}),
+    .valid_o(d_valid_q), .last_o(d_last_q), .data_o({d_keep_q, d_q}));
 
   // Stage 2: log2 codes (into the k FIFO) and the beat's sum of 2^(SumFrac - k)
 
@@ -217,9 +233,10 @@ module sole_e2softmax_unit #(
     for (int unsigned l = 0; l < Lanes; l++) begin
       logic [CodeBits-1:0] k;
       k = k_beat[l*CodeBits +: CodeBits];
-      // Terms below 2^-SumFrac are dropped (only possible when SumFrac < KMax).
+      // Terms below 2^-SumFrac are dropped (only possible when SumFrac < KMax), and a lane
+      // that is not an element of its row adds nothing.
       if (32'(k) <= SumFrac) begin
-        beat_sum = beat_sum + (SumWidth'(1) << (SumFrac - 32'(k)));
+        beat_sum = beat_sum + (SumWidth'(d_keep_q[l]) << (SumFrac - 32'(k)));
       end
     end
   end
@@ -287,11 +304,14 @@ module sole_e2softmax_unit #(
     .k_i        (k_head),
     .w_i        (r_head[RWidth-1 -: WBits]),
     .recip_i    (r_head[RecipFrac:0]),
-    .out_valid_o, .out_ready_i, .out_data_o
+    .last_i     (o_last),
+    .keep_i     (o_keep),
+    .out_valid_o, .out_ready_i, .out_data_o, .out_last_o, .out_keep_o
   );
 
   // Both ports follow the stream rules (rtl/common/assert.svh); the input's are the caller's.
-  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, in_data_i, clk_i, !rst_ni)
-  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, out_data_o, clk_i, !rst_ni)
+  `ASSERT_STREAM(InStream, in_valid_i, in_ready_o, {in_last_i, in_keep_i, in_data_i}, clk_i, !rst_ni)
+  `ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, {out_last_o, out_keep_o, out_data_o}, clk_i,
+                 !rst_ni)
 
 endmodule : sole_e2softmax_unit

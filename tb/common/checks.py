@@ -196,6 +196,27 @@ def row_due_cycles(in_cycles: np.ndarray, row_beats: int, row_latency: int) -> n
     return (last[:, None] + row_latency + np.arange(row_beats)[None, :]).ravel()
 
 
+def framed_row_due_cycles(last_in_cycles: np.ndarray, row_beats: np.ndarray, latency_beyond_row: int,
+                          row_interval: int = 1) -> np.ndarray:
+    """Earliest cycle of every output beat of a Softmax unit fed rows of varying length. Row r,
+    of b_r beats with its last input handshake at a_r, is issued once it is complete and the
+    row before it has been issued, its normaliser is ready b_r cycles into its issue but no
+    sooner than row_interval cycles after the previous row's (a sequential divider), and its
+    first beat may leave latency_beyond_row cycles after that (the unit's RowLatency minus
+    RowBeats); then one beat per cycle. For rows of one length arriving apart this is
+    row_due_cycles."""
+    last = np.asarray(last_in_cycles, dtype=np.int64)
+    beats = np.asarray(row_beats, dtype=np.int64)
+    first = np.empty(len(last), dtype=np.int64)
+    issue_free = norm_prev = None
+    for r in range(len(last)):
+        issue = last[r] if issue_free is None else max(last[r], issue_free)
+        norm = issue + beats[r] if norm_prev is None else max(issue + beats[r], norm_prev + row_interval)
+        issue_free, norm_prev = issue + beats[r], norm
+        first[r] = norm + latency_beyond_row
+    return np.repeat(first, beats) + (np.arange(int(beats.sum())) - np.repeat(np.cumsum(beats) - beats, beats))
+
+
 def bottleneck_cycles(out_cycles: np.ndarray, ready_idle_cycles: np.ndarray,
                       due_cycles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The cycles at which the sink was ready, nothing left, and yet a beat was due: the next

@@ -26,14 +26,19 @@ import numpy as np
 from cocotb.triggers import ClockCycles
 
 from models.fixedpoint import FixedFormat
-from tb.common.checks import Coverage, row_due_cycles
-from tb.common.uvm_env import StreamTest, lanes_of, record_rate, send_without_drain
+from tb.common.checks import Coverage, framed_row_due_cycles, row_due_cycles
+from tb.common.uvm_env import StreamTest, lanes_of, pack_beats, record_rate, send_without_drain, unpack_beats
 
 # Stimulus per test, in beats (rounded to whole rows, at least MIN_ROWS rows).
 BEATS_PER_TEST = 768
 MIN_ROWS = 4
 # A row's probability is "dominant" when its top element holds this much of it.
 DOMINANT_P = 0.99
+# Framing bins of a framed (Softmax) unit, over every row: one element, row_length elements,
+# no element kept, a final beat partly kept, a lane left out before the row's last kept one,
+# and a row cut at row_length elements because it had no last beat there.
+FRAME_BINS = ("frame:one_element", "frame:longest", "frame:nothing_kept", "frame:partial_last_beat",
+              "frame:masked_inside", "frame:cut_at_longest")
 
 
 class RowStreamModel:
@@ -47,6 +52,14 @@ class RowStreamModel:
 
     latency: int | None = None  # beats wait for their whole row: no fixed beat latency
     row_attr = "row_length"
+    # A framed unit (the Softmax units) takes rows of 1 to row_length elements delimited by each
+    # beat's frame (last | keep << 1, see tb/common/stream.py); the scoreboard then passes the
+    # frames to predict, reference, coverage and due_cycles. Rows without frames are whole rows.
+    framed = False
+    # Fewest cycles between two rows' normalisers (a sequential divider), for due_cycles, and
+    # the shortest row (in beats) that still streams back to back at full rate.
+    row_interval = 1
+    full_rate_row_beats = 1
 
     def __init__(self, config: Any, lanes: int | None = None) -> None:
         self.config = config
@@ -68,15 +81,69 @@ class RowStreamModel:
     def row_latency(self) -> int:
         return int(self.config.row_latency)
 
-    def due_cycles(self, in_cycles: np.ndarray) -> np.ndarray:
-        """Earliest cycle of every output beat: the documented row latency after the row's last
-        input, then one beat per cycle."""
-        return row_due_cycles(in_cycles, self.row_length // self.lanes, self.row_latency)
+    @property
+    def row_beats(self) -> int:
+        return self.row_length // self.lanes
 
-    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+    def due_cycles(self, in_cycles: np.ndarray, frames: np.ndarray | None = None) -> np.ndarray:
+        """Earliest cycle of every output beat: the documented row latency after the row's last
+        input, then one beat per cycle (rows of varying length: see framed_row_due_cycles)."""
+        if frames is None:
+            return row_due_cycles(in_cycles, self.row_beats, self.row_latency)
+        spans = self.row_spans(frames)
+        whole = [(a, b) for a, b in spans if b <= len(in_cycles)]
+        in_cycles = np.asarray(in_cycles, dtype=np.int64)
+        last = np.array([in_cycles[b - 1] for _, b in whole], dtype=np.int64)
+        beats = np.array([b - a for a, b in whole], dtype=np.int64)
+        return framed_row_due_cycles(last, beats, self.row_latency - self.row_beats, self.row_interval)
+
+    # -- framing ---------------------------------------------------------------------------
+    def frames_out(self, frames: np.ndarray) -> np.ndarray:
+        """The frames the unit gives its output beats: the input's, with a row that reaches
+        row_beats beats cut there (last set on that beat)."""
+        out = np.asarray(frames, dtype=np.int64).copy()
+        for start, stop in self.row_spans(out):
+            if stop - start == self.row_beats:
+                out[stop - 1] |= 1
+        return out
+
+    def row_spans(self, frames: np.ndarray) -> list[tuple[int, int]]:
+        """[start, stop) beat ranges of the rows of a framed stream: a row ends at a beat with
+        last set or at its row_beats-th beat; a trailing partial row is the last span."""
+        spans: list[tuple[int, int]] = []
+        start = 0
+        for i, f in enumerate(np.asarray(frames, dtype=np.int64)):
+            if f & 1 or i - start + 1 == self.row_beats:
+                spans.append((start, i + 1))
+                start = i + 1
+        if start < len(frames):
+            spans.append((start, len(frames)))
+        return spans
+
+    def keep_mask(self, frames: np.ndarray) -> np.ndarray:
+        """(beats, lanes) bool: which lanes of each beat are elements of their row."""
+        keep = np.asarray(frames, dtype=np.int64) >> 1
+        return (keep[:, None] >> np.arange(self.lanes)[None, :]) & 1 == 1
+
+    def _by_row_length(self, codes: np.ndarray, frames: np.ndarray, fn: Any, dtype: Any) -> np.ndarray:
+        """fn(rows, mask) over rows grouped by length in beats, scattered back to (beats, lanes)."""
+        codes = np.asarray(codes, dtype=np.int64)
+        out = np.zeros(codes.shape, dtype=dtype)
+        keep = self.keep_mask(frames)
+        groups: dict[int, list[int]] = {}
+        for start, stop in self.row_spans(frames):
+            groups.setdefault(stop - start, []).append(start)
+        for beats, starts in groups.items():
+            index = np.asarray(starts)[:, None] + np.arange(beats)[None, :]
+            rows = codes[index].reshape(len(starts), beats * self.lanes)
+            mask = keep[index].reshape(rows.shape)
+            out[index] = np.asarray(fn(rows, mask)).reshape(len(starts), beats, self.lanes)
+        return out
+
+    def predict_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
 
-    def reference_rows(self, rows: np.ndarray) -> np.ndarray:
+    def reference_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
 
     def coverage_bins(self) -> tuple[str, ...]:
@@ -92,24 +159,52 @@ class RowStreamModel:
             raise ValueError(f"{flat.size} elements are not a whole number of rows of {n}")
         return flat.reshape(-1, n)
 
-    def predict(self, codes: np.ndarray) -> np.ndarray:
+    def predict(self, codes: np.ndarray, frames: np.ndarray | None = None) -> np.ndarray:
         codes = np.asarray(codes, dtype=np.int64)
         if codes.size == 0:
             return codes
+        if frames is not None:
+            return self._by_row_length(codes, frames, self.predict_rows, np.int64)
         return np.asarray(self.predict_rows(self.rows(codes)), dtype=np.int64).reshape(codes.shape)
 
-    def reference(self, codes: np.ndarray) -> np.ndarray:
+    def reference(self, codes: np.ndarray, frames: np.ndarray | None = None) -> np.ndarray:
         codes = np.asarray(codes)
         if codes.size == 0:
             return np.zeros(codes.shape)
+        if frames is not None:
+            return self._by_row_length(codes, frames, self.reference_rows, np.float64)
         return np.asarray(self.reference_rows(self.rows(codes)), dtype=np.float64).reshape(codes.shape)
 
-    def coverage(self, codes: np.ndarray) -> Coverage:
+    def coverage(self, codes: np.ndarray, frames: np.ndarray | None = None) -> Coverage:
+        """The unit's row bins over whole rows (all lanes kept, row_length elements), and for a
+        framed unit the framing bins over every row."""
         cov = Coverage()
         for name in self.coverage_bins():
             cov.declare(name)
-        if np.asarray(codes).size:
+        if self.framed:
+            for name in FRAME_BINS:
+                cov.declare(name)
+        codes = np.asarray(codes, dtype=np.int64)
+        if not codes.size:
+            return cov
+        if frames is None:
             self.cover_rows(cov, self.rows(codes))
+            return cov
+        keep = self.keep_mask(frames)
+        whole = []
+        for start, stop in self.row_spans(frames):
+            kept = keep[start:stop]
+            n = int(kept.sum())
+            cov.add("frame:one_element", int(n == 1))
+            cov.add("frame:longest", int(n == self.row_length))
+            cov.add("frame:nothing_kept", int(n == 0))
+            cov.add("frame:partial_last_beat", int(0 < kept[-1].sum() < self.lanes))
+            cov.add("frame:masked_inside", int(not kept[:-1].all() or not (kept[-1][:kept[-1].sum()]).all()))
+            cov.add("frame:cut_at_longest", int(stop - start == self.row_beats and not frames[stop - 1] & 1))
+            if n == self.row_length:
+                whole.append(codes[start:stop].reshape(-1))
+        if whole:
+            self.cover_rows(cov, np.stack(whole))
         return cov
 
 
@@ -155,7 +250,37 @@ class RowTest(StreamTest):
         return max(MIN_ROWS, int(scale * self.beats_per_test) // self.beats_per_row)
 
     def beats(self, rows: np.ndarray) -> np.ndarray:
-        return lanes_of(np.asarray(rows).reshape(-1), self.lanes)
+        """(beats, lanes) codes of whole rows, and for a framed unit each beat's frame as a last
+        column (last on each row's final beat, every lane kept)."""
+        rows = np.asarray(rows)
+        codes = lanes_of(rows.reshape(-1), self.lanes)
+        if not self.model.framed:
+            return codes
+        per_row = max(1, rows.shape[-1] // self.lanes)
+        frames = np.full(len(codes), ((1 << self.lanes) - 1) << 1, dtype=np.int64)
+        frames[per_row - 1::per_row] |= 1
+        return np.hstack([codes, frames[:, None]])
+
+    def framed_beats(self, rows: list[np.ndarray], keeps: list[np.ndarray] | None = None,
+                     last: list[bool] | None = None) -> np.ndarray:
+        """Framed beats (codes and a frame column) of rows of any lengths: each row (1-D codes)
+        is padded to whole beats with random codes in lanes that are not kept (they must not
+        matter), keeps[i] (bool per element, default all) says which elements are kept, and
+        last[i] (default True) whether the row's final beat carries last."""
+        lanes, fmt = self.lanes, self.model.in_fmt
+        beats = []
+        for i, row in enumerate(rows):
+            row = np.asarray(row, dtype=np.int64).reshape(-1)
+            n = -(-row.size // lanes) * lanes
+            codes = self.np_rng.integers(fmt.min_code, fmt.max_code + 1, n)
+            codes[:row.size] = row
+            kept = np.zeros(n, dtype=bool)
+            kept[:row.size] = True if keeps is None else np.asarray(keeps[i], dtype=bool)
+            frames = (kept.reshape(-1, lanes) << np.arange(lanes)).sum(axis=1) << 1
+            if last is None or last[i]:
+                frames[-1] |= 1
+            beats.append(np.hstack([codes.reshape(-1, lanes), frames[:, None]]))
+        return np.concatenate(beats)
 
     def row_block(self, kind: str, rows: int) -> tuple[str, np.ndarray]:
         return (f"{rows} {kind} rows", self.beats(self.make_rows(kind, rows)))
@@ -173,16 +298,22 @@ class RowTest(StreamTest):
         """After a reset: the unit drops partial and buffered rows, so the scoreboard keeps only
         the rows that came out whole. The delivered beats of a row cut in the middle of its
         output are checked against the model here before being dropped."""
-        sb, beats, lanes = self.env.scoreboard, self.beats_per_row, self.lanes
+        sb, model = self.env.scoreboard, self.env.scoreboard.models[-1]
         n_in, n_out = len(sb.inputs.words), len(sb.outputs.words)
-        keep = (n_out // beats) * beats
+        x, frames = unpack_beats(model, model.in_fmt, sb.inputs.words)
+        spans = model.row_spans(frames) if frames is not None else \
+            [(a, a + self.beats_per_row) for a in range(0, n_in, self.beats_per_row)]
+        keep = max([0] + [stop for _, stop in spans if stop <= n_out])
         cut = n_out - keep
         if cut:
-            assert n_in >= keep + beats, "an output beat came out of a row that was never complete"
-            model = sb.models[-1]
-            row = model.in_fmt.unpack_lanes(sb.inputs.words[keep:keep + beats], lanes)
-            got = model.out_fmt.unpack_lanes(sb.outputs.words[keep:], lanes)
-            expected = model.predict(row)[:cut]
+            stop = next(b for a, b in spans if a == keep)
+            assert stop <= n_in and (frames is None or stop - keep == model.row_beats or frames[stop - 1] & 1), \
+                "an output beat came out of a row that was never complete"
+            got, _ = unpack_beats(model, model.out_fmt, sb.outputs.words[keep:])
+            if frames is None:
+                expected = model.predict(x[keep:stop])[:cut]
+            else:
+                expected = model.predict(x[keep:stop], frames[keep:stop])[:cut]
             assert np.array_equal(got, expected), \
                 f"beats of the row cut by reset differ from the model: {got.tolist()} vs {expected.tolist()}"
         self.logger.info(f"reset: {n_in - keep} accepted beat(s) dropped, {cut} delivered beat(s) of a cut row")
@@ -306,7 +437,7 @@ class ResetMidRow(RowTest):
         await self.reset_and_forget()
         await self.run_blocks(self.clean_rows())
         # 3. Rows in flight in every stage under backpressure, cut at a random cycle.
-        words = self.bench.model.in_fmt.pack_lanes(self.beats(self.make_rows(kind, 4)))
+        words = pack_beats(self.bench.model, self.beats(self.make_rows(kind, 4)))
         task = cocotb.start_soon(self.bench.source.send(words, 0.1))
         await ClockCycles(clk, int(self.np_rng.integers(2 * beats, 3 * beats + 2)))
         task.cancel()
@@ -321,6 +452,103 @@ class ResetMidRow(RowTest):
         assert checked >= expected, f"only {checked} whole rows (of {expected}) were checked around the resets"
 
 
+class VariableRows(RowTest):
+    """Framed units (the Softmax units): rows of random lengths from one element to row_length,
+    with partial final beats, elements left out inside rows (masked keys), rows with nothing
+    kept, and rows sent without last up to twice row_length long (the unit cuts them at
+    row_length), under input gaps and output backpressure. Values and output framing are
+    checked beat for beat against the model."""
+
+    idle_probability = 0.3
+    stall_probability = 0.4
+    required_coverage = FRAME_BINS
+    masked_fraction = 0.2
+
+    def required_bins(self) -> tuple[str, ...]:
+        unreachable = set()
+        if self.lanes == 1:
+            unreachable.add("frame:partial_last_beat")
+        if self.model.row_length == 1:
+            unreachable.add("frame:masked_inside")
+        return tuple(b for b in super().required_bins() if b not in unreachable)
+
+    def random_rows(self, count: int, min_beats: int = 1, special: bool = True) -> np.ndarray:
+        """Framed beats of `count` rows of the test's kinds, cut to random lengths of at least
+        min_beats beats; with `special`, the first rows are one element, row_length elements,
+        nothing kept, and one too long, and a fraction of the rest have elements left out."""
+        n, lanes, rng = self.model.row_length, self.lanes, self.np_rng
+        kinds = [self.row_kinds[i % len(self.row_kinds)] for i in range(count)]
+        full = {k: list(self.make_rows(k, kinds.count(k))) for k in set(kinds)}
+        lengths = rng.integers((min_beats - 1) * lanes + 1, n + 1, count)
+        rows, keeps, last = [], [], []
+        for i, kind in enumerate(kinds):
+            row = full[kind].pop()
+            length, keep, ends = int(lengths[i]), None, True
+            if special and i == 0:
+                length = 1
+            elif special and i == 1:
+                length = n
+            elif special and i == 2:
+                keep = np.zeros(length, dtype=bool)
+            elif special and i == 3:
+                # Longer than a row can be: the unit ends the row at n elements.
+                row = np.concatenate([row, self.make_rows(kind, 1)[0]])
+                length, ends = n + int(rng.integers(1, n + 1)), False
+            elif special and rng.random() < self.masked_fraction and length > 1:
+                keep = rng.random(length) >= 0.3
+                keep[int(rng.integers(0, length))] = True
+                keep[0] = False if length > 1 else keep[0]
+            if not ends:
+                rows += [row[:n], row[n:length]]
+                keeps += [None, None]
+                last += [False, True]
+                continue
+            rows.append(row[:length])
+            keeps.append(keep)
+            last.append(ends)
+        return self.framed_beats(rows, [np.ones(r.size, bool) if k is None else k for r, k in zip(rows, keeps)],
+                                 last)
+
+    def blocks(self) -> list[tuple[str, np.ndarray]]:
+        count = max(MIN_ROWS + 4, 2 * self.beats_per_test // max(1, self.beats_per_row))
+        return [(f"{count} rows of random lengths", self.random_rows(count))]
+
+
+class VariableRowsFullRate(VariableRows):
+    """Framed units: back-to-back rows of random lengths, no gaps, no backpressure. First rows
+    of at least the unit's full_rate_row_beats beats: the input never stalls (Lanes elements
+    per cycle). Then, for a unit with a slower normaliser (I-BERT's divider), rows shorter than
+    that, which it takes at its documented row interval. Throughout, the output is never the
+    bottleneck by the documented timing (the scoreboard's check, with the row queueing of
+    framed_row_due_cycles)."""
+
+    idle_probability = 0.0
+    stall_probability = 0.0
+    required_coverage = ("frame:longest",)
+
+    async def stimulus(self) -> None:
+        min_beats = min(self.model.full_rate_row_beats, self.beats_per_row)
+        count = max(MIN_ROWS, 2 * self.beats_per_test // max(1, self.beats_per_row + min_beats))
+        # One row of row_length elements, so the longest row is among them.
+        longest = self.beats(self.make_rows(self.row_kinds[0], 1))
+        full_rate = np.concatenate([self.random_rows(count, min_beats, special=False), longest])
+        await self.run_blocks([("back-to-back rows of random lengths", full_rate)])
+        self.full_rate_beats = len(full_rate)
+        if min_beats > 1:
+            lanes, n = self.lanes, 4 * count
+            lengths = self.np_rng.integers(1, (min_beats - 1) * lanes + 1, n)
+            rows = [self.make_rows(self.row_kinds[0], 1)[0][:k] for k in lengths]
+            await self.run_blocks([("back-to-back short rows", self.framed_beats(rows))])
+
+    def check_phase(self) -> None:
+        super().check_phase()
+        cycles = np.asarray(self.env.scoreboard.inputs.cycles)[:self.full_rate_beats]
+        rate = len(cycles) * self.lanes / (cycles[-1] - cycles[0] + 1)
+        self.env.scoreboard.results["variable_rows"] = {"beats": int(len(cycles)), "in_elements_per_cycle": rate}
+        assert rate == self.lanes, f"input has stalls with rows of varying length: {rate:.4f} elements/cycle"
+
+
 __all__ = ["RowStreamModel", "RowTest", "FullRateRows", "RowLatency", "BackpressureRows", "ResetMidRow",
+           "VariableRows", "VariableRowsFullRate", "FRAME_BINS",
            "EqualRows", "DominantRows", "ExtremeRows",
            "SOFTMAX_ROW_BINS", "cover_softmax_rows", "row_latencies", "DOMINANT_P"]

@@ -4,6 +4,10 @@ A beat is one bus word carrying all lanes (packed by `FixedFormat.pack_lanes`). 
 component costs one await per clock cycle, whatever the lane count, which is what keeps a
 16-bit exhaustive sweep at a few seconds.
 
+A framed stream (a Softmax unit's: `<prefix>_last` and `<prefix>_keep`, AXI-Stream tlast and
+tkeep) carries its frame above the data in the bench's word: word = data | last << D |
+keep << (D + 1), D the data width. The scoreboard splits it again (`split_frames`).
+
 Sampling convention: a value read right after `RisingEdge(clk)` is the value the flops saw
 at that edge, so `valid and ready` read there is exactly "a transfer happened at this edge".
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+import numpy as np
 from cocotb.handle import SimHandleBase
 from cocotb.triggers import RisingEdge
 from cocotb.utils import get_sim_time
@@ -20,16 +25,33 @@ from cocotb_bus.bus import Bus
 
 
 def stream_bus(dut: SimHandleBase, prefix: str, direction: str) -> Bus:
-    """Bind `<prefix>_valid`, `_ready`, `_data` with lowRISC port suffixes.
+    """Bind `<prefix>_valid`, `_ready`, `_data` with lowRISC port suffixes, and `_last`, `_keep`
+    where the DUT has them (a framed stream).
 
     direction "in" is a stream into the DUT (valid/data inputs, ready output).
     """
     into_dut = direction == "in"
+    own = "i" if into_dut else "o"
     return Bus(dut, None, {
-        "valid": f"{prefix}_valid_{'i' if into_dut else 'o'}",
+        "valid": f"{prefix}_valid_{own}",
         "ready": f"{prefix}_ready_{'o' if into_dut else 'i'}",
-        "data": f"{prefix}_data_{'i' if into_dut else 'o'}",
-    })
+        "data": f"{prefix}_data_{own}",
+    }, optional_signals={"last": f"{prefix}_last_{own}", "keep": f"{prefix}_keep_{own}"})
+
+
+def is_framed(bus: Bus) -> bool:
+    return hasattr(bus, "last") and hasattr(bus, "keep")
+
+
+def split_frames(words: list[int], data_bits: int) -> tuple[list[int], list[int]]:
+    """Bench words of a framed stream -> (data words, frames: last | keep << 1)."""
+    mask = (1 << data_bits) - 1
+    return [w & mask for w in words], [w >> data_bits for w in words]
+
+
+def join_frames(data: list[int], frames: list[int] | np.ndarray, data_bits: int) -> list[int]:
+    """Inverse of split_frames."""
+    return [d | (int(f) << data_bits) for d, f in zip(data, frames, strict=True)]
 
 
 class ClockCycles:
@@ -71,6 +93,17 @@ class StreamSource:
         self.stall_budget = stall_budget
         self.sent = 0            # beats taken so far
         self.bus.valid.value = 0
+        self.framed = is_framed(bus)
+        self.data_bits = len(bus.data) if self.framed else 0
+
+    def _drive(self, word: int) -> None:
+        bus = self.bus
+        if self.framed:
+            bus.data.value = word & ((1 << self.data_bits) - 1)
+            bus.last.value = (word >> self.data_bits) & 1
+            bus.keep.value = word >> (self.data_bits + 1)
+        else:
+            bus.data.value = word
 
     async def send(self, words: list[int], idle_probability: float = 0.0) -> None:
         """Offers each word until it is taken; idle cycles fall only between transfers (a beat
@@ -82,7 +115,7 @@ class StreamSource:
         while index < len(words):
             offer = offer or idle_probability == 0.0 or rng.random() >= idle_probability
             if offer:
-                bus.data.value = words[index]
+                self._drive(words[index])
             bus.valid.value = int(offer)
             await RisingEdge(self.clk)
             if offer and bus.ready.value:
@@ -118,6 +151,22 @@ class StreamMonitor:
         self.protocol_errors: list[str] = []
         self.ready_idle_cycles: list[int] = []
         self._stalled: int | None = None   # data of a beat offered and not taken at the last edge
+        self.framed = is_framed(bus)
+        self.data_bits = len(bus.data) if self.framed else 0
+        self.frame_signals = (bus.last, bus.keep) if self.framed else ()
+
+    def _word(self) -> int | None:
+        """The beat's word (with its frame above the data), or None with X/Z bits."""
+        if not self.bus.data.value.is_resolvable:
+            self._violation("data has X/Z bits while valid")
+            return None
+        if not all(s.value.is_resolvable for s in self.frame_signals):
+            self._violation("last/keep have X/Z bits while valid")
+            return None
+        word = self.bus.data.value.to_unsigned()
+        if self.framed:
+            word |= (int(self.bus.last.value) | self.bus.keep.value.to_unsigned() << 1) << self.data_bits
+        return word
 
     async def run(self) -> None:
         while True:
@@ -142,10 +191,7 @@ class StreamMonitor:
         valid, ready = bool(valid_v), bool(ready_v)
         word = None
         if valid:
-            if not bus.data.value.is_resolvable:
-                self._violation("data has X/Z bits while valid")
-            else:
-                word = bus.data.value.to_unsigned()
+            word = self._word()
         if self._stalled is not None:
             if not valid:
                 self._violation("valid dropped before its beat was taken")

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from models.fixedpoint import FixedFormat
-from tb.common.checks import check_stream, error_stats, segment_and_saturation_coverage, timing_stats
+from tb.common.checks import (check_stream, error_stats, framed_row_due_cycles, row_due_cycles,
+                              segment_and_saturation_coverage, timing_stats)
 
 
 @pytest.fixture
@@ -88,3 +89,17 @@ def test_bottleneck_found_only_where_a_beat_was_due() -> None:
     assert bottleneck_cycles(out, np.array([5, 9]), due)[0].size == 0
     # Rows of 2 beats: beat j of a row is due row_latency + j after the row's last input.
     assert row_due_cycles(np.array([0, 1, 5, 6, 7]), 2, 4).tolist() == [5, 6, 10, 11]
+
+
+def test_framed_rows_queue_behind_longer_rows_and_a_slow_normaliser() -> None:
+    # Rows of 3, 1 and 2 beats whose last beats arrive at 10, 11 and 13; 5 cycles beyond the row.
+    due = framed_row_due_cycles(np.array([10, 11, 13]), np.array([3, 1, 2]), 5)
+    # Row 0 issues at 10..12 (first out 10 + 3 + 5); row 1 waits for the issue (13), out 13 + 1 + 5;
+    # row 2 issues at 14, out 14 + 2 + 5.
+    assert due.tolist() == [18, 19, 20, 19, 21, 22]
+    # A normaliser that takes one row per 4 cycles: row 1's is ready at 13 + 4, row 2's at 17 + 4.
+    slow = framed_row_due_cycles(np.array([10, 11, 13]), np.array([3, 1, 2]), 5, row_interval=4)
+    assert slow.tolist() == [18, 19, 20, 22, 26, 27]
+    # Rows of one length arriving apart: the documented row latency.
+    assert np.array_equal(framed_row_due_cycles(np.array([3, 20]), np.array([2, 2]), 4),
+                          row_due_cycles(np.array([2, 3, 19, 20]), 2, 6))

@@ -75,3 +75,39 @@ def test_row_latency_pairs_each_row_end_with_its_first_output() -> None:
     in_cycles = np.array([0, 1, 2, 3, 4, 5])            # two rows of three beats
     out_cycles = np.array([10, 11, 12, 13, 14, 15])
     assert row_latencies(in_cycles, out_cycles, 3).tolist() == [8, 8]
+
+
+class FramedRowSum(RowSum):
+    """The toy row unit with framed streams: a row's sum counts only its kept elements."""
+
+    framed = True
+
+    def predict_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        kept = np.where(mask, rows, 0) if mask is not None else rows
+        return np.where(mask if mask is not None else True, kept.sum(axis=1, keepdims=True), 0)
+
+
+def frame(last: int, keep: int) -> int:
+    return last | keep << 1
+
+
+def test_framed_rows_end_at_last_or_at_the_longest_row() -> None:
+    model = FramedRowSum()                             # rows of up to 2 beats of 2 lanes
+    frames = np.array([frame(1, 0b01), frame(0, 0b11), frame(0, 0b11), frame(0, 0b10), frame(1, 0b11),
+                       frame(0, 0b11)])
+    assert model.row_spans(frames) == [(0, 1), (1, 3), (3, 5), (5, 6)]
+    # The unit cuts the second row at its 2nd beat; a trailing partial row has not ended.
+    assert (model.frames_out(frames) & 1).tolist() == [1, 0, 1, 0, 1, 0]
+    beats = np.arange(12).reshape(6, 2)
+    out = model.predict(beats, frames)
+    assert out.tolist() == [[0, 0], [2 + 3 + 4 + 5] * 2, [14] * 2, [0, 7 + 8 + 9], [24] * 2, [21] * 2]
+
+
+def test_framed_coverage_bins_each_row_kind() -> None:
+    model = FramedRowSum()
+    frames = np.array([frame(1, 0b01), frame(0, 0b11), frame(1, 0b11), frame(1, 0b00), frame(0, 0b10),
+                       frame(1, 0b11), frame(0, 0b11), frame(0, 0b11), frame(1, 0b11)])
+    bins = model.coverage(np.zeros((9, 2), np.int64), frames).bins
+    assert bins["frame:one_element"] == 1 and bins["frame:longest"] == 2 and bins["frame:nothing_kept"] == 1
+    assert bins["frame:partial_last_beat"] == 1 and bins["frame:masked_inside"] == 1
+    assert bins["frame:cut_at_longest"] == 1 and bins["row:zero_sum"] == 2

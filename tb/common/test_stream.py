@@ -28,6 +28,9 @@ class Value:
         assert self.v is not None
         return self.v
 
+    def __int__(self) -> int:
+        return self.to_unsigned()
+
     def __str__(self) -> str:
         return "x" if self.v is None else str(self.v)
 
@@ -60,6 +63,41 @@ def test_a_correct_stream_passes_and_is_recorded() -> None:
 ])
 def test_each_rule_fires_on_a_broken_stream(cycles: list[tuple[Any, Any, Any]], message: str) -> None:
     errors = run(cycles).protocol_errors
+    assert errors and message in errors[0]
+
+
+class Signal(SimpleNamespace):
+    """A handle with a width (the data of a framed stream)."""
+
+    def __len__(self) -> int:
+        return 8
+
+
+def run_framed(cycles: list[tuple[Any, Any, Any, Any, Any]]) -> StreamMonitor:
+    """Feed (valid, ready, data, last, keep) per cycle to a monitor of a framed stream."""
+    signals = SimpleNamespace(valid=Signal(value=None), ready=Signal(value=None), data=Signal(value=None),
+                              last=Signal(value=None), keep=Signal(value=None))
+    count = iter(range(10**6))
+    monitor = StreamMonitor(None, signals, SimpleNamespace(now=lambda: next(count)), "out",
+                            SimpleNamespace(value=Value(1)))
+    for cycle in cycles:
+        for name, v in zip(("valid", "ready", "data", "last", "keep"), cycle, strict=True):
+            getattr(signals, name).value = Value(v)
+        monitor._sample()
+    return monitor
+
+
+def test_a_framed_stream_records_its_frames_above_the_data() -> None:
+    m = run_framed([(1, 1, 5, 0, 3), (1, 1, 6, 1, 1)])
+    assert m.protocol_errors == [] and m.transfers.words == [5 | 6 << 8, 6 | 3 << 8]
+
+
+@pytest.mark.parametrize("cycles,message", [
+    ([(1, 0, 5, 0, 3), (1, 1, 5, 1, 3)], "data changed while stalled"),
+    ([(1, 1, 5, 0, None)], "last/keep have X/Z bits while valid"),
+])
+def test_each_frame_rule_fires(cycles: list[tuple[Any, Any, Any, Any, Any]], message: str) -> None:
+    errors = run_framed(cycles).protocol_errors
     assert errors and message in errors[0]
 
 

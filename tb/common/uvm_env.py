@@ -33,7 +33,7 @@ from cocotb.triggers import RisingEdge
 
 from models.fixedpoint import FixedFormat
 from tb.common.checks import Coverage, bottleneck_cycles, check_stream, error_stats, timing_stats
-from tb.common.stream import ClockCycles, StreamMonitor, StreamSink, StreamSource, stream_bus
+from tb.common.stream import ClockCycles, StreamMonitor, StreamSink, StreamSource, join_frames, split_frames, stream_bus
 
 CLOCK_PERIOD_NS = 10
 CONFIG_ENV = "NNLUT_BENCH_CONFIG"
@@ -63,10 +63,37 @@ class StreamModel(Protocol):
     def coverage(self, codes: np.ndarray) -> Coverage: ...
 
 
-def due_cycles(model: StreamModel, in_cycles: list[int]) -> np.ndarray | None:
+def is_framed(model: StreamModel) -> bool:
+    """A model of a unit with framed streams (rows delimited by last/keep, tb/common/stream.py)."""
+    return bool(getattr(model, "framed", False))
+
+
+def pack_beats(model: StreamModel, codes: np.ndarray) -> list[int]:
+    """Bus words of (beats, lanes) codes, or of (beats, lanes + 1) for a framed unit whose last
+    column is each beat's frame (last | keep << 1)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    lanes = model.lanes
+    if codes.shape[1] == lanes + 1:
+        if not is_framed(model):
+            raise ValueError(f"beats of {lanes} lanes plus a frame column for a unit without framed streams")
+        return join_frames(model.in_fmt.pack_lanes(codes[:, :lanes]), codes[:, lanes], lanes * model.in_fmt.width)
+    return model.in_fmt.pack_lanes(codes)
+
+
+def unpack_beats(model: StreamModel, fmt: FixedFormat, words: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
+    """(beats, lanes) codes of bus words, and for a framed unit each beat's frame (else None)."""
+    if not is_framed(model):
+        return fmt.unpack_lanes(words, model.lanes), None
+    data, frames = split_frames(words, model.lanes * fmt.width)
+    return fmt.unpack_lanes(data, model.lanes), np.asarray(frames, dtype=np.int64)
+
+
+def due_cycles(model: StreamModel, in_cycles: list[int], frames: np.ndarray | None = None) -> np.ndarray | None:
     """The earliest cycle each output beat may leave by the model's documented timing (a row
     model says so itself; an element-wise one by its fixed latency), or None if undocumented."""
     if hasattr(model, "due_cycles"):
+        if frames is not None:
+            return model.due_cycles(np.asarray(in_cycles, dtype=np.int64), frames)
         return model.due_cycles(np.asarray(in_cycles, dtype=np.int64))
     if model.latency is None:
         return None
@@ -149,7 +176,7 @@ class StreamDriver(pyuvm.uvm_driver):
         bench = self.bench
         while True:
             item = await self.seq_item_port.get_next_item()
-            words = bench.model.in_fmt.pack_lanes(item.codes)
+            words = pack_beats(bench.model, item.codes)
             await bench.source.send(words, bench.config.idle_probability)
             self.seq_item_port.item_done()
 
@@ -204,9 +231,9 @@ class CoverageCollector(pyuvm.uvm_subscriber):
         """Bins the inputs seen since the last call with the model then in use."""
         if not self.words:
             return
-        codes = model.in_fmt.unpack_lanes(self.words, model.lanes)
+        codes, frames = unpack_beats(model, model.in_fmt, self.words)
         self.words = []
-        self.coverage.merge(model.coverage(codes))
+        self.coverage.merge(model.coverage(codes) if frames is None else model.coverage(codes, frames))
 
 
 class Scoreboard(pyuvm.uvm_component):
@@ -220,6 +247,7 @@ class Scoreboard(pyuvm.uvm_component):
         self.reset_mid_stream = False
         self.expected_override: np.ndarray | None = None
         self.compared: np.ndarray | None = None
+        self.frames_in: np.ndarray | None = None
 
     def switch_model(self, model: StreamModel) -> None:
         """Inputs accepted from now on are predicted with `model` (pipeline must be empty)."""
@@ -249,25 +277,38 @@ class Scoreboard(pyuvm.uvm_component):
     def check_phase(self) -> None:
         lanes = self.bench.config.lanes
         model0 = self.models[0]
-        x = model0.in_fmt.unpack_lanes(self.inputs.words, lanes)
-        y = model0.out_fmt.unpack_lanes(self.outputs.words, lanes)
+        x, frames_in = unpack_beats(model0, model0.in_fmt, self.inputs.words)
+        y, frames_out = unpack_beats(model0, model0.out_fmt, self.outputs.words)
         epochs = np.asarray(self.inputs.epochs, dtype=np.int64)
         expected = np.empty_like(x)
         reference = np.empty(x.shape, dtype=np.float64)
         for epoch, model in enumerate(self.models):
             sel = epochs == epoch
-            expected[sel] = model.predict(x[sel])
-            reference[sel] = model.reference(x[sel])
+            if frames_in is None:
+                expected[sel] = model.predict(x[sel])
+                reference[sel] = model.reference(x[sel])
+            else:
+                expected[sel] = model.predict(x[sel], frames_in[sel])
+                reference[sel] = model.reference(x[sel], frames_in[sel])
         if self.expected_override is not None:
             assert self.expected_override.shape == expected.shape, \
                 f"the test's expected outputs have shape {self.expected_override.shape}, the inputs {expected.shape}"
             expected = self.expected_override
+        self.frames_in = frames_in
+        if frames_in is not None:
+            # The framing is checked with the data, beat for beat: a last column of frames.
+            assert frames_out is not None
+            self.results["frames_in"] = frames_in
+            expected = np.hstack([expected, model0.frames_out(frames_in)[:, None]])
+            y = np.hstack([y, frames_out[:, None]])
         if self.compared is not None and len(y) == len(expected):
             self.results["beats_not_compared"] = int((~self.compared).sum())
             integrity = check_stream(expected[self.compared], y[self.compared])
         else:
             integrity = check_stream(expected, y)
         self.results["integrity"] = integrity.to_dict()
+        if frames_in is not None:
+            y, expected = y[:, :lanes], expected[:, :lanes]
         self.results["inputs"] = x
         self.results["outputs"] = y
         self.results["reference"] = reference
@@ -288,7 +329,7 @@ class Scoreboard(pyuvm.uvm_component):
 
     def check_never_bottleneck(self) -> None:
         """Whenever the sink was ready and a beat was due (see due_cycles), a beat left."""
-        due = None if self.reset_mid_stream else due_cycles(self.models[0], self.inputs.cycles)
+        due = None if self.reset_mid_stream else due_cycles(self.models[0], self.inputs.cycles, self.frames_in)
         if due is None:
             self.logger.info("bottleneck check skipped: " +
                              ("reset mid-stream" if self.reset_mid_stream else "no documented latency"))
@@ -523,6 +564,8 @@ class StreamFileTest(StreamTest):
 
     def blocks(self) -> list[tuple[str, np.ndarray]]:
         codes = np.load(os.environ[STREAM_FILE_ENV])
+        if codes.ndim == 2:  # beats as they are, with a frame column for a framed unit
+            return [("file", codes)]
         return [("file", lanes_of(codes, self.bench.model.lanes))]
 
     def report_phase(self) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tb.common.spec import ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
+from tb.common.spec import FRAMED_ROW_TESTS, ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
 from tb.ibert_softmax.target import IBertSoftmaxConfig, IBertSoftmaxTarget
 
 SPEC = UnitSpec(
     name="ibert_softmax", op="softmax", method="I-BERT",
     config_type=IBertSoftmaxConfig, make_target=IBertSoftmaxTarget, row_option="row_length",
-    tests=("RandomRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS),
+    tests=("RandomRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS, *FRAMED_ROW_TESTS),
     rate_test="FullRateRows",
     accuracy_tests=("RandomRows", *SOFTMAX_KIND_TESTS, "FullRateRows", "BackpressureRows"),
     plot_test="RandomRows",

@@ -76,15 +76,19 @@ class IBertSoftmaxConfig:
                 "DivBitsPerCycle": self.div_bits_per_cycle}
 
     @property
-    def row_latency(self) -> int:
-        """Documented in rtl/ibert/ibert_softmax_unit.sv: RowBeats + DivSteps + 10, DivSteps =
-        ceil(FactorWidth / DivBitsPerCycle). FactorWidth: every row contains the maximum's exp,
-        the model's top code T, so sum >= T > 2^floor(log2 T) and the factor floor(2^max_bit /
-        sum) has at most max_bit - floor(log2 T) bits."""
+    def div_steps(self) -> int:
+        """The divider's cycles per row, ceil(FactorWidth / DivBitsPerCycle). FactorWidth: every
+        row contains the maximum's exp, the model's top code T, so sum >= T > 2^floor(log2 T)
+        and the factor floor(2^max_bit / sum) has at most max_bit - floor(log2 T) bits."""
         m = self.model()
         top = int(m.exp(np.zeros(1, dtype=np.int64))[0])
         factor_width = m.max_bit - (top.bit_length() - 1)
-        return self.beats_per_row + math.ceil(factor_width / self.div_bits_per_cycle) + 10
+        return math.ceil(factor_width / self.div_bits_per_cycle)
+
+    @property
+    def row_latency(self) -> int:
+        """Documented in rtl/ibert/ibert_softmax_unit.sv: RowBeats + DivSteps + 10."""
+        return self.beats_per_row + self.div_steps + 10
 
 
 class IBertSoftmaxTarget(UnitTarget, top="ibert_softmax_unit",
@@ -96,15 +100,19 @@ class IBertSoftmaxTarget(UnitTarget, top="ibert_softmax_unit",
 
 
 class IBertSoftmaxStreamModel(RowStreamModel):
+    framed = True
+
     def __init__(self, config: IBertSoftmaxConfig) -> None:
         super().__init__(config)
         self.model = config.model()
+        # The sequential divider takes one row per DivSteps + 1 cycles.
+        self.row_interval = self.full_rate_row_beats = config.div_steps + 1
 
-    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
-        return self.model.forward(rows)
+    def predict_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        return self.model.forward(rows, mask)
 
-    def reference_rows(self, rows: np.ndarray) -> np.ndarray:
-        return softmax(self.in_fmt.to_real(rows))
+    def reference_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        return softmax(self.in_fmt.to_real(rows), mask)
 
     def coverage_bins(self) -> tuple[str, ...]:
         """Row kinds, the i-exp's clamp and underflow, the largest output code, and every

@@ -100,6 +100,8 @@ register_tests(__name__, IBertSoftmaxTest, rowbench, {
     "RowLatency": {"row_kinds": ("attention", "extreme", "equal", "dominant")},
     "BackpressureRows": {"row_kinds": ("attention", "extreme")},
     "ResetMidRow": {"row_kinds": ("attention", "equal")},
+    "VariableRows": {},
+    "VariableRowsFullRate": {},
 })
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.softmax import ACCURACY_TARGET, DIRECT_EXP_LO, NARROW_INTERNAL, SoftmaxConfig
-from tb.common.spec import ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
+from tb.common.spec import FRAMED_ROW_TESTS, ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
 from tb.softmax.target import SoftmaxTarget
 
 
@@ -16,7 +16,7 @@ def fitted_tables(config: SoftmaxConfig) -> list[tuple[str, int, float, float]]:
 SPEC = UnitSpec(
     name="softmax", op="softmax", method="NN-LUT",
     config_type=SoftmaxConfig, make_target=SoftmaxTarget, row_option="row_length",
-    tests=("RandomRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS, "TableWrite", "TablesAtBound", "TableWriteMidRow"),
+    tests=("RandomRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS, *FRAMED_ROW_TESTS, "TableWrite", "TablesAtBound", "TableWriteMidRow"),
     rate_test="FullRateRows",
     accuracy_tests=("RandomRows", *SOFTMAX_KIND_TESTS, "FullRateRows", "BackpressureRows"),
     plot_test="RandomRows",

@@ -44,15 +44,17 @@ class SoftmaxTarget(UnitTarget, top="softmax_unit", bench="tb.softmax.test_softm
 
 
 class SoftmaxStreamModel(RowStreamModel):
+    framed = True
+
     def __init__(self, config: SoftmaxConfig, model: SoftmaxModel) -> None:
         super().__init__(config)
         self.model = model
 
-    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
-        return self.model.evaluate(rows)
+    def predict_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        return self.model.evaluate(rows, mask)
 
-    def reference_rows(self, rows: np.ndarray) -> np.ndarray:
-        return softmax(self.in_fmt.to_real(rows))
+    def reference_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        return softmax(self.in_fmt.to_real(rows), mask)
 
     def coverage_bins(self) -> tuple[str, ...]:
         return (*ROW_BINS, *(f"exp_segment[{k}]" for k in range(self.config.entries)))

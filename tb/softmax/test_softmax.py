@@ -33,7 +33,7 @@ from tb.common import rowbench
 from tb.common.rowbench import RowTest
 from tb.common.tables import perturbed_table, table_all_negative, table_at_largest_output, write_table
 from tb.common.stream import WritePortMonitor
-from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
+from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests, unpack_beats
 from tb.softmax.target import SoftmaxStreamModel
 
 
@@ -117,6 +117,8 @@ register_tests(__name__, SoftmaxTest, rowbench, {
     "RowLatency": {"row_kinds": ("attention", "extreme", "equal", "dominant")},
     "BackpressureRows": {"row_kinds": ("attention", "extreme")},
     "ResetMidRow": {"row_kinds": ("attention", "equal"), "extra_coverage": ("row:all_equal",)},
+    "VariableRows": {},
+    "VariableRowsFullRate": {},
 })
 
 
@@ -210,7 +212,7 @@ class TableWriteMidRow(SoftmaxTest):
     def expect_around_writes(self, write_edges: list[int], old: SoftmaxStreamModel, new: SoftmaxStreamModel) -> None:
         sb, bpr = self.env.scoreboard, self.beats_per_row
         assert write_edges, "no table write was recorded"
-        x = self.config.in_fmt.unpack_lanes(sb.inputs.words, self.lanes)
+        x, frames = unpack_beats(old, self.config.in_fmt, sb.inputs.words)
         in_cycles = np.asarray(sb.inputs.cycles, dtype=np.int64)
         out_cycles = np.asarray(sb.outputs.cycles, dtype=np.int64)
         n_rows = len(x) // bpr
@@ -222,7 +224,7 @@ class TableWriteMidRow(SoftmaxTest):
         after = first_in > max(write_edges)
         assert before.any() and after.any() and not (before & after).any(), \
             "the writes did not fall inside the stream: the test checked nothing"
-        expected = np.where(np.repeat(after, bpr)[:, None], new.predict(x), old.predict(x))
+        expected = np.where(np.repeat(after, bpr)[:, None], new.predict(x, frames), old.predict(x, frames))
         self.logger.info(f"rows before the writes {int(before.sum())}, after {int(after.sum())}, "
                          f"in flight (not compared) {int((~before & ~after).sum())}")
         sb.expect(expected, np.repeat(before | after, bpr))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tb.common.spec import ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
+from tb.common.spec import FRAMED_ROW_TESTS, ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
 from tb.sole_e2softmax.target import E2SoftmaxConfig, E2SoftmaxTarget
 
 SPEC = UnitSpec(
     name="sole_e2softmax", op="softmax", method="SOLE",
     config_type=E2SoftmaxConfig, make_target=E2SoftmaxTarget, row_option="row_length",
-    tests=("RandomRows", "DividerRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS),
+    tests=("RandomRows", "DividerRows", *SOFTMAX_KIND_TESTS, *ROW_FAMILY_TESTS, *FRAMED_ROW_TESTS),
     rate_test="FullRateRows",
     accuracy_tests=("RandomRows", "DividerRows", *SOFTMAX_KIND_TESTS, "FullRateRows", "BackpressureRows"),
     plot_test="RandomRows",

@@ -121,6 +121,8 @@ class E2SoftmaxTarget(UnitTarget, top="sole_e2softmax_unit",
 
 
 class E2SoftmaxStreamModel(RowStreamModel):
+    framed = True
+
     def __init__(self, config: E2SoftmaxConfig) -> None:
         super().__init__(config)
         self.model = config.model()
@@ -133,11 +135,11 @@ class E2SoftmaxStreamModel(RowStreamModel):
         """w = floor(log2(sum / 2^sum_frac)) <= log2 N (every term is at most the maximum's)."""
         return int(np.floor(np.log2(self.config.row_length)))
 
-    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
-        return self.model.forward(rows)
+    def predict_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        return self.model.forward(rows, mask)
 
-    def reference_rows(self, rows: np.ndarray) -> np.ndarray:
-        return softmax(self.in_fmt.to_real(rows))
+    def reference_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        return softmax(self.in_fmt.to_real(rows), mask)
 
     def coverage_bins(self) -> tuple[str, ...]:
         """Log codes hit, the divider's shift w and correction slice, codes clamped at k_max,

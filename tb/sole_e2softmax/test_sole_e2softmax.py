@@ -140,6 +140,8 @@ register_tests(__name__, E2SoftmaxTest, rowbench, {
     "RowLatency": {"row_kinds": ("attention", "extreme", "equal", "dominant")},
     "BackpressureRows": {"row_kinds": ("attention", "dominant", "extreme")},
     "ResetMidRow": {"row_kinds": ("attention", "equal"), "extra_coverage": ("row:all_equal",)},
+    "VariableRows": {},
+    "VariableRowsFullRate": {},
 })
 
 
