@@ -19,7 +19,8 @@
 // frame says so: each beat then carries a frame of FrameWidth bits (bit 0: the beat ends its
 // row; the rest rides along, a Softmax beat's lane mask), given with push_i (Reserve = 0) or
 // with reserve_i (Reserve = 1: the slot's frame is known when it is reserved, before its beat
-// arrives) and read with the beat on frame_o. Reset empties every FIFO.
+// arrives) and read with the beat on frame_o; pos_o is then not tracked (0). Reset empties every
+// FIFO.
 `include "assert.svh"
 
 module row_queue #(
@@ -91,7 +92,6 @@ module row_queue #(
 
   if (Framed) begin : gen_framed
     logic [BeatCntWidth-1:0] frame_count;
-    logic [PosWidth-1:0]     pos_q;
 
     stream_fifo #(
       .Width(FrameWidth),
@@ -105,19 +105,21 @@ module row_queue #(
       .count_o(frame_count)
     );
 
-    assign last_o  = frame_o[0];
-    assign first_o = (pos_q == '0);
-    assign pos_o   = pos_q;
+    // The framed queues' users need the row ends only: first_o follows a popped last beat,
+    // and pos_o is not tracked (0).
+    logic after_last_q;
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
-        pos_q <= '0;
+        after_last_q <= 1'b1;
       end else if (pop_i) begin
-        pos_q <= last_o ? '0 : pos_q + PosWidth'(1);
+        after_last_q <= last_o;
       end
     end
 
-    `ASSERT(FramedRowFits, pop_i && 32'(pos_q) == RowBeats - 1 |-> last_o, clk_i, !rst_ni)
+    assign last_o  = frame_o[0];
+    assign first_o = after_last_q;
+    assign pos_o   = '0;
 
     logic unused_frame_count;
     assign unused_frame_count = ^frame_count;
