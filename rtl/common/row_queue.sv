@@ -17,10 +17,9 @@
 //
 // Rows are consecutive groups of RowBeats beats, or, with Framed = 1, end at any beat whose
 // frame says so: each beat then carries a frame of FrameWidth bits (bit 0: the beat ends its
-// row; the rest rides along, a Softmax beat's lane mask), given with push_i (Reserve = 0) or
-// with reserve_i (Reserve = 1: the slot's frame is known when it is reserved, before its beat
-// arrives) and read with the beat on frame_o; pos_o is then not tracked (0). Reset empties every
-// FIFO.
+// row; the rest rides along, a Softmax beat's lane mask), given with push_i and stored with the
+// beat (one FIFO, so a large queue's frames go into its memory), read with the beat on frame_o;
+// pos_o is then not tracked (0). Reset empties every FIFO.
 `include "assert.svh"
 
 module row_queue #(
@@ -41,7 +40,7 @@ module row_queue #(
   input  logic                 row_push_i,
   input  logic [RowWidth-1:0]  row_i,
   input  logic                 reserve_i,
-  input  logic [FrameWidth-1:0] frame_i,
+  input  logic [FrameWidth-1:0] frame_i,   // Framed: with push_i
   output logic                 space_o,
   // read side
   output logic                 row_valid_o,
@@ -60,19 +59,21 @@ module row_queue #(
 
   localparam int unsigned BeatCntWidth = $clog2(BeatDepth + 1);
   localparam int unsigned RowCntWidth  = $clog2(RowDepth + 1);
+  localparam int unsigned StoredWidth  = Framed ? BeatWidth + FrameWidth : BeatWidth;
 
   logic [BeatCntWidth-1:0] beat_count;
   logic [RowCntWidth-1:0]  row_count;
+  logic [StoredWidth-1:0]  stored_in, stored_out;
 
   stream_fifo #(
-    .Width(BeatWidth),
+    .Width(StoredWidth),
     .Depth(BeatDepth)
   ) u_beats (
     .clk_i, .rst_ni,
     .push_i,
-    .data_i (beat_i),
+    .data_i (stored_in),
     .pop_i  (pop_i),
-    .data_o (beat_o),
+    .data_o (stored_out),
     .count_o(beat_count)
   );
 
@@ -91,19 +92,8 @@ module row_queue #(
   assign row_valid_o = (row_count != '0);
 
   if (Framed) begin : gen_framed
-    logic [BeatCntWidth-1:0] frame_count;
-
-    stream_fifo #(
-      .Width(FrameWidth),
-      .Depth(BeatDepth)
-    ) u_frames (
-      .clk_i, .rst_ni,
-      .push_i (Reserve ? reserve_i : push_i),
-      .data_i (frame_i),
-      .pop_i  (pop_i),
-      .data_o (frame_o),
-      .count_o(frame_count)
-    );
+    assign stored_in           = {frame_i, beat_i};
+    assign {frame_o, beat_o}   = stored_out;
 
     // The framed queues' users need the row ends only: first_o follows a popped last beat,
     // and pos_o is not tracked (0).
@@ -120,10 +110,10 @@ module row_queue #(
     assign last_o  = frame_o[0];
     assign first_o = after_last_q;
     assign pos_o   = '0;
-
-    logic unused_frame_count;
-    assign unused_frame_count = ^frame_count;
   end else begin : gen_counted
+    assign stored_in = beat_i;
+    assign beat_o    = stored_out;
+
     row_counter #(
       .RowBeats(RowBeats)
     ) u_pos (

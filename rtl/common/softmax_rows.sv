@@ -4,10 +4,11 @@
 //
 //   in stream -> row maximum (row_max) -> x queue: beats with their frames, and each row's
 //                maximum with its last beat
-//   x queue   -> issue: one beat per cycle of a row whose maximum is stored, an e slot (and the
-//                beat's frame) reserved
-//   exp stage (the unit's; fixed latency, never stalls) -> e queue: e beats in issue order, and
-//   each row's normaliser once the unit has it (after the row's last e)
+//   x queue   -> issue: one beat per cycle of a row whose maximum is stored, with its frame; an
+//                e slot reserved
+//   exp stage (the unit's; fixed latency, never stalls) -> e queue: e beats in issue order with
+//   their frames (the unit carries each issued beat's frame through its exp stage), and each
+//   row's normaliser once the unit has it (after the row's last e)
 //   e queue   -> output: beats of a row whose normaliser is stored, with that normaliser and
 //                the beat's frame
 //
@@ -59,6 +60,8 @@ module softmax_rows #(
   // from the exp stage and the normaliser
   input  logic                     e_valid_i,
   input  logic [EWidth-1:0]        e_i,
+  input  logic                     e_last_i,    // the e beat's frame: issue_last_o and
+  input  logic [Lanes-1:0]         e_keep_i,    // issue_keep_o of its beat, through the exp stage
   input  logic                     norm_valid_i,
   input  logic [RowWidth-1:0]      norm_i,
   // to the output stage
@@ -148,7 +151,7 @@ module softmax_rows #(
     .row_push_i (norm_valid_i),
     .row_i      (norm_i),
     .reserve_i  (issue_o),
-    .frame_i    (issue_frame),
+    .frame_i    ({e_keep_i, e_last_i}),
     .space_o    (e_space),
     .row_valid_o(out_valid_o),
     .pop_i      (out_take),
@@ -164,8 +167,9 @@ module softmax_rows #(
   assign out_last_o = out_frame[0];
   assign out_keep_o = out_frame[FrameWidth-1:1];
 
-  // Positions matter only through the row ends, which the queues use themselves.
+  // Positions matter only through the row ends, which the queues use themselves (a frame's
+  // last bit is the queue's last_o).
   logic unused_positions;
-  assign unused_positions = ^{issue_pos, out_pos, out_first, out_last};
+  assign unused_positions = ^{issue_pos, out_pos, out_first, out_last, issue_frame[0]};
 
 endmodule : softmax_rows

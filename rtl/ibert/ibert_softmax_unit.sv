@@ -209,6 +209,8 @@ module ibert_softmax_unit #(
     .max_o        (m_head),
     .e_valid_i    (e_valid),
     .e_i          (e_beat),
+    .e_last_i     (e_row_last),
+    .e_keep_i     (e_keep),
     .norm_valid_i (div_done),
     .norm_i       (div_quo),
     .out_valid_o  (o_valid),

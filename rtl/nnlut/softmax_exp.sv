@@ -46,6 +46,8 @@ module softmax_exp #(
   input  logic [InWidth-1:0]         max_i,
   output logic                       e_valid_o,
   output logic [Lanes*ExpWidth-1:0]  e_o,
+  output logic                       e_last_o,    // the issued beat's last_i and keep_i
+  output logic [Lanes-1:0]           e_keep_o,
   output logic                       sum_valid_o,
   output logic [SumWidth-1:0]        sum_o
 );
@@ -237,6 +239,8 @@ module softmax_exp #(
 
   assign e_valid_o   = t_valid;
   assign e_o         = e;
+  assign e_last_o    = q_last;
+  assign e_keep_o    = keep_t;
   assign sum_valid_o = t_valid && q_last;
   assign sum_o       = row_sum;
 

@@ -157,7 +157,8 @@ module softmax_unit #(
   // Rows: maximum, x and e queues (softmax_rows)
   // ---------------------------------------------------------------------------
   logic                             b_issue, b_first, b_last, o_valid, o_ready, o_last;
-  logic [Lanes-1:0]                 b_keep, o_keep;
+  logic [Lanes-1:0]                 b_keep, o_keep, e_keep;
+  logic                             e_last;
   logic [Lanes*InWidth-1:0]         x_head;
   logic [InWidth-1:0]               m_head;
   logic                             e_valid, sum_valid, r_valid;
@@ -181,6 +182,8 @@ module softmax_unit #(
     .max_o        (m_head),
     .e_valid_i    (e_valid),
     .e_i          (e_data),
+    .e_last_i     (e_last),
+    .e_keep_i     (e_keep),
     .norm_valid_i (r_valid),
     .norm_i       ({r_data, r_shift}),
     .out_valid_o  (o_valid),
@@ -222,6 +225,8 @@ module softmax_unit #(
     .max_i      (m_head),
     .e_valid_o  (e_valid),
     .e_o        (e_data),
+    .e_last_o   (e_last),
+    .e_keep_o   (e_keep),
     .sum_valid_o(sum_valid),
     .sum_o      (sum)
   );

@@ -183,6 +183,8 @@ module sole_e2softmax_unit #(
     .max_o        (m_head),
     .e_valid_i    (d_valid_q),
     .e_i          (k_beat),
+    .e_last_i     (d_last_q),
+    .e_keep_i     (d_keep_q),
     .norm_valid_i (r_valid),
     .norm_i       ({r_w, r_recip}),
     .out_valid_o  (out_pending),
