@@ -26,8 +26,13 @@ saturating at 2^16 - 1 = 1 - 2^-16].
         R = recip table (NN-LUT core) at m, on [1, 2)   SQ(RO+2).RO, RO = recip_out_frac [16]
         so 1/S ~ max(R, 0) * 2^-(RO + pos - EF).
 5. Normalise:                 sh  = pos + RO - OF  (>= 0 because pos >= 0 and RO >= OF)
-        p_i = min((e_i * max(R, 0) + floor(2^sh / 2)) >> sh, 2^out_width - 1)
-                                                   round half up, saturate at the max code.
+        with e_i taken exactly, as the table value m_i and its shift: m_i = max(T_i, 0), or 0
+        where e_i is 0 by rule (an element left out of its row, q_i at its clamp EF + 1), and
+        q_i = 0 for direct; e_i ~ m_i * 2^(EF - FO - q_i) without step 2's truncation:
+        p_i = min(((m_i * max(R, 0)) << (EF - FO)) + floor(2^s_i / 2)) >> s_i, 2^out_width - 1),
+        s_i = min(q_i, EF + 1) + sh                round half up, saturate at the max code.
+        (The hardware multiplies m_i, FO + 1 bits, rather than e_i, EF + 1 bits: a narrower
+        multiplier in every lane.)
    A row whose sum is 0 (impossible with a fitted exp table: the max element has
    u = 0, so its e is the table's value at 0) outputs zeros.
 
@@ -37,7 +42,8 @@ the core's own datapath is IntTable.evaluate (models/nnlut.py).
 Error budget at the defaults (16 entries): the exp2_neg table's relative error (<= 1.8e-4)
 enters p_i as p_i * (eps_i - sum_j p_j eps_j), at most about half of it for p near 1/2; the
 recip table's relative error (<= 3.4e-4 at m near 2) scales every p of the row; truncating e to
-2^-EF costs at most N * 2^-EF of the sum (3e-5 at N = 512); the output rounding 2^-17.
+2^-EF costs at most N * 2^-EF of the sum (3e-5 at N = 512) and nothing in the numerator; the
+output rounding 2^-17.
 """
 
 from __future__ import annotations
@@ -268,7 +274,7 @@ class SoftmaxTrace:
     q: np.ndarray          # integer part of z (range_reduced), 0 for direct
     table_in: np.ndarray   # exp table input codes (f or clamped d)
     table_out: np.ndarray  # exp table output codes
-    e: np.ndarray          # exp values, EF fraction bits
+    e: np.ndarray          # exp values, EF fraction bits (what the sum adds)
     s: np.ndarray          # (rows,) sums
     pos: np.ndarray        # (rows,) floor(log2 S) (0 for S == 0)
     mant: np.ndarray       # (rows,) recip table input codes
@@ -353,8 +359,16 @@ class SoftmaxModel:
         mant = np.where(s > 0, mant, 1 << ri)  # any in-range code: the row outputs 0 anyway
         recip = np.where(s > 0, np.maximum(self.recip_table.evaluate(mant), 0), 0)
         sh = (pos + self.recip_table.params.out_fmt.frac - c.out_frac)[:, None]
-        prod = e * recip[:, None]
-        raw = (prod + ((np.int64(1) << sh) >> 1)) >> sh
+        # The normaliser multiplies the exp table's value m, e = (m << bias) >> q exactly
+        # (m = 0 where e is 0 by rule: left out, a negative table value, q at its clamp).
+        q_max = c.exp_frac + 1
+        bias = c.exp_frac - self.exp_table.params.out_fmt.frac
+        m = np.where(keep & (t > 0) & (q < q_max), t, 0)
+        wide = (m * recip[:, None]) << bias
+        width = self.exp_table.params.out_fmt.width - 1 + self.recip_table.params.out_fmt.frac + 1 + bias
+        # Any shift beyond the product's width rounds it to 0 (as at width + 1).
+        lane_sh = np.minimum(np.minimum(q, q_max) + sh, width + 1)
+        raw = (wide + ((np.int64(1) << lane_sh) >> 1)) >> lane_sh
         p = np.minimum(raw, c.out_fmt.max_code)
         return SoftmaxTrace(u=u, q=q, table_in=table_in, table_out=t, e=e, s=s, pos=pos, mant=mant,
                             recip=recip, raw=raw, p=p)

@@ -4,6 +4,7 @@ float64 torch.softmax, the width bounds it documents, and its refusals."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ def scalar_softmax(model: SoftmaxModel, row: list[int]) -> list[int]:
     assert c.out_frac is not None
     fo = c.exp_out_frac
     top = max(row)
-    es = []
+    es, exact = [], []   # e as summed (truncated), and e exactly as a Fraction of 2^-EF units
     for x in row:
         u = top - x
         if c.exp_mode == "range_reduced":
@@ -47,10 +48,14 @@ def scalar_softmax(model: SoftmaxModel, row: list[int]) -> list[int]:
             zf = c.in_frac + c.log2e_frac
             q, f = z >> zf, (z >> (zf - c.exp_in_frac)) % (1 << c.exp_in_frac)
             t = table_at(model.exp_table, f)
-            es.append((max(t, 0) << (c.exp_frac - fo)) >> min(q, c.exp_frac + 1))
+            underflow = q > c.exp_frac
+            q = min(q, c.exp_frac + 1)
         else:
             d = max(-u, -(1 << (c.in_width - 1)))
-            es.append(max(table_at(model.exp_table, d), 0) << (c.exp_frac - fo))
+            t, q, underflow = table_at(model.exp_table, d), 0, False
+        m = 0 if underflow else max(t, 0)
+        es.append((m << (c.exp_frac - fo)) >> q)
+        exact.append(Fraction(m << (c.exp_frac - fo), 1 << q))
     s = sum(es)
     if s == 0:
         return [0] * len(row)
@@ -58,7 +63,8 @@ def scalar_softmax(model: SoftmaxModel, row: list[int]) -> list[int]:
     mant = (s << c.recip_in_frac) >> pos
     r = max(table_at(model.recip_table, mant), 0)
     sh = pos + c.recip_out_frac - c.out_frac
-    return [min((e * r + ((1 << sh) >> 1)) >> sh, (1 << c.out_width) - 1) for e in es]
+    # p = e * r / 2^sh rounded half up: floor(value + 1/2).
+    return [min(math.floor(e * r / (1 << sh) + Fraction(1, 2)), (1 << c.out_width) - 1) for e in exact]
 
 
 # ----------------------------------------------------------------------------------------

@@ -31,7 +31,9 @@ module softmax_exp #(
   parameter  bit          TableReset   = 1'b1,
   parameter  bit          BinarySearch = 1'b0,
   localparam int unsigned ExpWidth  = ExpFrac + 1,
-  localparam int unsigned IdxWidth  = (Entries > 1) ? $clog2(Entries) : 1
+  localparam int unsigned IdxWidth  = (Entries > 1) ? $clog2(Entries) : 1,
+  localparam int unsigned MantWidth = exp_table_pkg::OutWidth - 1,
+  localparam int unsigned QWidth    = $clog2(ExpWidth + 1)
 ) (
   input  logic                       clk_i, rst_ni,
   input  logic                                      tbl_we_i,
@@ -45,7 +47,8 @@ module softmax_exp #(
   input  logic [Lanes*InWidth-1:0]   x_i,
   input  logic [InWidth-1:0]         max_i,
   output logic                       e_valid_o,
-  output logic [Lanes*ExpWidth-1:0]  e_o,
+  output logic [Lanes*MantWidth-1:0] mant_o,     // each lane's e as (m, q): see softmax_norm
+  output logic [Lanes*QWidth-1:0]    q_o,
   output logic                       e_last_o,    // the issued beat's last_i and keep_i
   output logic [Lanes-1:0]           e_keep_o,
   output logic                       sum_valid_o,
@@ -64,7 +67,6 @@ module softmax_exp #(
   localparam int unsigned QFullWidth = ZWidth - ZFrac;
   // Shifting an ExpWidth-bit value by ExpWidth already gives 0, so larger q are clamped.
   localparam int unsigned QMax       = ExpWidth;
-  localparam int unsigned QWidth     = $clog2(QMax + 1);
   localparam int unsigned BeatSumWidth = ExpWidth + ((Lanes > 1) ? $clog2(Lanes) : 0);
   // log2(e) = 1.44269504088896340736 (OEIS A007525), rounded half up to Log2eFrac bits.
   localparam real         Log2eReal  = 1.4426950408889634074;
@@ -206,8 +208,9 @@ module softmax_exp #(
   // ---------------------------------------------------------------------------
   // e = (max(T, 0) << (ExpFrac - TblOutFrac)) >> q, and the row sum
   // ---------------------------------------------------------------------------
-  logic [Lanes*ExpWidth-1:0] e;
-  logic [BeatSumWidth-1:0]   beat_sum;
+  logic [Lanes*ExpWidth-1:0]  e;
+  logic [Lanes*MantWidth-1:0] mant;
+  logic [BeatSumWidth-1:0]    beat_sum;
   logic [SumWidth-1:0]       acc_q, row_sum;
 
   always_comb begin
@@ -218,9 +221,12 @@ module softmax_exp #(
       t = t_data[l*TblOutWidth +: TblOutWidth];
       // A negative table value (none in a fitted exp table) counts as 0. The left shift only
       // appends zeros: TblOutWidth - 1 magnitude bits + (ExpFrac - TblOutFrac) = ExpWidth.
-      // A negative table output, or a lane that is not an element of its row, gives e = 0.
-      t_wide = (t[TblOutWidth-1] || !keep_t[l]) ? '0 :
-               ExpWidth'(t[TblOutWidth-2:0]) << (ExpFrac - TblOutFrac);
+      // A negative table output, a lane that is not an element of its row, or a q at its clamp
+      // (the exp underflows) gives m = 0, hence e = 0.
+      mant[l*MantWidth +: MantWidth] =
+          (t[TblOutWidth-1] || !keep_t[l] || 32'(q[l*QWidth +: QWidth]) >= QMax) ? '0 :
+                                                                             t[TblOutWidth-2:0];
+      t_wide = ExpWidth'(mant[l*MantWidth +: MantWidth]) << (ExpFrac - TblOutFrac);
       e[l*ExpWidth +: ExpWidth] = t_wide >> q[l*QWidth +: QWidth];
       beat_sum = beat_sum + BeatSumWidth'(e[l*ExpWidth +: ExpWidth]);
     end
@@ -238,7 +244,8 @@ module softmax_exp #(
   end
 
   assign e_valid_o   = t_valid;
-  assign e_o         = e;
+  assign mant_o      = mant;
+  assign q_o         = q;
   assign e_last_o    = q_last;
   assign e_keep_o    = keep_t;
   assign sum_valid_o = t_valid && q_last;

@@ -142,6 +142,10 @@ module softmax_unit #(
   localparam int unsigned SumWidth   = ExpWidth + ((RowLength > 1) ? $clog2(RowLength) : 0);
   localparam int unsigned RecipWidth = recip_table_pkg::OutFrac + 1;
   localparam int unsigned ShiftWidth = $clog2(SumWidth + recip_table_pkg::OutFrac - OutFrac);
+  // The e queue holds each lane's exp as the exp table's value and its shift (softmax_norm).
+  localparam int unsigned MantWidth  = exp_table_pkg::OutWidth - 1;
+  localparam int unsigned QWidth     = $clog2(ExpWidth + 1);
+  localparam int unsigned LaneEWidth = MantWidth + QWidth;
   // Cycles from the exp stage's issue of a beat to the edge that writes its e (5 + 1), and
   // from the edge that captures a row sum to the edge that buffers its reciprocal (4 + 1),
   // each longer by the binary search's SearchStages.
@@ -162,7 +166,9 @@ module softmax_unit #(
   logic [Lanes*InWidth-1:0]         x_head;
   logic [InWidth-1:0]               m_head;
   logic                             e_valid, sum_valid, r_valid;
-  logic [Lanes*ExpWidth-1:0]        e_data, e_head;
+  logic [Lanes*MantWidth-1:0]       e_mant;
+  logic [Lanes*QWidth-1:0]          e_q;
+  logic [Lanes*LaneEWidth-1:0]      e_head;
   logic [SumWidth-1:0]              sum;
   logic [RecipWidth-1:0]            r_data;
   logic [ShiftWidth-1:0]            r_shift;
@@ -170,7 +176,7 @@ module softmax_unit #(
 
   softmax_rows #(
     .Lanes(Lanes), .InWidth(InWidth), .RowBeats(RowBeats),
-    .EWidth(Lanes*ExpWidth), .RowWidth(RecipWidth + ShiftWidth), .EDepth(EDepth)
+    .EWidth(Lanes*LaneEWidth), .RowWidth(RecipWidth + ShiftWidth), .EDepth(EDepth)
   ) u_rows (
     .clk_i, .rst_ni,
     .in_valid_i, .in_ready_o, .in_data_i, .in_last_i, .in_keep_i,
@@ -181,7 +187,7 @@ module softmax_unit #(
     .x_o          (x_head),
     .max_o        (m_head),
     .e_valid_i    (e_valid),
-    .e_i          (e_data),
+    .e_i          ({e_mant, e_q}),
     .e_last_i     (e_last),
     .e_keep_i     (e_keep),
     .norm_valid_i (r_valid),
@@ -224,7 +230,8 @@ module softmax_unit #(
     .x_i        (x_head),
     .max_i      (m_head),
     .e_valid_o  (e_valid),
-    .e_o        (e_data),
+    .mant_o     (e_mant),
+    .q_o        (e_q),
     .e_last_o   (e_last),
     .e_keep_o   (e_keep),
     .sum_valid_o(sum_valid),
@@ -255,7 +262,9 @@ module softmax_unit #(
   // ---------------------------------------------------------------------------
   softmax_norm #(
     .Lanes     (Lanes),
-    .ExpWidth  (ExpWidth),
+    .MantWidth (MantWidth),
+    .QWidth    (QWidth),
+    .ShiftBias (ExpFrac - exp_table_pkg::OutFrac),
     .RecipWidth(RecipWidth),
     .ShiftWidth(ShiftWidth),
     .OutWidth  (OutWidth),
@@ -264,7 +273,8 @@ module softmax_unit #(
     .clk_i, .rst_ni,
     .in_valid_i (o_valid),
     .in_ready_o (o_ready),
-    .e_i        (e_head),
+    .mant_i     (e_head[Lanes*QWidth +: Lanes*MantWidth]),
+    .q_i        (e_head[Lanes*QWidth-1:0]),
     .recip_i    (r_head[ShiftWidth +: RecipWidth]),
     .shift_i    (r_head[ShiftWidth-1:0]),
     .frame_i    ({o_keep, o_last}),

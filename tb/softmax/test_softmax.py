@@ -147,7 +147,7 @@ class TablesAtBound(SoftmaxTest):
     """Both tables written with the largest slope and intercept (legal at run time), then rows
     of equal elements: every e_i is the largest a table can give (>= 2^(ExpWidth - 1)), the row
     sum reaches the sum width (N e_max >= 2^(SumWidth - 1), so one bit less would wrap) and every
-    product e_i R the largest of the normaliser. Then each table negative everywhere, which the
+    product m_i R (the exp table's value times 1/x) the largest of the normaliser. Then each table negative everywhere, which the
     unit counts as 0. Checked against the model with those
     tables; the fitted tables are restored after. A hardwired build ignores the writes."""
 
