@@ -5,10 +5,10 @@ I-BERT, SOLE): accuracy, throughput, latency, and cost in real cells and on an F
   against the same float64 reference (models.reference); each unit's outputs come from its
   bit-accurate model, the model its own bench checks the RTL against bit for bit.
 - Throughput and latency: each unit's full-rate bench test, run in this job.
-- Cost (flow/cost.py): from build/synth/results.json when `make synth` has run (the full
-  sweep: LANES 1, 4, 16, the NN-LUT options, ECP5), otherwise every unit at its defaults at
-  LANES 1 in real cells (ASIC only; a few minutes) with the NN-LUT candidates the targets
-  need, all cached by configuration.
+- Cost (flow/cost.py): the full set of points when `make synth` has run (LANES 1 and 16, the
+  NN-LUT options; ECP5 where it measured it), otherwise every unit at its defaults at LANES 1
+  in real cells with the NN-LUT candidates the targets need. Every figure comes from the cost
+  cache, keyed by configuration and source contents; a point it lacks is measured now (ASIC).
 - Targets (issue 9): at LANES 1 and 16, an NN-LUT configuration that dominates I-BERT's unit
   (smaller, at least its Fmax, at most a fifth of its max error for GELU and LayerNorm, below
   it for Softmax); against SOLE, the NN-LUT point nearest SOLE's area and its error.
@@ -161,19 +161,17 @@ def report_configs(quick: bool) -> list[tuple[UnitSpec, Any, str]]:
 
 
 def cost_records(quick: bool, jobs: int, measure: bool = True) -> list[tuple[UnitSpec, Any, str, CostRecord]]:
-    """The records for the report: make synth's results where they exist (with ECP5),
-    measured now (ASIC only, cached) where they do not, or left out (measure=False)."""
+    """The records for the report: the cost cache's for the current sources (with ECP5 where
+    make synth measured it), measured now (ASIC only, cached) where there is none, or left out
+    (measure=False). build/synth/results.json is not read here: it names configurations, not
+    the sources they were measured on, so after an RTL change it would report the old design."""
     from flow.cost import sweep
 
     wanted = report_configs(quick)
-    have = {(r["unit"], r["tag"]): r for r in load_results()}
     found: dict[int, CostRecord] = {}
     missing = []
     for i, (spec, config, _) in enumerate(wanted):
-        synth = have.get((spec.name, spec.target(config).tag))
         record = cached_cost(spec, config)
-        if record is None and synth is not None:
-            record = CostRecord(**{k: v for k, v in synth.items() if k in CostRecord.__dataclass_fields__})
         if record is not None:
             found[i] = record
         else:
