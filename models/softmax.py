@@ -80,6 +80,9 @@ ACCURACY_TARGET = 5e-4
 # and shifter (softmax_exp, softmax_norm).
 NARROW_INTERNAL = {"log2e_frac": 10, "exp_in_frac": 10, "exp_out_frac": 12, "exp_frac": 20, "recip_in_frac": 14}
 # int64 headroom for the model's intermediates (the largest is the sum S).
+# Beats of more lanes than this register their exp sum before the row accumulator (one cycle
+# more of row latency; rtl/nnlut/softmax_unit.sv SumStageLanes, passed from here).
+SUM_STAGE_LANES = 4
 _MODEL_BITS = 62
 
 
@@ -245,15 +248,18 @@ class SoftmaxConfig:
     @property
     def row_latency(self) -> int:
         """Documented in rtl/nnlut/softmax_unit.sv: a row's last input beat to its first output
-        beat, RowBeats + 14, plus the binary search's stages in each of the two cores."""
-        return self.beats_per_row + 14 + 2 * (core_latency(self.entries, self.search) - CORE_LATENCY)
+        beat, RowBeats + 14, plus the binary search's stages in each of the two cores, plus one
+        where beats of more than SUM_STAGE_LANES lanes register their sum."""
+        return (self.beats_per_row + 14 + 2 * (core_latency(self.entries, self.search) - CORE_LATENCY)
+                + int(self.lanes > SUM_STAGE_LANES))
 
     def hdl_parameters(self) -> dict[str, int]:
         assert self.out_frac is not None
         return {"RowLength": self.row_length, "Lanes": self.lanes, "InWidth": self.in_width,
                 "InFrac": self.in_frac, "OutWidth": self.out_width, "OutFrac": self.out_frac,
                 "Entries": self.entries, "ExpFrac": self.exp_frac, "Log2eFrac": self.log2e_frac,
-                "ExpDirect": int(self.exp_mode == "direct"), **arch_parameters(self.table, self.search)}
+                "ExpDirect": int(self.exp_mode == "direct"), "SumStageLanes": SUM_STAGE_LANES,
+                **arch_parameters(self.table, self.search)}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -386,4 +392,4 @@ class SoftmaxModel:
         return self.config.out_fmt.to_real(self.evaluate(self.config.in_fmt.quantize(x)))
 
 
-__all__ = ["LOG2_E", "EXP_MODES", "NARROW_INTERNAL", "SoftmaxConfig", "SoftmaxModel", "SoftmaxTrace", "log2e_code"]
+__all__ = ["LOG2_E", "EXP_MODES", "NARROW_INTERNAL", "SUM_STAGE_LANES", "SoftmaxConfig", "SoftmaxModel", "SoftmaxTrace", "log2e_code"]

@@ -30,6 +30,9 @@ module softmax_exp #(
   parameter  bit          Hardwired    = 1'b0,
   parameter  bit          TableReset   = 1'b1,
   parameter  bit          BinarySearch = 1'b0,
+  // Register each beat's sum before the row accumulator: a wide beat's adder tree plus the
+  // accumulator is otherwise the unit's longest path. The sum then comes one cycle later.
+  parameter  bit          SumStage     = 1'b0,
   localparam int unsigned ExpWidth  = ExpFrac + 1,
   localparam int unsigned IdxWidth  = (Entries > 1) ? $clog2(Entries) : 1,
   localparam int unsigned MantWidth = exp_table_pkg::OutWidth - 1,
@@ -232,14 +235,27 @@ module softmax_exp #(
     end
   end
 
+  logic                    s_valid, s_last;
+  logic [BeatSumWidth-1:0] s_beat;
+
+  if (SumStage) begin : gen_sum_stage
+    beat_stage #(.Width(BeatSumWidth)) u_sum_stage (
+      .clk_i, .rst_ni, .valid_i(t_valid), .last_i(q_last), .data_i(beat_sum),
+      .valid_o(s_valid), .last_o(s_last), .data_o(s_beat));
+  end else begin : gen_no_sum_stage
+    assign s_valid = t_valid;
+    assign s_last  = q_last;
+    assign s_beat  = beat_sum;
+  end
+
   // The sum is below RowLength * 2^ExpWidth, which the parent's SumWidth holds.
-  assign row_sum = acc_q + SumWidth'(beat_sum);
+  assign row_sum = acc_q + SumWidth'(s_beat);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       acc_q <= '0;
-    end else if (t_valid) begin
-      acc_q <= q_last ? '0 : row_sum;
+    end else if (s_valid) begin
+      acc_q <= s_last ? '0 : row_sum;
     end
   end
 
@@ -248,7 +264,7 @@ module softmax_exp #(
   assign q_o         = q;
   assign e_last_o    = q_last;
   assign e_keep_o    = keep_t;
-  assign sum_valid_o = t_valid && q_last;
+  assign sum_valid_o = s_valid && s_last;
   assign sum_o       = row_sum;
 
 endmodule : softmax_exp

@@ -37,6 +37,9 @@
 // normalised mantissa, 3 core stages) and is buffered at the next edge; the output stage
 // issues the first beat in that cycle and it leaves 3 edges later:
 // (RowBeats - 1) + 5 + 5 + 1 + 3 + 1 = RowBeats + 14. The same holds for rows back to back.
+// With Lanes > SumStageLanes each beat's sum is registered before the row accumulator (the
+// adder tree of a wide beat plus the accumulator would set the clock), one edge more:
+// RowBeats + 15.
 //
 // Tables: exp_table_pkg and recip_table_pkg (generated) hold the fitted tables. By default both
 // are programmable with those contents at reset; TableReset = 0 drops the reset (software
@@ -72,6 +75,8 @@ module softmax_unit #(
   parameter  bit          Hardwired    = 1'b0,
   parameter  bit          TableReset   = 1'b1,
   parameter  bit          BinarySearch = 1'b0,
+  // Lanes above which a beat's exp sum is registered before the row accumulator.
+  parameter  int unsigned SumStageLanes = 4,
   localparam int unsigned IdxWidth     = (Entries > 1) ? $clog2(Entries) : 1,
   localparam int unsigned TblBpWidth   =
       (exp_table_pkg::InWidth > recip_table_pkg::InWidth) ? exp_table_pkg::InWidth :
@@ -150,8 +155,10 @@ module softmax_unit #(
   // from the edge that captures a row sum to the edge that buffers its reciprocal (4 + 1),
   // each longer by the binary search's SearchStages.
   localparam int unsigned SearchStages = BinarySearch ? IdxWidth : 0;
+  // Beats of more than SumStageLanes lanes register their sum (softmax_exp): one cycle more.
+  localparam bit          SumStage     = (Lanes > SumStageLanes);
   localparam int unsigned ExpLatency   = 6 + SearchStages;
-  localparam int unsigned RecipLatency = 5 + SearchStages;
+  localparam int unsigned RecipLatency = 5 + SearchStages + 32'(SumStage);
   // An e slot is reserved when its beat is issued and released when the output stage
   // takes it: RowBeats - 1 + ExpLatency + RecipLatency edges later at full rate (the
   // row's other beats, then the sum and the reciprocal), plus the cycle of its own issue.
@@ -216,7 +223,8 @@ module softmax_unit #(
     .Log2eFrac(Log2eFrac),
     .Entries  (Entries),
     .ExpDirect(ExpDirect),
-    .Hardwired(Hardwired), .TableReset(TableReset), .BinarySearch(BinarySearch)
+    .Hardwired(Hardwired), .TableReset(TableReset), .BinarySearch(BinarySearch),
+    .SumStage (SumStage)
   ) u_exp (
     .clk_i, .rst_ni,
     .tbl_we_i        (tbl_we_i && !tbl_sel_i),
