@@ -145,11 +145,18 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
                                 (["--coverage-line", "--coverage-toggle"] if coverage else []),
                      log_file=build_dir / "build.log")
         failure = SimulationStopped
-        xml = runner.test(test_module=target.test_module, hdl_toplevel=target.toplevel,
-                          build_dir=build_dir, test_dir=build_dir, testcase=testcase, seed=seed,
-                          waves=waves,
-                          extra_env={"NNLUT_BENCH_CONFIG": str(config_path), **(extra_env or {})},
-                          results_xml=str(build_dir / "results.xml"), log_file=build_dir / "sim.log")
+        # cocotb's runner exits the process on a failed test when it sees pytest's variable; a
+        # caller (the regression, the mutation campaign) wants the counts, the same as anywhere.
+        pytest_test = os.environ.pop("PYTEST_CURRENT_TEST", None)
+        try:
+            xml = runner.test(test_module=target.test_module, hdl_toplevel=target.toplevel,
+                              build_dir=build_dir, test_dir=build_dir, testcase=testcase, seed=seed,
+                              waves=waves,
+                              extra_env={"NNLUT_BENCH_CONFIG": str(config_path), **(extra_env or {})},
+                              results_xml=str(build_dir / "results.xml"), log_file=build_dir / "sim.log")
+        finally:
+            if pytest_test is not None:
+                os.environ["PYTEST_CURRENT_TEST"] = pytest_test
     except RuntimeError as err:
         raise failure(simulator_failure(build_dir, err)) from None
     except KeyboardInterrupt:

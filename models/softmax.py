@@ -80,8 +80,9 @@ ACCURACY_TARGET = 5e-4
 # and shifter (softmax_exp, softmax_norm).
 NARROW_INTERNAL = {"log2e_frac": 10, "exp_in_frac": 10, "exp_out_frac": 12, "exp_frac": 20, "recip_in_frac": 14}
 # int64 headroom for the model's intermediates (the largest is the sum S).
-# Beats of more lanes than this register their exp sum before the row accumulator (one cycle
-# more of row latency; rtl/nnlut/softmax_unit.sv SumStageLanes, passed from here).
+# Beats of more lanes than this register their lanes' e before the adder tree and their sum
+# before the row accumulator (two cycles more of row latency; rtl/nnlut/softmax_unit.sv
+# SumStageLanes, passed from here).
 SUM_STAGE_LANES = 4
 _MODEL_BITS = 62
 
@@ -248,10 +249,10 @@ class SoftmaxConfig:
     @property
     def row_latency(self) -> int:
         """Documented in rtl/nnlut/softmax_unit.sv: a row's last input beat to its first output
-        beat, RowBeats + 14, plus the binary search's stages in each of the two cores, plus one
-        where beats of more than SUM_STAGE_LANES lanes register their sum."""
+        beat, RowBeats + 14, plus the binary search's stages in each of the two cores, plus two
+        where beats of more than SUM_STAGE_LANES lanes register their lanes' e and their sum."""
         return (self.beats_per_row + 14 + 2 * (core_latency(self.entries, self.search) - CORE_LATENCY)
-                + int(self.lanes > SUM_STAGE_LANES))
+                + 2 * int(self.lanes > SUM_STAGE_LANES))
 
     def hdl_parameters(self) -> dict[str, int]:
         assert self.out_frac is not None

@@ -30,9 +30,10 @@ module softmax_exp #(
   parameter  bit          Hardwired    = 1'b0,
   parameter  bit          TableReset   = 1'b1,
   parameter  bit          BinarySearch = 1'b0,
-  // Register each beat's sum before the row accumulator: a wide beat's adder tree plus the
-  // accumulator is otherwise the unit's longest path. The sum then comes one cycle later.
-  parameter  bit          SumStage     = 1'b0,
+  // Register stages in the row sum of a wide beat, whose adder tree would otherwise set the
+  // clock: 1 registers each beat's sum before the row accumulator, 2 also the lanes' e before
+  // the adder tree. The sum comes SumStages cycles later.
+  parameter  int unsigned SumStages    = 0,
   localparam int unsigned ExpWidth  = ExpFrac + 1,
   localparam int unsigned IdxWidth  = (Entries > 1) ? $clog2(Entries) : 1,
   localparam int unsigned MantWidth = exp_table_pkg::OutWidth - 1,
@@ -80,6 +81,9 @@ module softmax_exp #(
   // ---------------------------------------------------------------------------
   // Parameter checks
   // ---------------------------------------------------------------------------
+  if (SumStages > 2) begin : gen_check_sum_stages
+    $fatal(1, "softmax_exp: SumStages must be 0, 1 or 2 (got %0d)", SumStages);
+  end
   if (exp_table_pkg::Entries != Entries) begin : gen_check_entries
     $fatal(1, "softmax_exp: Entries (%0d) differs from the exp table package's (%0d); regenerate the tables",
            Entries, exp_table_pkg::Entries);
@@ -211,13 +215,13 @@ module softmax_exp #(
   // ---------------------------------------------------------------------------
   // e = (max(T, 0) << (ExpFrac - TblOutFrac)) >> q, and the row sum
   // ---------------------------------------------------------------------------
-  logic [Lanes*ExpWidth-1:0]  e;
+  logic [Lanes*ExpWidth-1:0]  e, e_s;
   logic [Lanes*MantWidth-1:0] mant;
   logic [BeatSumWidth-1:0]    beat_sum;
   logic [SumWidth-1:0]       acc_q, row_sum;
+  logic                       e_valid_s, e_last_s;
 
   always_comb begin
-    beat_sum = '0;
     for (int unsigned l = 0; l < Lanes; l++) begin
       logic [TblOutWidth-1:0] t;
       logic [ExpWidth-1:0]    t_wide;
@@ -231,20 +235,36 @@ module softmax_exp #(
                                                                              t[TblOutWidth-2:0];
       t_wide = ExpWidth'(mant[l*MantWidth +: MantWidth]) << (ExpFrac - TblOutFrac);
       e[l*ExpWidth +: ExpWidth] = t_wide >> q[l*QWidth +: QWidth];
-      beat_sum = beat_sum + BeatSumWidth'(e[l*ExpWidth +: ExpWidth]);
+    end
+  end
+
+  if (SumStages >= 2) begin : gen_e_stage
+    beat_stage #(.Width(Lanes*ExpWidth)) u_e_stage (
+      .clk_i, .rst_ni, .valid_i(t_valid), .last_i(q_last), .data_i(e),
+      .valid_o(e_valid_s), .last_o(e_last_s), .data_o(e_s));
+  end else begin : gen_no_e_stage
+    assign e_valid_s = t_valid;
+    assign e_last_s  = q_last;
+    assign e_s       = e;
+  end
+
+  always_comb begin
+    beat_sum = '0;
+    for (int unsigned l = 0; l < Lanes; l++) begin
+      beat_sum = beat_sum + BeatSumWidth'(e_s[l*ExpWidth +: ExpWidth]);
     end
   end
 
   logic                    s_valid, s_last;
   logic [BeatSumWidth-1:0] s_beat;
 
-  if (SumStage) begin : gen_sum_stage
+  if (SumStages >= 1) begin : gen_sum_stage
     beat_stage #(.Width(BeatSumWidth)) u_sum_stage (
-      .clk_i, .rst_ni, .valid_i(t_valid), .last_i(q_last), .data_i(beat_sum),
+      .clk_i, .rst_ni, .valid_i(e_valid_s), .last_i(e_last_s), .data_i(beat_sum),
       .valid_o(s_valid), .last_o(s_last), .data_o(s_beat));
   end else begin : gen_no_sum_stage
-    assign s_valid = t_valid;
-    assign s_last  = q_last;
+    assign s_valid = e_valid_s;
+    assign s_last  = e_last_s;
     assign s_beat  = beat_sum;
   end
 

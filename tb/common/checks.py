@@ -185,6 +185,26 @@ def segment_and_saturation_coverage(segments: np.ndarray, raw_out: np.ndarray, e
     return cov
 
 
+# ------------------------------------------------------------------------------ watchdogs
+
+# A watchdog fires after this many times the cycles the work should take, plus a constant.
+WATCHDOG_MARGIN = 8
+WATCHDOG_SLACK = 64
+
+
+def cycle_budget(latency: int, beats: int, stall_probability: float, cycles_per_beat: float = 1.0) -> int:
+    """Cycles within which `beats` beats must leave a unit whose documented latency (for row
+    units: a row's) is `latency`, when the sink takes a beat with probability 1 - stall and the
+    unit needs cycles_per_beat of its own per beat (a sequential divider per short row):
+    latency + beats * max(1 / (1 - stall), cycles_per_beat), times WATCHDOG_MARGIN, plus
+    WATCHDOG_SLACK. A bench waiting longer than that has hung, and says so within seconds
+    instead of at the simulation's time limit."""
+    if not 0.0 <= stall_probability < 1.0:
+        raise ValueError(f"stall probability must be in [0, 1), got {stall_probability}")
+    per_beat = max(1.0 / (1.0 - stall_probability), cycles_per_beat)
+    return int(WATCHDOG_MARGIN * (latency + beats * per_beat)) + WATCHDOG_SLACK
+
+
 # ------------------------------------------------------------------------------ throughput
 
 def row_due_cycles(in_cycles: np.ndarray, row_beats: int, row_latency: int) -> np.ndarray:

@@ -289,11 +289,6 @@ class RowTest(StreamTest):
         per_kind = self.n_rows(1.0 / len(self.row_kinds))
         return [self.row_block(kind, per_kind) for kind in self.row_kinds]
 
-    async def drain(self, timeout_cycles: int = 0) -> None:
-        # A row's outputs wait for the whole row, and backpressure can stretch a row to several
-        # times its length: the timeout scales with the row.
-        await super().drain(timeout_cycles or 60 * self.beats_per_row + 4000)
-
     def forget_dropped_rows(self) -> None:
         """After a reset: the unit drops partial and buffered rows, so the scoreboard keeps only
         the rows that came out whole. The delivered beats of a row cut in the middle of its

@@ -85,13 +85,16 @@ class StreamSource:
 
     Watchdog: a beat offered for more than `stall_budget` consecutive cycles without being
     taken fails the test at once (StreamStall), naming the interface and the last beat taken,
-    instead of hanging until the simulation's time limit."""
+    instead of hanging until the simulation's time limit. The bench derives the budget from
+    what the unit can hold and how fast the sink drains it (checks.cycle_budget)."""
 
     def __init__(self, clk: SimHandleBase, bus: Bus, rng: random.Random, name: str = "input stream",
                  stall_budget: int = 20_000) -> None:
         self.clk, self.bus, self.rng, self.name = clk, bus, rng, name
         self.stall_budget = stall_budget
         self.sent = 0            # beats taken so far
+        self.cycles_seen = 0     # edges this source has waited on
+        self.last_taken_cycle: int | None = None
         self.bus.valid.value = 0
         self.framed = is_framed(bus)
         self.data_bits = len(bus.data) if self.framed else 0
@@ -118,9 +121,11 @@ class StreamSource:
                 self._drive(words[index])
             bus.valid.value = int(offer)
             await RisingEdge(self.clk)
+            self.cycles_seen += 1
             if offer and bus.ready.value:
                 index += 1
                 self.sent += 1
+                self.last_taken_cycle = self.cycles_seen
                 offer = False
                 waited = 0
             elif offer:
@@ -129,7 +134,8 @@ class StreamSource:
                     bus.valid.value = 0
                     raise StreamStall(
                         f"{self.name}: beat {self.sent} (word {words[index]:#x}) offered for {waited} cycles "
-                        f"without being taken; {self.sent} beat(s) taken before it")
+                        f"without being taken (watchdog budget {self.stall_budget} cycles); {self.sent} "
+                        f"beat(s) taken before it, the last at cycle {self.last_taken_cycle}")
         bus.valid.value = 0
 
 

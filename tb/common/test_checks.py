@@ -103,3 +103,14 @@ def test_framed_rows_queue_behind_longer_rows_and_a_slow_normaliser() -> None:
     # Rows of one length arriving apart: the documented row latency.
     assert np.array_equal(framed_row_due_cycles(np.array([3, 20]), np.array([2, 2]), 4),
                           row_due_cycles(np.array([2, 3, 19, 20]), 2, 6))
+
+
+def test_watchdog_budget_grows_with_the_work_and_the_backpressure() -> None:
+    from tb.common.checks import WATCHDOG_MARGIN, WATCHDOG_SLACK, cycle_budget
+
+    assert cycle_budget(3, 10, 0.0) == WATCHDOG_MARGIN * 13 + WATCHDOG_SLACK
+    assert cycle_budget(3, 10, 0.5) == WATCHDOG_MARGIN * 23 + WATCHDOG_SLACK
+    # A unit that needs 4 cycles per beat of its own (a sequential divider) is given them.
+    assert cycle_budget(3, 10, 0.5, cycles_per_beat=4.0) == WATCHDOG_MARGIN * 43 + WATCHDOG_SLACK
+    with pytest.raises(ValueError, match="stall probability"):
+        cycle_budget(3, 10, 1.0)

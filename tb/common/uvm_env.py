@@ -32,7 +32,7 @@ from cocotb.triggers import ClockCycles as WaitCycles
 from cocotb.triggers import RisingEdge
 
 from models.fixedpoint import FixedFormat
-from tb.common.checks import Coverage, bottleneck_cycles, check_stream, error_stats, timing_stats
+from tb.common.checks import Coverage, bottleneck_cycles, check_stream, cycle_budget, error_stats, timing_stats
 from tb.common.stream import ClockCycles, StreamMonitor, StreamSink, StreamSource, join_frames, split_frames, stream_bus
 
 CLOCK_PERIOD_NS = 10
@@ -86,6 +86,22 @@ def unpack_beats(model: StreamModel, fmt: FixedFormat, words: list[int]) -> tupl
         return fmt.unpack_lanes(words, model.lanes), None
     data, frames = split_frames(words, model.lanes * fmt.width)
     return fmt.unpack_lanes(data, model.lanes), np.asarray(frames, dtype=np.int64)
+
+
+def watchdog_cycles(model: StreamModel, stall_probability: float, beats: int) -> int:
+    """The watchdog's budget (checks.cycle_budget) for `beats` beats owed by a unit described by
+    its model: an element-wise unit holds its latency's worth of beats; a row unit up to about
+    three rows (its x and e queues) and a row latency, and a framed one may need its
+    row_interval per beat (rows of one beat behind a sequential divider)."""
+    if hasattr(model, "row_latency"):
+        row_beats = int(model.row_beats)  # type: ignore[attr-defined]
+        latency = int(model.row_latency)  # type: ignore[attr-defined]
+        held = 3 * row_beats + latency
+        per_beat = float(getattr(model, "row_interval", 1))
+    else:
+        latency = int(model.latency or 0)
+        held, per_beat = latency + 2, 1.0
+    return cycle_budget(latency, held + beats, stall_probability, per_beat)
 
 
 def due_cycles(model: StreamModel, in_cycles: list[int], frames: np.ndarray | None = None) -> np.ndarray | None:
@@ -403,7 +419,8 @@ class StreamTest(pyuvm.uvm_test):
         model = config.model()
         self.bench = BenchHandles(
             dut=dut, config=config, model=model,
-            source=StreamSource(dut.clk_i, stream_bus(dut, "in", "in"), self.rng),
+            source=StreamSource(dut.clk_i, stream_bus(dut, "in", "in"), self.rng,
+                                stall_budget=watchdog_cycles(model, config.stall_probability, 0)),
             input_monitor=StreamMonitor(dut.clk_i, stream_bus(dut, "in", "in"), cycles, "input stream",
                                         dut.rst_ni),
             sink=StreamSink(dut.clk_i, stream_bus(dut, "out", "out"), cycles, self.rng,
@@ -447,9 +464,12 @@ class StreamTest(pyuvm.uvm_test):
         await seq.start(self.env.sequencer)
         await self.drain()
 
-    async def drain(self, timeout_cycles: int = 1000) -> None:
-        """Wait until every accepted beat has come out (or give up: the scoreboard counts)."""
+    async def drain(self, timeout_cycles: int = 0) -> None:
+        """Wait until every accepted beat has come out, or give up after the watchdog's budget
+        for the beats still owed (the scoreboard then counts them as lost)."""
         log_in, log_out = self.env.scoreboard.inputs, self.env.scoreboard.outputs
+        timeout_cycles = timeout_cycles or watchdog_cycles(
+            self.bench.model, self.bench.config.stall_probability, len(log_in.words) - len(log_out.words))
         for _ in range(timeout_cycles):
             if len(log_out.words) >= len(log_in.words):
                 break
