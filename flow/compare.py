@@ -33,8 +33,8 @@ from flow.cli import fail
 from flow.cost import COST_LABEL, POWER_CLOCK_MHZ, CostError, CostRecord, cached_cost, cost, check_tools
 from flow.report import markdown_table, text_table
 from flow.runner import run_bench, stream_model
-from flow.synth import (BUDGET_TEXT, CANDIDATE_LANES, OPTION_LANES, OPTION_OPS, RESULTS, load_results,
-                        nnlut_options)
+from flow.synth import (BUDGET_TEXT, CANDIDATE_LANES, OPTION_LANES, OPTION_OPS, RESULTS, is_candidate,
+                        load_results, nnlut_options)
 from models import reference
 from models.configtag import unique_tag
 from models.softmax import NARROW_INTERNAL
@@ -124,14 +124,21 @@ class CostPoint:
     max_abs: float
     record: CostRecord
     rate_per_lane: float     # elements per cycle per lane, from the unit's full-rate bench
+    # Share of full rate that rows of the configuration's length get: below 1 where a row is
+    # fewer beats than the cycles its normaliser needs per row (a sequential divider or 1/x).
+    row_share: float = 1.0
+
+    @property
+    def elements_per_cycle(self) -> float:
+        return self.rate_per_lane * self.lanes * self.row_share
 
     @property
     def elements_per_s(self) -> float:
-        return self.rate_per_lane * self.lanes * self.record.fmax_mhz * 1e6
+        return self.elements_per_cycle * self.record.fmax_mhz * 1e6
 
     @property
     def energy_pj(self) -> float:
-        return self.record.energy_pj_per_element(self.rate_per_lane * self.lanes)
+        return self.record.energy_pj_per_element(self.elements_per_cycle)
 
     @property
     def label(self) -> str:
@@ -152,10 +159,10 @@ def report_configs(quick: bool) -> list[tuple[UnitSpec, Any, str]]:
             continue
         options = nnlut_options(spec, spec.config())
         if quick:
-            options = options[-1:]
+            options = [o for o in options if is_candidate(o[0])]
         for n in lanes:
-            for i, (option, changes) in enumerate(options):
-                if n in OPTION_LANES or (n in CANDIDATE_LANES and i == len(options) - 1):
+            for option, changes in options:
+                if n in OPTION_LANES or (n in CANDIDATE_LANES and is_candidate(option)):
                     points.append((spec, spec.config(lanes=n, **changes), option))
     return points
 
@@ -200,8 +207,19 @@ def cost_points(rows: list[Row], quick: bool, jobs: int, measure: bool = True) -
         if key not in errors:
             errors[key] = model_error(spec, config)[0]
         points.append(CostPoint(spec.name, spec.op, spec.method, option, record.lanes, errors[key], record,
-                                rate[spec.name]))
+                                rate[spec.name], row_share(config)))
     return points
+
+
+def row_share(config: Any) -> float:
+    """The full-rate share rows of the configuration's length get: a unit that takes one row per
+    row_interval cycles (its documented normaliser rate) streams rows of fewer beats than that
+    at beats / row_interval of full rate."""
+    interval = int(getattr(config, "row_interval", 1))
+    length = getattr(config, "row_length", None)
+    if length is None or interval <= 1:
+        return 1.0
+    return min(1.0, (length // config.lanes) / interval)
 
 
 COST_HEADER = ["op", "method", "lanes", "max abs err", "area um^2", "seq um^2", "um^2/lane", "macro bits",
@@ -244,8 +262,10 @@ def accurate_enough(nnlut: CostPoint, ibert: CostPoint) -> bool:
 
 
 def dominates(nnlut: CostPoint, ibert: CostPoint) -> bool:
+    """Smaller, at least I-BERT's Fmax and element rate (rows of the reported length), and
+    accurate enough."""
     return (nnlut.record.area_um2 < ibert.record.area_um2 and nnlut.record.fmax_mhz >= ibert.record.fmax_mhz
-            and accurate_enough(nnlut, ibert))
+            and nnlut.elements_per_s >= ibert.elements_per_s and accurate_enough(nnlut, ibert))
 
 
 def verdicts(points: list[CostPoint]) -> list[Verdict]:
@@ -285,6 +305,7 @@ def why_missed(points: list[CostPoint], nnlut: CostPoint, ibert: CostPoint) -> s
     goes (the part shared by all lanes and the part each lane adds)."""
     failed = [name for name, ok in (("area", nnlut.record.area_um2 < ibert.record.area_um2),
                                     ("Fmax", nnlut.record.fmax_mhz >= ibert.record.fmax_mhz),
+                                    ("elements/s", nnlut.elements_per_s >= ibert.elements_per_s),
                                     ("error", accurate_enough(nnlut, ibert))) if not ok]
     text = f"missed on {', '.join(failed)}"
     split_n, split_i = lane_split(points, nnlut), lane_split(points, ibert)
@@ -389,7 +410,10 @@ def cost_section(points: list[CostPoint], results_seconds: float | None) -> list
         f"{POWER_CLOCK_MHZ:.0f} MHz with the data inputs toggling as the comparison's inputs "
         "do at full rate (set_power_activity; no waveform), an estimate, not a measurement; "
         "pJ/elem is that power over the element rate at that clock.",
-        "- Melem/s = elements per cycle (full rate, measured by each unit's bench) x Fmax.",
+        "- Melem/s = elements per cycle (full rate, measured by each unit's bench) x Fmax, times beats "
+        "per row / the unit's row interval where rows of the reported length are shorter than the "
+        "cycles its normaliser takes per row (I-BERT's divider: DivSteps + 1; NN-LUT's serial 1/x: "
+        "slope width + 1).",
         "- ECP5: LFE5U-85F out of context, Yosys synth_ecp5 and nextpnr-ecp5, Fmax the median of "
         "3 placement seeds; '-' where `make synth` has not placed the configuration.",
         "- Softmax rows of 128 (N), LayerNorm rows of 384 (D), the units' defaults.",

@@ -76,8 +76,11 @@ def nnlut_options(spec: UnitSpec, config: Any) -> list[tuple[str, dict[str, Any]
     name = f"hardwired, narrow s{slope_width}/t{intercept_width}"
     if spec.op == "softmax":
         # Softmax's internal formats (models.softmax.NARROW_INTERNAL); the candidate's tables
-        # are narrowed again for the narrower table formats.
+        # are narrowed again for the narrower table formats. The serial 1/x core is an option
+        # of its own (it costs row rate on short rows, so the candidate keeps the pipelined one;
+        # the targets weigh both through their element rate).
         options.append(("narrow internal", dict(NARROW_INTERNAL)))
+        options.append(("serial 1/x", {"recip": "serial"}))
         slope_width, intercept_width = narrowest_widths(table_configs(spec.config(**NARROW_INTERNAL)))
         candidate = {"table": "hardwired", "slope_width": slope_width, "intercept_width": intercept_width,
                      **NARROW_INTERNAL}
@@ -87,8 +90,17 @@ def nnlut_options(spec: UnitSpec, config: Any) -> list[tuple[str, dict[str, Any]
         options.append(("no affine", {"affine": False}))
         candidate["affine"] = False
         name += ", no affine"
-    # The last option combines them: the candidate for the targets.
-    return [*options, (name, candidate)]
+    # The last option combines them: the candidate for the targets (for Softmax also with the
+    # serial 1/x core, which the targets weigh by its element rate).
+    candidates = [(name, candidate)]
+    if spec.op == "softmax":
+        candidates.append((name + ", serial 1/x", {**candidate, "recip": "serial"}))
+    return [*options, *candidates]
+
+
+def is_candidate(option: str) -> bool:
+    """An option that combines the others: measured at every CANDIDATE_LANES for the targets."""
+    return option.startswith("hardwired, narrow")
 
 
 def sweep_points(units: list[str], lanes: tuple[int, ...] = SWEEP_LANES, options: bool = True,
@@ -105,8 +117,8 @@ def sweep_points(units: list[str], lanes: tuple[int, ...] = SWEEP_LANES, options
                 continue
             options = nnlut_options(spec, spec.config())
             for n in lanes:
-                for i, (option, changes) in enumerate(options):
-                    if n in OPTION_LANES or (n in CANDIDATE_LANES and i == len(options) - 1):
+                for option, changes in options:
+                    if n in OPTION_LANES or (n in CANDIDATE_LANES and is_candidate(option)):
                         points.append(Point(spec, spec.config(lanes=n, **changes), "options", option,
                                             ecp5 and ecp5_options))
     return points

@@ -84,6 +84,7 @@ NARROW_INTERNAL = {"log2e_frac": 10, "exp_in_frac": 10, "exp_out_frac": 12, "exp
 # before the row accumulator (two cycles more of row latency; rtl/nnlut/softmax_unit.sv
 # SumStageLanes, passed from here).
 SUM_STAGE_LANES = 4
+RECIP_CORES = ("pipelined", "serial")
 _MODEL_BITS = 62
 
 
@@ -129,6 +130,7 @@ class SoftmaxConfig:
     intercept_width: int = 20
     table: str = "programmable"        # both tables: programmable | no_reset | hardwired
     search: str = "parallel"           # parallel | binary (models.nnlut.check_arch)
+    recip: str = "pipelined"           # the 1/x core: pipelined | serial (one slope bit per cycle)
 
     def __post_init__(self) -> None:
         if self.out_frac is None:
@@ -153,6 +155,8 @@ class SoftmaxConfig:
             check_arch(self.table, self.search)
         except ValueError as err:
             p.append(str(err))
+        if self.recip not in RECIP_CORES:
+            p.append(f"recip must be one of {', '.join(RECIP_CORES)}, got {self.recip!r}")
         if self.exp_mode not in EXP_MODES:
             p.append(f"exp_mode must be one of {', '.join(EXP_MODES)}, got {self.exp_mode!r}")
         if not 2 <= self.in_width <= 24:
@@ -251,8 +255,17 @@ class SoftmaxConfig:
         """Documented in rtl/nnlut/softmax_unit.sv: a row's last input beat to its first output
         beat, RowBeats + 14, plus the binary search's stages in each of the two cores, plus two
         where beats of more than SUM_STAGE_LANES lanes register their lanes' e and their sum."""
-        return (self.beats_per_row + 14 + 2 * (core_latency(self.entries, self.search) - CORE_LATENCY)
-                + 2 * int(self.lanes > SUM_STAGE_LANES))
+        search = core_latency(self.entries, self.search) - CORE_LATENCY
+        # The serial 1/x core (no search stages of its own) takes slope_width - 3 cycles more.
+        recip = self.slope_width - 3 if self.recip == "serial" else search
+        return self.beats_per_row + 14 + search + recip + 2 * int(self.lanes > SUM_STAGE_LANES)
+
+    @property
+    def row_interval(self) -> int:
+        """Fewest cycles between two rows' reciprocals: one per cycle, or one per slope_width + 1
+        with the serial 1/x core (so rows shorter than that many beats cannot stream at full
+        rate)."""
+        return self.slope_width + 1 if self.recip == "serial" else 1
 
     def hdl_parameters(self) -> dict[str, int]:
         assert self.out_frac is not None
@@ -260,6 +273,7 @@ class SoftmaxConfig:
                 "InFrac": self.in_frac, "OutWidth": self.out_width, "OutFrac": self.out_frac,
                 "Entries": self.entries, "ExpFrac": self.exp_frac, "Log2eFrac": self.log2e_frac,
                 "ExpDirect": int(self.exp_mode == "direct"), "SumStageLanes": SUM_STAGE_LANES,
+                "SerialRecip": int(self.recip == "serial"),
                 **arch_parameters(self.table, self.search)}
 
     def to_dict(self) -> dict[str, Any]:

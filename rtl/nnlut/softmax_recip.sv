@@ -7,9 +7,16 @@
 // shift_o = pos + RecipOutFrac - OutFrac to land on OutFrac output bits. A zero sum (no
 // fitted exp table produces one) gives recip_o = 0, so its row outputs zeros.
 //
-// No stall: a sum presented in cycle c is registered at c+1, normalised into the core's
-// input register at c+2, and leaves the core (3 stages) as valid_o during cycle c+5
-// (log2(Entries) cycles later with BinarySearch).
+// Pipelined (Serial = 0): no stall; a sum presented in cycle c is registered at c+1, normalised
+// into the core's input register at c+2, and leaves the core (3 stages) as valid_o during cycle
+// c+5 (log2(Entries) cycles later with BinarySearch). One reciprocal per cycle.
+//
+// Serial = 1: the sums wait in a FIFO of SumDepth entries (the caller guarantees no more are
+// outstanding) for nnlut_serial_core, which multiplies one slope bit per cycle: a sum at the
+// head of an idle FIFO in cycle c is taken at edge c+1 and its reciprocal is valid_o during
+// cycle c + SerialCycles (SlopeWidth + 1), one reciprocal per SerialCycles cycles. For a
+// table read once per row this trades the core's multiplier for a FIFO and an adder; rows
+// shorter than SerialCycles beats then come at most one per SerialCycles cycles.
 module softmax_recip #(
   parameter  int unsigned SumWidth   = 34,
   parameter  int unsigned OutFrac    = 16,
@@ -17,6 +24,8 @@ module softmax_recip #(
   parameter  bit          Hardwired    = 1'b0,
   parameter  bit          TableReset   = 1'b1,
   parameter  bit          BinarySearch = 1'b0,
+  parameter  bit          Serial       = 1'b0,
+  parameter  int unsigned SumDepth     = 2,
   localparam int unsigned RecipWidth = recip_table_pkg::OutFrac + 1,
   localparam int unsigned ShiftWidth = $clog2(SumWidth + recip_table_pkg::OutFrac - OutFrac),
   localparam int unsigned IdxWidth   = (Entries > 1) ? $clog2(Entries) : 1
@@ -58,14 +67,36 @@ module softmax_recip #(
   end
 
   // ---------------------------------------------------------------------------
-  // Stage r0: the sum
+  // The sum to normalise: a register (pipelined) or the head of the FIFO (serial)
   // ---------------------------------------------------------------------------
-  logic                valid_r0_q, last_r0;
-  logic [SumWidth-1:0] sum_r0_q;
+  logic                valid_r0, last_r0, take_r0;
+  logic [SumWidth-1:0] sum_r0;
 
-  beat_stage #(.Width(SumWidth)) u_stage_r0 (
-    .clk_i, .rst_ni, .valid_i(sum_valid_i), .last_i(1'b1), .data_i(sum_i),
-    .valid_o(valid_r0_q), .last_o(last_r0), .data_o(sum_r0_q));
+  if (Serial) begin : gen_sum_fifo
+    logic [$clog2(SumDepth + 1)-1:0] count;
+
+    stream_fifo #(
+      .Width(SumWidth),
+      .Depth(SumDepth)
+    ) u_sums (
+      .clk_i, .rst_ni,
+      .push_i (sum_valid_i),
+      .data_i (sum_i),
+      .pop_i  (take_r0),
+      .data_o (sum_r0),
+      .count_o(count)
+    );
+
+    assign valid_r0 = (count != '0);
+    assign last_r0  = 1'b1;
+  end else begin : gen_sum_stage
+    beat_stage #(.Width(SumWidth)) u_stage_r0 (
+      .clk_i, .rst_ni, .valid_i(sum_valid_i), .last_i(1'b1), .data_i(sum_i),
+      .valid_o(valid_r0), .last_o(last_r0), .data_o(sum_r0));
+
+    logic unused_take;
+    assign unused_take = take_r0;
+  end
 
   // ---------------------------------------------------------------------------
   // Normalisation: leading one to the top, then keep it and TblInFrac bits below it
@@ -79,12 +110,12 @@ module softmax_recip #(
   lzc #(
     .Width(SumWidth)
   ) u_lzc (
-    .data_i(sum_r0_q),
+    .data_i(sum_r0),
     .cnt_o (lz),
     .zero_o(zero)
   );
 
-  assign norm    = sum_r0_q << lz;
+  assign norm    = sum_r0 << lz;
   assign mant_d  = {1'b0, norm[SumWidth-1 -: TblInFrac + 1]};
 
   // The bits below the mantissa are truncated (the model does the same).
@@ -96,61 +127,115 @@ module softmax_recip #(
   assign shift_d = zero ? ShiftWidth'(TblOutFrac - OutFrac) :
                    ShiftWidth'(SumWidth - 1 + TblOutFrac - OutFrac) - ShiftWidth'(lz);
 
-  // ---------------------------------------------------------------------------
-  // Stage r1 and the core (CoreLatency stages); shift and zero pass the same stages beside it.
-  // ---------------------------------------------------------------------------
-  localparam int unsigned CoreLatency = 3 + (BinarySearch ? IdxWidth : 0);
-
-  logic                   valid_r1_q, last_r1, zero_r1_q, zero_dly, beside_valid, beside_last;
-  logic [TblInWidth-1:0]  mant_r1_q;
-  logic [ShiftWidth-1:0]  shift_r1_q, shift_dly;
-  logic                   r_valid, core_in_ready;
+  logic                   r_valid, zero_dly;
+  logic [ShiftWidth-1:0]  shift_dly;
   logic [TblOutWidth-1:0] r_data;
 
-  beat_stage #(.Width(TblInWidth + ShiftWidth + 1)) u_stage_r1 (
-    .clk_i, .rst_ni, .valid_i(valid_r0_q), .last_i(last_r0), .data_i({mant_d, shift_d, zero}),
-    .valid_o(valid_r1_q), .last_o(last_r1), .data_o({mant_r1_q, shift_r1_q, zero_r1_q}));
+  if (Serial) begin : gen_serial
+    // -------------------------------------------------------------------------
+    // One reciprocal at a time; shift and zero wait beside it
+    // -------------------------------------------------------------------------
+    logic core_ready;
 
-  beat_stage #(.Width(ShiftWidth + 1), .Stages(CoreLatency)) u_beside_core (
-    .clk_i, .rst_ni, .valid_i(valid_r1_q), .last_i(last_r1), .data_i({shift_r1_q, zero_r1_q}),
-    .valid_o(beside_valid), .last_o(beside_last), .data_o({shift_dly, zero_dly}));
+    nnlut_serial_core #(
+      .InWidth         (TblInWidth),
+      .InFrac          (TblInFrac),
+      .OutWidth        (TblOutWidth),
+      .OutFrac         (TblOutFrac),
+      .SlopeWidth      (recip_table_pkg::SlopeWidth),
+      .SlopeFrac       (recip_table_pkg::SlopeFrac),
+      .InterceptWidth  (recip_table_pkg::InterceptWidth),
+      .InterceptFrac   (recip_table_pkg::InterceptFrac),
+      .Entries         (Entries),
+      .ResetBreakpoints(recip_table_pkg::Breakpoints),
+      .ResetSlopes     (recip_table_pkg::Slopes),
+      .ResetIntercepts (recip_table_pkg::Intercepts),
+      .Hardwired       (Hardwired),
+      .TableReset      (TableReset)
+    ) u_core (
+      .clk_i, .rst_ni,
+      .in_valid_i      (valid_r0),
+      .in_ready_o      (core_ready),
+      .in_data_i       (mant_d),
+      .out_valid_o     (r_valid),
+      .out_ready_i     (1'b1),
+      .out_data_o      (r_data),
+      .tbl_we_i,
+      .tbl_idx_i,
+      .tbl_breakpoint_i,
+      .tbl_slope_i,
+      .tbl_intercept_i
+    );
 
-  nnlut_core #(
-    .InWidth         (TblInWidth),
-    .InFrac          (TblInFrac),
-    .OutWidth        (TblOutWidth),
-    .OutFrac         (TblOutFrac),
-    .SlopeWidth      (recip_table_pkg::SlopeWidth),
-    .SlopeFrac       (recip_table_pkg::SlopeFrac),
-    .InterceptWidth  (recip_table_pkg::InterceptWidth),
-    .InterceptFrac   (recip_table_pkg::InterceptFrac),
-    .Entries         (Entries),
-    .Lanes           (1),
-    .ResetBreakpoints(recip_table_pkg::Breakpoints),
-    .ResetSlopes     (recip_table_pkg::Slopes),
-    .ResetIntercepts (recip_table_pkg::Intercepts),
-    .Hardwired       (Hardwired),
-    .TableReset      (TableReset),
-    .BinarySearch    (BinarySearch)
-  ) u_core (
-    .clk_i, .rst_ni,
-    .in_valid_i      (valid_r1_q),
-    .in_ready_o      (core_in_ready),
-    .in_data_i       (mant_r1_q),
-    .out_valid_o     (r_valid),
-    .out_ready_i     (1'b1),
-    .out_data_o      (r_data),
-    .tbl_we_i,
-    .tbl_idx_i,
-    .tbl_breakpoint_i,
-    .tbl_slope_i,
-    .tbl_intercept_i
-  );
+    assign take_r0 = valid_r0 && core_ready;
 
-  // The core's ready is constantly high here because its output is never stalled, so its
-  // output valid and the delay line's coincide (every sum ends its own "row").
-  logic unused_core;
-  assign unused_core = core_in_ready ^ beside_valid ^ beside_last;
+    always_ff @(posedge clk_i) begin
+      if (take_r0) begin
+        shift_dly <= shift_d;
+        zero_dly  <= zero;
+      end
+    end
+
+    logic unused_serial;
+    assign unused_serial = last_r0 ^ BinarySearch;
+  end else begin : gen_pipelined
+    // -------------------------------------------------------------------------
+    // Stage r1 and the core (CoreLatency stages); shift and zero pass the same stages beside it.
+    // -------------------------------------------------------------------------
+    localparam int unsigned CoreLatency = 3 + (BinarySearch ? IdxWidth : 0);
+
+    logic                  valid_r1_q, last_r1, zero_r1_q, beside_valid, beside_last;
+    logic [TblInWidth-1:0] mant_r1_q;
+    logic [ShiftWidth-1:0] shift_r1_q;
+    logic                  core_in_ready;
+
+    beat_stage #(.Width(TblInWidth + ShiftWidth + 1)) u_stage_r1 (
+      .clk_i, .rst_ni, .valid_i(valid_r0), .last_i(last_r0), .data_i({mant_d, shift_d, zero}),
+      .valid_o(valid_r1_q), .last_o(last_r1), .data_o({mant_r1_q, shift_r1_q, zero_r1_q}));
+
+    beat_stage #(.Width(ShiftWidth + 1), .Stages(CoreLatency)) u_beside_core (
+      .clk_i, .rst_ni, .valid_i(valid_r1_q), .last_i(last_r1), .data_i({shift_r1_q, zero_r1_q}),
+      .valid_o(beside_valid), .last_o(beside_last), .data_o({shift_dly, zero_dly}));
+
+    nnlut_core #(
+      .InWidth         (TblInWidth),
+      .InFrac          (TblInFrac),
+      .OutWidth        (TblOutWidth),
+      .OutFrac         (TblOutFrac),
+      .SlopeWidth      (recip_table_pkg::SlopeWidth),
+      .SlopeFrac       (recip_table_pkg::SlopeFrac),
+      .InterceptWidth  (recip_table_pkg::InterceptWidth),
+      .InterceptFrac   (recip_table_pkg::InterceptFrac),
+      .Entries         (Entries),
+      .Lanes           (1),
+      .ResetBreakpoints(recip_table_pkg::Breakpoints),
+      .ResetSlopes     (recip_table_pkg::Slopes),
+      .ResetIntercepts (recip_table_pkg::Intercepts),
+      .Hardwired       (Hardwired),
+      .TableReset      (TableReset),
+      .BinarySearch    (BinarySearch)
+    ) u_core (
+      .clk_i, .rst_ni,
+      .in_valid_i      (valid_r1_q),
+      .in_ready_o      (core_in_ready),
+      .in_data_i       (mant_r1_q),
+      .out_valid_o     (r_valid),
+      .out_ready_i     (1'b1),
+      .out_data_o      (r_data),
+      .tbl_we_i,
+      .tbl_idx_i,
+      .tbl_breakpoint_i,
+      .tbl_slope_i,
+      .tbl_intercept_i
+    );
+
+    assign take_r0 = valid_r0;
+
+    // The core's ready is constantly high here because its output is never stalled, so its
+    // output valid and the delay line's coincide (every sum ends its own "row").
+    logic unused_core;
+    assign unused_core = core_in_ready ^ beside_valid ^ beside_last;
+  end
 
   assign valid_o = r_valid;
   // A negative table value (none in a fitted 1/x table) counts as 0, like a zero sum.

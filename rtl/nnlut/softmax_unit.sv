@@ -40,7 +40,9 @@
 // With Lanes > SumStageLanes the lanes' e are registered before the adder tree and each
 // beat's sum before the row accumulator (the adder tree of a wide beat would set the clock:
 // 131 MHz at 16 lanes with the sum register alone, 148 MHz with both, OSU 0.18 um typical),
-// two edges more: RowBeats + 16.
+// two edges more: RowBeats + 16. With SerialRecip the reciprocal comes SlopeWidth - 3 edges
+// later (softmax_recip), and the unit takes one row per SlopeWidth + 1 cycles: rows of at least
+// SlopeWidth + 1 beats stream back to back at full rate, shorter ones at that row rate.
 //
 // Tables: exp_table_pkg and recip_table_pkg (generated) hold the fitted tables. By default both
 // are programmable with those contents at reset; TableReset = 0 drops the reset (software
@@ -78,6 +80,9 @@ module softmax_unit #(
   parameter  bit          BinarySearch = 1'b0,
   // Lanes above which a beat's lane exps and exp sum are registered (softmax_exp SumStages).
   parameter  int unsigned SumStageLanes = 4,
+  // The 1/x table as nnlut_serial_core (one slope bit per cycle, one row per SlopeWidth + 1
+  // cycles) instead of a pipelined core: softmax_recip.
+  parameter  bit          SerialRecip   = 1'b0,
   localparam int unsigned IdxWidth     = (Entries > 1) ? $clog2(Entries) : 1,
   localparam int unsigned TblBpWidth   =
       (exp_table_pkg::InWidth > recip_table_pkg::InWidth) ? exp_table_pkg::InWidth :
@@ -160,7 +165,10 @@ module softmax_unit #(
   // two cycles more.
   localparam int unsigned SumStages    = (Lanes > SumStageLanes) ? 2 : 0;
   localparam int unsigned ExpLatency   = 6 + SearchStages;
-  localparam int unsigned RecipLatency = 5 + SearchStages + SumStages;
+  // The serial reciprocal takes SlopeWidth - 3 cycles more than the pipelined one (its own
+  // segment search is parallel): softmax_recip.
+  localparam int unsigned RecipLatency =
+      (SerialRecip ? 2 + TblSlopeWidth : 5 + SearchStages) + SumStages;
   // An e slot is reserved when its beat is issued and released when the output stage
   // takes it: RowBeats - 1 + ExpLatency + RecipLatency edges later at full rate (the
   // row's other beats, then the sum and the reciprocal), plus the cycle of its own issue.
@@ -252,7 +260,9 @@ module softmax_unit #(
     .SumWidth(SumWidth),
     .OutFrac (OutFrac),
     .Entries (Entries),
-    .Hardwired(Hardwired), .TableReset(TableReset), .BinarySearch(BinarySearch)
+    .Hardwired(Hardwired), .TableReset(TableReset), .BinarySearch(BinarySearch),
+    .Serial   (SerialRecip),
+    .SumDepth (EDepth)
   ) u_recip (
     .clk_i, .rst_ni,
     .tbl_we_i        (tbl_we_i && tbl_sel_i),

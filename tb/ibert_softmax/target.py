@@ -86,6 +86,11 @@ class IBertSoftmaxConfig:
         return math.ceil(factor_width / self.div_bits_per_cycle)
 
     @property
+    def row_interval(self) -> int:
+        """Fewest cycles between two rows' factors: the divider's DivSteps + 1."""
+        return self.div_steps + 1
+
+    @property
     def row_latency(self) -> int:
         """Documented in rtl/ibert/ibert_softmax_unit.sv: RowBeats + DivSteps + 10."""
         return self.beats_per_row + self.div_steps + 10
@@ -106,7 +111,7 @@ class IBertSoftmaxStreamModel(RowStreamModel):
         super().__init__(config)
         self.model = config.model()
         # The sequential divider takes one row per DivSteps + 1 cycles.
-        self.row_interval = self.full_rate_row_beats = config.div_steps + 1
+        self.row_interval = self.full_rate_row_beats = config.row_interval
 
     def predict_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         return self.model.forward(rows, mask)

@@ -25,7 +25,9 @@ SPEC = UnitSpec(
                 SoftmaxConfig(row_length=1, lanes=1, out_width=10),
                 # The narrow internal formats of the cost sweep's candidate (NARROW_INTERNAL).
                 SoftmaxConfig(row_length=512, lanes=16, table="no_reset", search="binary", **NARROW_INTERNAL),
-                SoftmaxConfig(row_length=128, lanes=4, exp_mode="direct", table="hardwired")),
+                SoftmaxConfig(row_length=128, lanes=4, exp_mode="direct", table="hardwired"),
+                # The serial 1/x core: one row per slope_width + 1 cycles, short rows throttled.
+                SoftmaxConfig(row_length=64, lanes=2, recip="serial")),
     rejections=(({"RowLength": 130}, "must be a multiple of Lanes"),
                 ({"RowLength": 0}, "RowLength must be >= 1"),
                 ({"Lanes": 0}, "Lanes must be >= 1"),

@@ -35,7 +35,8 @@ def prepare_packages(config: SoftmaxConfig, gen_dir: Path) -> dict[str, Prepared
 
 class SoftmaxTarget(UnitTarget, top="softmax_unit", bench="tb.softmax.test_softmax",
                     model="tb.softmax.target:softmax_stream_model",
-                    sources=(NNLUT_CORE, LZC, BEAT_STAGE, SOFTMAX_ROWS, "nnlut/softmax_exp.sv", "nnlut/softmax_recip.sv",
+                    sources=(NNLUT_CORE, "nnlut/nnlut_serial_core.sv", LZC, BEAT_STAGE, SOFTMAX_ROWS, "nnlut/softmax_exp.sv",
+                             "nnlut/softmax_recip.sv",
                              "nnlut/softmax_norm.sv", "nnlut/softmax_unit.sv")):
     def generate(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
         tables = prepare_packages(self.config, gen_dir)
@@ -49,6 +50,7 @@ class SoftmaxStreamModel(RowStreamModel):
     def __init__(self, config: SoftmaxConfig, model: SoftmaxModel) -> None:
         super().__init__(config)
         self.model = model
+        self.row_interval = self.full_rate_row_beats = config.row_interval
 
     def predict_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         return self.model.evaluate(rows, mask)

@@ -1,0 +1,185 @@
+// nnlut_serial_core: the NN-LUT core's function for one element at a time, with the slope
+// multiply done one slope bit per cycle (shift and add), for a table that is read rarely (a
+// Softmax row's reciprocal: once per row). Bit-exact with nnlut_core and models/nnlut.py:
+//
+//   k   = #{ j in 1..Entries-1 : x >= bp[j] }
+//   acc = s[k]*x + (t[k] << (SlopeFrac + InFrac - InterceptFrac))
+//   y   = clamp((acc + 2^(R-1)) >>> R),  R = SlopeFrac + InFrac - OutFrac
+//
+// s[k]*x is built as sum_i s_i x 2^i over the slope's bits, the top bit with weight -2^i (two's
+// complement), in SlopeWidth cycles through one SumWidth-bit adder instead of a
+// SlopeWidth x InWidth multiplier. The table (nnlut_table: programmable, without reset or
+// hardwired) and its write port are nnlut_core's.
+//
+// Handshake: an element is accepted (in_valid_i && in_ready_o) only when the core is idle; its
+// result is offered on out_valid_o/out_data_o SlopeWidth + 1 edges later and held until
+// out_ready_i. The next element can be accepted in the cycle the result is taken, so the core
+// takes one element per SlopeWidth + 1 cycles at best. Reset abandons an element in progress.
+`include "assert.svh"
+
+module nnlut_serial_core #(
+  parameter  int unsigned                        InWidth          = 16,
+  parameter  int unsigned                        InFrac           = 14,
+  parameter  int unsigned                        OutWidth         = 18,
+  parameter  int unsigned                        OutFrac          = 16,
+  parameter  int unsigned                        SlopeWidth       = 11,
+  parameter  int unsigned                        SlopeFrac        = 10,
+  parameter  int unsigned                        InterceptWidth   = 17,
+  parameter  int unsigned                        InterceptFrac    = 15,
+  parameter  int unsigned                        Entries          = 16,
+  parameter  logic [Entries*InWidth-1:0]         ResetBreakpoints = '0,
+  parameter  logic [Entries*SlopeWidth-1:0]      ResetSlopes      = '0,
+  parameter  logic [Entries*InterceptWidth-1:0]  ResetIntercepts  = '0,
+  parameter  bit                                 Hardwired        = 1'b0,
+  parameter  bit                                 TableReset       = 1'b1,
+  localparam int unsigned                        IdxWidth         =
+      (Entries > 1) ? $clog2(Entries) : 1
+) (
+  input  logic                              clk_i, rst_ni,
+  input  logic                              in_valid_i,
+  output logic                              in_ready_o,
+  input  logic [InWidth-1:0]                in_data_i,
+  output logic                              out_valid_o,
+  input  logic                              out_ready_i,
+  output logic [OutWidth-1:0]               out_data_o,
+  input  logic                              tbl_we_i,
+  input  logic [IdxWidth-1:0]               tbl_idx_i,
+  input  logic [InWidth-1:0]                tbl_breakpoint_i,
+  input  logic [SlopeWidth-1:0]             tbl_slope_i,
+  input  logic [InterceptWidth-1:0]         tbl_intercept_i
+);
+
+  localparam int unsigned ProdFrac   = SlopeFrac + InFrac;
+  localparam int unsigned AlignShift = (InterceptFrac <= ProdFrac) ? ProdFrac - InterceptFrac : 0;
+  localparam int unsigned RoundShift = (OutFrac <= ProdFrac) ? ProdFrac - OutFrac : 0;
+  localparam int unsigned ProdWidth  = SlopeWidth + InWidth;
+  localparam int unsigned SumWidth   =
+      ((ProdWidth > InterceptWidth + AlignShift) ? ProdWidth : InterceptWidth + AlignShift) + 1;
+  localparam int unsigned StepWidth  = $clog2(SlopeWidth + 1);
+
+  if (Entries < 2) begin : gen_check_entries
+    $fatal(1, "nnlut_serial_core: Entries must be >= 2 (got %0d)", Entries);
+  end
+  if (InWidth < 2 || OutWidth < 2 || SlopeWidth < 2 || InterceptWidth < 2) begin : gen_check_widths
+    $fatal(1, "nnlut_serial_core: InWidth, OutWidth, SlopeWidth and InterceptWidth must be >= 2");
+  end
+  if (InterceptFrac > ProdFrac || OutFrac > ProdFrac) begin : gen_check_fracs
+    $fatal(1, "nnlut_serial_core: InterceptFrac (%0d) and OutFrac (%0d) must be <= SlopeFrac + InFrac (%0d)",
+           InterceptFrac, OutFrac, ProdFrac);
+  end
+
+  // ---------------------------------------------------------------------------
+  // Table and segment
+  // ---------------------------------------------------------------------------
+  logic [Entries*InWidth-1:0]        tbl_breakpoints;
+  logic [Entries*SlopeWidth-1:0]     tbl_slopes;
+  logic [Entries*InterceptWidth-1:0] tbl_intercepts;
+  logic [IdxWidth-1:0]               seg_idx;
+  logic [SlopeWidth-1:0]             slope_sel;
+  logic [InterceptWidth-1:0]         intercept_sel;
+
+  nnlut_table #(
+    .Entries         (Entries),
+    .InWidth         (InWidth),
+    .SlopeWidth      (SlopeWidth),
+    .InterceptWidth  (InterceptWidth),
+    .ResetBreakpoints(ResetBreakpoints),
+    .ResetSlopes     (ResetSlopes),
+    .ResetIntercepts (ResetIntercepts),
+    .Hardwired       (Hardwired),
+    .TableReset      (TableReset)
+  ) u_table (
+    .clk_i, .rst_ni, .tbl_we_i, .tbl_idx_i, .tbl_breakpoint_i, .tbl_slope_i, .tbl_intercept_i,
+    .breakpoints_o(tbl_breakpoints),
+    .slopes_o     (tbl_slopes),
+    .intercepts_o (tbl_intercepts)
+  );
+
+  // Segment 0 has no lower breakpoint.
+  logic unused_breakpoint0;
+  assign unused_breakpoint0 = ^tbl_breakpoints[InWidth-1:0];
+
+  nnlut_segment_select #(
+    .Entries(Entries),
+    .InWidth(InWidth)
+  ) u_segment_select (
+    .x_i          (in_data_i),
+    .breakpoints_i(tbl_breakpoints[Entries*InWidth-1:InWidth]),
+    .idx_o        (seg_idx)
+  );
+
+  always_comb begin
+    slope_sel     = '0;
+    intercept_sel = '0;
+    for (int unsigned e = 0; e < Entries; e++) begin
+      if (seg_idx == IdxWidth'(e)) begin
+        slope_sel     = tbl_slopes[e*SlopeWidth +: SlopeWidth];
+        intercept_sel = tbl_intercepts[e*InterceptWidth +: InterceptWidth];
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------
+  // Shift-and-add multiply: step i adds (or, for the slope's sign bit, subtracts) x << i
+  // ---------------------------------------------------------------------------
+  logic                       busy_q, done_q;
+  logic [StepWidth-1:0]       step_q;
+  logic [SlopeWidth-1:0]      bits_q;    // the slope, shifted right one bit per step
+  logic signed [SumWidth-1:0] x_q;       // x << step
+  logic signed [SumWidth-1:0] acc_q;
+  logic                       accept, last_step;
+
+  assign in_ready_o = !busy_q && (!done_q || out_ready_i);
+  assign accept     = in_valid_i && in_ready_o;
+  assign last_step  = (step_q == StepWidth'(SlopeWidth - 1));
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      busy_q <= 1'b0;
+      done_q <= 1'b0;
+      step_q <= '0;
+    end else begin
+      if (accept) begin
+        busy_q <= 1'b1;
+        step_q <= '0;
+      end else if (busy_q) begin
+        busy_q <= !last_step;
+        step_q <= step_q + StepWidth'(1);
+      end
+      if (busy_q && last_step) begin
+        done_q <= 1'b1;
+      end else if (out_ready_i) begin
+        done_q <= 1'b0;
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (accept) begin
+      bits_q <= slope_sel;
+      x_q    <= SumWidth'($signed(in_data_i));
+      acc_q  <= SumWidth'($signed(intercept_sel)) <<< AlignShift;
+    end else if (busy_q) begin
+      bits_q <= bits_q >> 1;
+      x_q    <= x_q <<< 1;
+      if (bits_q[0]) begin
+        acc_q <= last_step ? acc_q - x_q : acc_q + x_q;
+      end
+    end
+  end
+
+  nnlut_round_sat #(
+    .DataWidth(SumWidth),
+    .Shift    (RoundShift),
+    .OutWidth (OutWidth)
+  ) u_round_sat (
+    .data_i(acc_q),
+    .data_o(out_data_o)
+  );
+
+  assign out_valid_o = done_q;
+
+  `ASSERT(NoAcceptWhileBusy, accept |-> !busy_q, clk_i, !rst_ni)
+  `ASSERT_HANDSHAKE(Out, out_valid_o, out_ready_i, clk_i, !rst_ni)
+
+endmodule : nnlut_serial_core
