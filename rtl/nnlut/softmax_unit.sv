@@ -39,7 +39,8 @@
 // (RowBeats - 1) + 5 + 5 + 1 + 3 + 1 = RowBeats + 14. The same holds for rows back to back.
 // With Lanes > SumStageLanes the lanes' e are registered before the adder tree and each
 // beat's sum before the row accumulator (the adder tree of a wide beat would set the clock:
-// 131 MHz at 16 lanes with the sum register alone, 148 MHz with both, OSU 0.18 um typical),
+// about 130 MHz at 16 lanes with the sum register alone, about 145 MHz with both in the cost
+// flow, OSU 0.18 um typical),
 // two edges more: RowBeats + 16. With SerialRecip the reciprocal comes SlopeWidth - 3 edges
 // later (softmax_recip), and the unit takes one row per SlopeWidth + 1 cycles: rows of at least
 // SlopeWidth + 1 beats stream back to back at full rate, shorter ones at that row rate.

@@ -92,11 +92,16 @@ class UnitTarget:
         the bench's model reads them by. Default: none."""
         return [], {}
 
+    def source_groups(self) -> tuple[tuple[str, ...] | str, ...]:
+        """The RTL this configuration builds from (default: the class's); a configuration that
+        leaves a module out keeps it out of its cost cache key too."""
+        return self.rtl_sources
+
     def prepare(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
         from tb.common.sources import rtl_files
 
         generated, settings = self.generate(gen_dir)
-        return [*generated, *rtl_files(*self.rtl_sources)], {
+        return [*generated, *rtl_files(*self.source_groups())], {
             "model_factory": self.model_factory, "config": self.config.to_dict(), **settings}
 
     def hdl_parameters(self) -> dict[str, int | str]:

@@ -38,6 +38,11 @@ class SoftmaxTarget(UnitTarget, top="softmax_unit", bench="tb.softmax.test_softm
                     sources=(NNLUT_CORE, "nnlut/nnlut_serial_core.sv", LZC, BEAT_STAGE, SOFTMAX_ROWS, "nnlut/softmax_exp.sv",
                              "nnlut/softmax_recip.sv",
                              "nnlut/softmax_norm.sv", "nnlut/softmax_unit.sv")):
+    def source_groups(self) -> tuple[tuple[str, ...] | str, ...]:
+        # The serial 1/x core only where it is used (softmax_recip's generate branch).
+        serial = self.config.recip == "serial"
+        return tuple(s for s in self.rtl_sources if serial or s != "nnlut/nnlut_serial_core.sv")
+
     def generate(self, gen_dir: Path) -> tuple[list[Path], dict[str, Any]]:
         tables = prepare_packages(self.config, gen_dir)
         return [tables["exp"].package_path, tables["recip"].package_path], {
