@@ -256,16 +256,16 @@ class SoftmaxConfig:
         beat, RowBeats + 14, plus the binary search's stages in each of the two cores, plus two
         where beats of more than SUM_STAGE_LANES lanes register their lanes' e and their sum."""
         search = core_latency(self.entries, self.search) - CORE_LATENCY
-        # The serial 1/x core (no search stages of its own) takes slope_width - 3 cycles more.
-        recip = self.slope_width - 3 if self.recip == "serial" else search
+        # The serial 1/x core searches one breakpoint, then multiplies one slope bit, per cycle.
+        recip = clog2(self.entries) + self.slope_width - 3 if self.recip == "serial" else search
         return self.beats_per_row + 14 + search + recip + 2 * int(self.lanes > SUM_STAGE_LANES)
 
     @property
     def row_interval(self) -> int:
-        """Fewest cycles between two rows' reciprocals: one per cycle, or one per slope_width + 1
-        with the serial 1/x core (so rows shorter than that many beats cannot stream at full
-        rate)."""
-        return self.slope_width + 1 if self.recip == "serial" else 1
+        """Fewest cycles between two rows' reciprocals: one per cycle, or one per log2(entries) +
+        slope_width + 1 with the serial 1/x core (so rows shorter than that many beats cannot
+        stream at full rate)."""
+        return clog2(self.entries) + self.slope_width + 1 if self.recip == "serial" else 1
 
     def hdl_parameters(self) -> dict[str, int]:
         assert self.out_frac is not None

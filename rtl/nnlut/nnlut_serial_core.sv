@@ -1,20 +1,23 @@
-// nnlut_serial_core: the NN-LUT core's function for one element at a time, with the slope
-// multiply done one slope bit per cycle (shift and add), for a table that is read rarely (a
-// Softmax row's reciprocal: once per row). Bit-exact with nnlut_core and models/nnlut.py:
+// nnlut_serial_core: the NN-LUT core's function for one element at a time, with the segment
+// found one breakpoint comparison per cycle (binary search) and the slope multiply done one
+// slope bit per cycle (shift and add), for a table that is read rarely (a Softmax row's
+// reciprocal: once per row). Bit-exact with nnlut_core and models/nnlut.py:
 //
 //   k   = #{ j in 1..Entries-1 : x >= bp[j] }
 //   acc = s[k]*x + (t[k] << (SlopeFrac + InFrac - InterceptFrac))
 //   y   = clamp((acc + 2^(R-1)) >>> R),  R = SlopeFrac + InFrac - OutFrac
 //
-// s[k]*x is built as sum_i s_i x 2^i over the slope's bits, the top bit with weight -2^i (two's
-// complement), in SlopeWidth cycles through one SumWidth-bit adder instead of a
-// SlopeWidth x InWidth multiplier. The table (nnlut_table: programmable, without reset or
-// hardwired) and its write port are nnlut_core's.
+// k is found in log2(Entries) cycles, one comparator against the breakpoint a binary search
+// picks (instead of Entries - 1 comparators); s[k]*x is built as sum_i s_i x 2^i over the
+// slope's bits, the top bit with weight -2^i (two's complement), in SlopeWidth cycles through
+// one SumWidth-bit adder instead of a SlopeWidth x InWidth multiplier. The table (nnlut_table:
+// programmable, without reset or hardwired) and its write port are nnlut_core's.
 //
 // Handshake: an element is accepted (in_valid_i && in_ready_o) only when the core is idle; its
-// result is offered on out_valid_o/out_data_o SlopeWidth + 1 edges later and held until
-// out_ready_i. The next element can be accepted in the cycle the result is taken, so the core
-// takes one element per SlopeWidth + 1 cycles at best. Reset abandons an element in progress.
+// result is offered on out_valid_o/out_data_o Cycles = log2(Entries) + SlopeWidth edges after
+// the accepting edge and held until out_ready_i. The next element can be accepted in the cycle
+// the result is taken, so the core takes one element per Cycles + 1 cycles at best. Reset
+// abandons an element in progress.
 `include "assert.svh"
 
 module nnlut_serial_core #(
@@ -55,7 +58,8 @@ module nnlut_serial_core #(
   localparam int unsigned ProdWidth  = SlopeWidth + InWidth;
   localparam int unsigned SumWidth   =
       ((ProdWidth > InterceptWidth + AlignShift) ? ProdWidth : InterceptWidth + AlignShift) + 1;
-  localparam int unsigned StepWidth  = $clog2(SlopeWidth + 1);
+  localparam int unsigned Steps      = IdxWidth + SlopeWidth;   // search, then multiply
+  localparam int unsigned StepWidth  = $clog2(Steps + 1);
 
   if (Entries < 2) begin : gen_check_entries
     $fatal(1, "nnlut_serial_core: Entries must be >= 2 (got %0d)", Entries);
@@ -69,14 +73,11 @@ module nnlut_serial_core #(
   end
 
   // ---------------------------------------------------------------------------
-  // Table and segment
+  // Table
   // ---------------------------------------------------------------------------
   logic [Entries*InWidth-1:0]        tbl_breakpoints;
   logic [Entries*SlopeWidth-1:0]     tbl_slopes;
   logic [Entries*InterceptWidth-1:0] tbl_intercepts;
-  logic [IdxWidth-1:0]               seg_idx;
-  logic [SlopeWidth-1:0]             slope_sel;
-  logic [InterceptWidth-1:0]         intercept_sel;
 
   nnlut_table #(
     .Entries         (Entries),
@@ -95,43 +96,32 @@ module nnlut_serial_core #(
     .intercepts_o (tbl_intercepts)
   );
 
-  // Segment 0 has no lower breakpoint.
-  logic unused_breakpoint0;
-  assign unused_breakpoint0 = ^tbl_breakpoints[InWidth-1:0];
-
-  nnlut_segment_select #(
-    .Entries(Entries),
-    .InWidth(InWidth)
-  ) u_segment_select (
-    .x_i          (in_data_i),
-    .breakpoints_i(tbl_breakpoints[Entries*InWidth-1:InWidth]),
-    .idx_o        (seg_idx)
-  );
-
-  always_comb begin
-    slope_sel     = '0;
-    intercept_sel = '0;
-    for (int unsigned e = 0; e < Entries; e++) begin
-      if (seg_idx == IdxWidth'(e)) begin
-        slope_sel     = tbl_slopes[e*SlopeWidth +: SlopeWidth];
-        intercept_sel = tbl_intercepts[e*InterceptWidth +: InterceptWidth];
-      end
-    end
-  end
-
   // ---------------------------------------------------------------------------
-  // Shift-and-add multiply: step i adds (or, for the slope's sign bit, subtracts) x << i
+  // Steps 0 .. IdxWidth-1: binary search for k. Step i tries the candidate with index bit
+  // IdxWidth-1-i set: k >= candidate exactly when x >= bp[candidate] (breakpoints ascend).
+  // Steps IdxWidth .. Steps-1: shift-and-add multiply, step j adding (for the slope's sign bit,
+  // subtracting) x << j.
   // ---------------------------------------------------------------------------
   logic                       busy_q, done_q;
   logic [StepWidth-1:0]       step_q;
-  logic [SlopeWidth-1:0]      bits_q;    // the slope, shifted right one bit per step
-  logic signed [SumWidth-1:0] x_q;       // x << step
+  logic [IdxWidth-1:0]        idx_q;
+  logic [SlopeWidth-1:0]      bits_q;    // the slope, shifted right one bit per multiply step
+  logic signed [SumWidth-1:0] x_q;       // x, then x << j
   logic signed [SumWidth-1:0] acc_q;
-  logic                       accept, last_step;
+  logic                       accept, searching, last_search, last_step;
+  logic [IdxWidth-1:0]        candidate, idx_next;
+  logic                       at_or_above;
 
-  assign in_ready_o = !busy_q && (!done_q || out_ready_i);
-  assign accept     = in_valid_i && in_ready_o;
-  assign last_step  = (step_q == StepWidth'(SlopeWidth - 1));
+  assign in_ready_o  = !busy_q && (!done_q || out_ready_i);
+  assign accept      = in_valid_i && in_ready_o;
+  assign searching   = busy_q && (32'(step_q) < IdxWidth);
+  assign last_search = (32'(step_q) == IdxWidth - 1);
+  assign last_step   = (32'(step_q) == Steps - 1);
+
+  assign candidate   = idx_q | IdxWidth'((IdxWidth)'(1) << (IdxWidth - 1 - 32'(step_q)));
+  assign at_or_above = (32'(candidate) < Entries) &&
+                       ($signed(x_q[InWidth-1:0]) >= $signed(tbl_breakpoints[32'(candidate)*InWidth +: InWidth]));
+  assign idx_next    = at_or_above ? candidate : idx_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -156,9 +146,15 @@ module nnlut_serial_core #(
 
   always_ff @(posedge clk_i) begin
     if (accept) begin
-      bits_q <= slope_sel;
-      x_q    <= SumWidth'($signed(in_data_i));
-      acc_q  <= SumWidth'($signed(intercept_sel)) <<< AlignShift;
+      idx_q <= '0;
+      x_q   <= SumWidth'($signed(in_data_i));
+    end else if (searching) begin
+      idx_q <= idx_next;
+      if (last_search) begin
+        bits_q <= tbl_slopes[32'(idx_next)*SlopeWidth +: SlopeWidth];
+        acc_q  <= SumWidth'($signed(tbl_intercepts[32'(idx_next)*InterceptWidth +: InterceptWidth]))
+                  <<< AlignShift;
+      end
     end else if (busy_q) begin
       bits_q <= bits_q >> 1;
       x_q    <= x_q <<< 1;
@@ -167,6 +163,10 @@ module nnlut_serial_core #(
       end
     end
   end
+
+  // Segment 0 has no lower breakpoint; x's sign-extension bits are only shifted.
+  logic unused_breakpoint0;
+  assign unused_breakpoint0 = ^tbl_breakpoints[InWidth-1:0];
 
   nnlut_round_sat #(
     .DataWidth(SumWidth),
@@ -180,6 +180,7 @@ module nnlut_serial_core #(
   assign out_valid_o = done_q;
 
   `ASSERT(NoAcceptWhileBusy, accept |-> !busy_q, clk_i, !rst_ni)
+  `ASSERT(SegmentInTable, 32'(idx_q) < Entries, clk_i, !rst_ni || !busy_q)
   `ASSERT_HANDSHAKE(Out, out_valid_o, out_ready_i, clk_i, !rst_ni)
 
 endmodule : nnlut_serial_core

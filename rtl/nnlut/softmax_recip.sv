@@ -12,11 +12,13 @@
 // c+5 (log2(Entries) cycles later with BinarySearch). One reciprocal per cycle.
 //
 // Serial = 1: the sums wait in a FIFO of SumDepth entries (the caller guarantees no more are
-// outstanding) for nnlut_serial_core, which multiplies one slope bit per cycle: a sum at the
-// head of an idle FIFO in cycle c is taken at edge c+1 and its reciprocal is valid_o during
-// cycle c + SerialCycles (SlopeWidth + 1), one reciprocal per SerialCycles cycles. For a
-// table read once per row this trades the core's multiplier for a FIFO and an adder; rows
-// shorter than SerialCycles beats then come at most one per SerialCycles cycles.
+// outstanding) for nnlut_serial_core, which searches one breakpoint and multiplies one slope
+// bit per cycle: a sum at the head of an idle FIFO in cycle c is taken at the edge ending it
+// and its reciprocal is valid_o during cycle c + 1 + SerialCycles (SerialCycles =
+// log2(Entries) + SlopeWidth), one reciprocal per SerialCycles + 1 cycles. For a table read
+// once per row this trades the core's comparators and multiplier for a FIFO, a comparator and
+// an adder; rows shorter than SerialCycles + 1 beats then come at most one per that many
+// cycles.
 module softmax_recip #(
   parameter  int unsigned SumWidth   = 34,
   parameter  int unsigned OutFrac    = 16,

@@ -41,9 +41,10 @@
 // beat's sum before the row accumulator (the adder tree of a wide beat would set the clock:
 // about 130 MHz at 16 lanes with the sum register alone, about 145 MHz with both in the cost
 // flow, OSU 0.18 um typical),
-// two edges more: RowBeats + 16. With SerialRecip the reciprocal comes SlopeWidth - 3 edges
-// later (softmax_recip), and the unit takes one row per SlopeWidth + 1 cycles: rows of at least
-// SlopeWidth + 1 beats stream back to back at full rate, shorter ones at that row rate.
+// two edges more: RowBeats + 16. With SerialRecip the reciprocal comes log2(Entries) +
+// SlopeWidth - 3 edges later (softmax_recip), and the unit takes one row per log2(Entries) +
+// SlopeWidth + 1 cycles: rows of at least that many beats stream back to back at full rate,
+// shorter ones at that row rate.
 //
 // Tables: exp_table_pkg and recip_table_pkg (generated) hold the fitted tables. By default both
 // are programmable with those contents at reset; TableReset = 0 drops the reset (software
@@ -166,10 +167,10 @@ module softmax_unit #(
   // two cycles more.
   localparam int unsigned SumStages    = (Lanes > SumStageLanes) ? 2 : 0;
   localparam int unsigned ExpLatency   = 6 + SearchStages;
-  // The serial reciprocal takes SlopeWidth - 3 cycles more than the pipelined one (its own
-  // segment search is parallel): softmax_recip.
+  // The serial reciprocal takes log2(Entries) + SlopeWidth - 3 cycles more than the pipelined
+  // one with a parallel search: softmax_recip.
   localparam int unsigned RecipLatency =
-      (SerialRecip ? 2 + TblSlopeWidth : 5 + SearchStages) + SumStages;
+      (SerialRecip ? 2 + IdxWidth + TblSlopeWidth : 5 + SearchStages) + SumStages;
   // An e slot is reserved when its beat is issued and released when the output stage
   // takes it: RowBeats - 1 + ExpLatency + RecipLatency edges later at full rate (the
   // row's other beats, then the sum and the reciprocal), plus the cycle of its own issue.
