@@ -39,6 +39,7 @@ from flow.cli import add_unit_options, fail, unit_config
 from flow.runner import run_bench, stream_model
 from models.fixedpoint import FixedFormat
 from models.paths import BUILD_DIR
+from tb.common.checks import frame_row
 from tb.common.spec import StreamInput, UnitSpec
 from tb.registry import UNITS
 
@@ -150,28 +151,21 @@ class FramedRows:
         sent = np.where(kept.any(axis=1), n - np.argmax(kept[:, ::-1], axis=1), 1)
         count = -(-sent // lanes)
         first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
-        beats = np.zeros((int(count.sum()), lanes + 1), dtype=np.int64)
         padded = np.zeros((rows, -(-n // lanes) * lanes), dtype=np.int64)
         padded[:, :n] = codes
         keep = np.zeros(padded.shape, dtype=bool)
         keep[:, :n] = kept
-        weights = 1 << np.arange(lanes)
-        for r in range(rows):
-            span = slice(first[r], first[r] + count[r])
-            beats[span, :lanes] = padded[r, :count[r] * lanes].reshape(-1, lanes)
-            beats[span, lanes] = (keep[r, :count[r] * lanes].reshape(-1, lanes) @ weights) << 1
-            beats[first[r] + count[r] - 1, lanes] |= 1
+        beats = np.concatenate([frame_row(padded[r, :count[r] * lanes], keep[r, :count[r] * lanes], lanes)
+                                for r in range(rows)])
         return FramedRows(beats, first, count)
 
     def scatter(self, out_beats: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         """(rows, n) outputs from the beats' outputs; elements past a row's last beat are 0."""
         rows, n = shape
-        lanes = self.beats.shape[1] - 1
         out = np.zeros(shape, dtype=np.int64)
         for r in range(rows):
             flat = out_beats[self.first[r]:self.first[r] + self.count[r]].reshape(-1)[:n]
             out[r, :flat.size] = flat
-        assert out_beats.shape[1] == lanes
         return out
 
 

@@ -205,6 +205,20 @@ def cycle_budget(latency: int, beats: int, stall_probability: float, cycles_per_
     return int(WATCHDOG_MARGIN * (latency + beats * per_beat)) + WATCHDOG_SLACK
 
 
+# ------------------------------------------------------------------------------ framing
+
+def frame_row(codes: np.ndarray, kept: np.ndarray, lanes: int, last: bool = True) -> np.ndarray:
+    """One row as a framed unit's beats: (beats, lanes + 1), the codes then each beat's frame
+    (last | keep << 1, tb/common/stream.py). codes and kept (bool, which elements belong to the
+    row) are a whole number of beats; last marks the final beat."""
+    codes = np.asarray(codes, dtype=np.int64).reshape(-1, lanes)
+    keep = np.asarray(kept, dtype=bool).reshape(-1, lanes)
+    frames = (keep.astype(np.int64) << np.arange(lanes)).sum(axis=1) << 1
+    if last:
+        frames[-1] |= 1
+    return np.hstack([codes, frames[:, None]])
+
+
 # ------------------------------------------------------------------------------ throughput
 
 def row_due_cycles(in_cycles: np.ndarray, row_beats: int, row_latency: int) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 from cocotb.triggers import ClockCycles
 
 from models.fixedpoint import FixedFormat
-from tb.common.checks import Coverage, framed_row_due_cycles, row_due_cycles
+from tb.common.checks import Coverage, frame_row, framed_row_due_cycles, row_due_cycles
 from tb.common.uvm_env import StreamTest, lanes_of, pack_beats, record_rate, send_without_drain, unpack_beats
 
 # Stimulus per test, in beats (rounded to whole rows, at least MIN_ROWS rows).
@@ -56,10 +56,6 @@ class RowStreamModel:
     # beat's frame (last | keep << 1, see tb/common/stream.py); the scoreboard then passes the
     # frames to predict, reference, coverage and due_cycles. Rows without frames are whole rows.
     framed = False
-    # Fewest cycles between two rows' normalisers (a sequential divider), for due_cycles, and
-    # the shortest row (in beats) that still streams back to back at full rate.
-    row_interval = 1
-    full_rate_row_beats = 1
 
     def __init__(self, config: Any, lanes: int | None = None) -> None:
         self.config = config
@@ -84,6 +80,12 @@ class RowStreamModel:
     @property
     def row_beats(self) -> int:
         return self.row_length // self.lanes
+
+    @property
+    def row_interval(self) -> int:
+        """Fewest cycles between two rows' normalisers, from the configuration (1 unless a
+        sequential divider or 1/x sets it): rows of fewer beats cannot stream at full rate."""
+        return int(getattr(self.config, "row_interval", 1))
 
     def due_cycles(self, in_cycles: np.ndarray, frames: np.ndarray | None = None) -> np.ndarray:
         """Earliest cycle of every output beat: the documented row latency after the row's last
@@ -276,10 +278,7 @@ class RowTest(StreamTest):
             codes[:row.size] = row
             kept = np.zeros(n, dtype=bool)
             kept[:row.size] = True if keeps is None else np.asarray(keeps[i], dtype=bool)
-            frames = (kept.reshape(-1, lanes) << np.arange(lanes)).sum(axis=1) << 1
-            if last is None or last[i]:
-                frames[-1] |= 1
-            beats.append(np.hstack([codes.reshape(-1, lanes), frames[:, None]]))
+            beats.append(frame_row(codes, kept, lanes, last is None or last[i]))
         return np.concatenate(beats)
 
     def row_block(self, kind: str, rows: int) -> tuple[str, np.ndarray]:
@@ -511,7 +510,7 @@ class VariableRows(RowTest):
 
 class VariableRowsFullRate(VariableRows):
     """Framed units: back-to-back rows of random lengths, no gaps, no backpressure. First rows
-    of at least the unit's full_rate_row_beats beats: the input never stalls (Lanes elements
+    of at least the unit's row_interval beats: the input never stalls (Lanes elements
     per cycle). Then, for a unit with a slower normaliser (I-BERT's divider), rows shorter than
     that, which it takes at its documented row interval. Throughout, the output is never the
     bottleneck by the documented timing (the scoreboard's check, with the row queueing of
@@ -522,7 +521,7 @@ class VariableRowsFullRate(VariableRows):
     required_coverage = ("frame:longest",)
 
     async def stimulus(self) -> None:
-        min_beats = min(self.model.full_rate_row_beats, self.beats_per_row)
+        min_beats = min(self.model.row_interval, self.beats_per_row)
         count = max(MIN_ROWS, 2 * self.beats_per_test // max(1, self.beats_per_row + min_beats))
         # One row of row_length elements, so the longest row is among them.
         longest = self.beats(self.make_rows(self.row_kinds[0], 1))

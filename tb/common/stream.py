@@ -39,7 +39,7 @@ def stream_bus(dut: SimHandleBase, prefix: str, direction: str) -> Bus:
     }, optional_signals={"last": f"{prefix}_last_{own}", "keep": f"{prefix}_keep_{own}"})
 
 
-def is_framed(bus: Bus) -> bool:
+def has_frame_signals(bus: Bus) -> bool:
     return hasattr(bus, "last") and hasattr(bus, "keep")
 
 
@@ -96,7 +96,7 @@ class StreamSource:
         self.cycles_seen = 0     # edges this source has waited on
         self.last_taken_cycle: int | None = None
         self.bus.valid.value = 0
-        self.framed = is_framed(bus)
+        self.framed = has_frame_signals(bus)
         self.data_bits = len(bus.data) if self.framed else 0
 
     def _drive(self, word: int) -> None:
@@ -157,7 +157,7 @@ class StreamMonitor:
         self.protocol_errors: list[str] = []
         self.ready_idle_cycles: list[int] = []
         self._stalled: int | None = None   # data of a beat offered and not taken at the last edge
-        self.framed = is_framed(bus)
+        self.framed = has_frame_signals(bus)
         self.data_bits = len(bus.data) if self.framed else 0
         self.frame_signals = (bus.last, bus.keep) if self.framed else ()
 

@@ -110,8 +110,6 @@ class IBertSoftmaxStreamModel(RowStreamModel):
     def __init__(self, config: IBertSoftmaxConfig) -> None:
         super().__init__(config)
         self.model = config.model()
-        # The sequential divider takes one row per DivSteps + 1 cycles.
-        self.row_interval = self.full_rate_row_beats = config.row_interval
 
     def predict_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         return self.model.forward(rows, mask)

@@ -55,7 +55,6 @@ class SoftmaxStreamModel(RowStreamModel):
     def __init__(self, config: SoftmaxConfig, model: SoftmaxModel) -> None:
         super().__init__(config)
         self.model = model
-        self.row_interval = self.full_rate_row_beats = config.row_interval
 
     def predict_rows(self, rows: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         return self.model.evaluate(rows, mask)
