@@ -11,6 +11,10 @@
 #                        (build/synth/results.json; cached by configuration)
 #   make report          every unit side by side: error, throughput, latency, cost (+ docs/)
 #   make e2e             all-MiniLM-L6-v2 with the units swapped in, before/after calibration
+#   make explore         design search: the smallest GELU/Softmax/LayerNorm units that keep MiniLM
+#                        faithful, by a learned cost evaluator and gradient search, against random
+#                        and greedy search (build/report/explore.md, docs/explore/); DASK=local or
+#                        DASK=tcp://host:8786 synthesizes on a Dask cluster
 #   make mutate          mutation campaign: 15 RTL mutants per unit, each unit's benches as killer
 #                        (build/mutate/report.md)
 #   make units           the registered units and their options
@@ -35,7 +39,7 @@ UNIT_OPTIONS := $(call options,ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC
 SEED_OPTION := $(if $(SEED),--seed $(SEED))
 
 .DEFAULT_GOAL := all
-.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report e2e units mutate coverage
+.PHONY: all test sim lint gen clean distclean venv wave-deps synth synth-deps sim-deps report e2e explore units mutate coverage
 
 venv: $(VENV)/.installed
 
@@ -62,6 +66,12 @@ all: venv sim-deps synth-deps $(WAVE_DEPS)
 # after block-wise calibration (build/report/e2e.md, e2e.png; copied to docs/ by make report).
 e2e: venv
 	$(PY) -m flow.e2e --calibrate
+
+# Design search (flow/explore): cost samples from docs/explore/cost_samples.json (synthesized where
+# the sources changed), evaluator, searches, verification; about 20 minutes from the snapshot.
+DASK ?=
+explore: venv synth-deps
+	$(PY) -m flow.explore --jobs $(JOBS) $(if $(DASK),--dask $(DASK)) $(SEED_OPTION)
 
 # Every unit side by side (build/report/compare.md), also copied to docs/.
 report: venv sim-deps synth-deps

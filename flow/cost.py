@@ -294,6 +294,25 @@ def cached_cost(spec: UnitSpec, config: Any, root: Path | None = None) -> CostRe
     return None
 
 
+def cache_file(spec: UnitSpec, config: Any, ecp5: bool, root: Path | None = None) -> Path:
+    """Where this configuration's record is cached with the current sources."""
+    target = spec.target(config)
+    sources, _ = target.prepare((root or BUILD_DIR / "synth") / target.tag / "gen")
+    return _cache_path(spec, config, sources, ecp5)
+
+
+def store(spec: UnitSpec, config: Any, record: CostRecord, ecp5: bool) -> Path:
+    """Cache a record measured elsewhere (another machine of a cluster, a snapshot) under this
+    configuration's key with the current sources."""
+    if record.unit != spec.name or record.options != config.to_dict():
+        raise CostError(f"record of {record.unit} {record.options} does not belong to {spec.name} "
+                        f"{config.to_dict()}")
+    path = cache_file(spec, config, ecp5)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record.to_dict(), indent=1))
+    return path
+
+
 def cost(spec: UnitSpec, config: Any, ecp5: bool = True, root: Path | None = None,
          use_cache: bool = True) -> CostRecord:
     """The unit's cost at this configuration, from the cache when it has been measured before
@@ -357,5 +376,5 @@ def sweep(points: list[tuple[UnitSpec, Any]], jobs: int = 2, ecp5: bool = True,
     return [r for r in results if r is not None]
 
 
-__all__ = ["CostRecord", "CostError", "COST_LABEL", "LIBRARY", "cost", "cached_cost", "sweep", "check_tools",
-           "POWER_CLOCK_MHZ"]
+__all__ = ["CostRecord", "CostError", "COST_LABEL", "LIBRARY", "cost", "cached_cost", "cache_file", "store", "sweep",
+           "check_tools", "POWER_CLOCK_MHZ"]

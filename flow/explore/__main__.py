@@ -1,0 +1,3 @@
+from flow.explore.command import main
+
+main()

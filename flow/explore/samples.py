@@ -1,0 +1,241 @@
+"""Cost data for the evaluator: space-filling samples of the design space, each synthesized
+through the project's cost flow (flow.cost: OSU 0.18 um area with flip-flops, OpenSTA Fmax;
+ECP5 place and route for the kinds given) at every SAMPLE_LANES, cached by configuration.
+
+Samples are a Latin hypercube over each kind's dimensions (scipy.stats.qmc, fixed seed), mapped
+to the discrete choices and deduplicated, so every value of every dimension is drawn about
+equally often. Synthesis runs `jobs` at a time on the local cores, or on a Dask distributed
+cluster (`--dask local` starts a local one; `--dask tcp://host:8786` uses an existing
+scheduler): each task measures one point and returns its record, which this process caches.
+
+The snapshot (docs/explore/cost_samples.json, written by `python -m flow.explore`) holds every
+cost record the exploration used (samples, verification points, baselines) with its cache key:
+a clean clone seeds its cost cache from it, and a record measured on other sources (the RTL
+changed since) is left out and measured again when needed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from flow.cost import CostError, CostRecord, cache_file, cached_cost, check_tools, cost, store
+from flow.explore.space import (DEFAULT, DIMENSIONS, KINDS, SAMPLE_LANES, Choice, unit_config, unit_spec,
+                                valid_choices)
+from models.paths import REPO_ROOT
+
+SNAPSHOT = REPO_ROOT / "docs" / "explore" / "cost_samples.json"
+SNAPSHOT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One synthesized point: a kind's choice at a lane count, and its measured cost."""
+
+    kind: str
+    choice: Choice
+    lanes: int
+    record: CostRecord
+
+
+def space_filling(kind: str, count: int, seed: int) -> list[Choice]:
+    """Up to `count` distinct valid choices of a kind, from a Latin hypercube over its
+    dimensions (reproducible: the same seed gives the same list)."""
+    from scipy.stats import qmc
+
+    if count < 1:
+        raise ValueError(f"sample count must be >= 1, got {count}")
+    valid = set(valid_choices(kind))
+    names = list(DIMENSIONS)
+    sampler = qmc.LatinHypercube(d=len(names), seed=seed)
+    out: list[Choice] = []
+    # Draw until enough distinct valid choices (the space is finite: stop when it is exhausted).
+    for _ in range(64):
+        for row in sampler.random(count):
+            values = [DIMENSIONS[n][min(int(u * len(DIMENSIONS[n])), len(DIMENSIONS[n]) - 1)]
+                      for n, u in zip(names, row)]
+            choice = Choice(*values)
+            if choice in valid and choice not in out:
+                out.append(choice)
+            if len(out) == count or len(out) == len(valid):
+                return out
+    return out
+
+
+def plan(counts: dict[str, int], seed: int) -> list[tuple[str, Choice]]:
+    """The sampled (kind, choice) pairs: each kind with its own stream of the seed, plus the
+    kind's default choice (the reference every report compares with)."""
+    unknown = sorted(set(counts) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown kind(s) {', '.join(unknown)}; choose from {', '.join(KINDS)}")
+    out = []
+    for i, kind in enumerate(KINDS):
+        if counts.get(kind, 0) > 0:
+            choices = space_filling(kind, counts[kind], seed + 1000 * i)
+            out += [(kind, c) for c in choices + ([] if DEFAULT in choices else [DEFAULT])]
+    return out
+
+
+def measure(kind: str, choice: dict[str, Any], lanes: int, ecp5: bool) -> dict[str, Any]:
+    """One point through the cost flow (a task: arguments and result are plain data, so a
+    cluster worker can run it)."""
+    config = unit_config(kind, Choice(**choice), lanes)
+    return cost(unit_spec(kind), config, ecp5=ecp5).to_dict()
+
+
+def cached(kind: str, choice: Choice, lanes: int, ecp5: bool = False) -> CostRecord | None:
+    """The cached record of a point (with ECP5 figures when they are asked for), or None."""
+    record = cached_cost(unit_spec(kind), unit_config(kind, choice, lanes))
+    if record is None or (ecp5 and record.ecp5_lut4 is None and not record.ecp5_note):
+        return None
+    return record
+
+
+def point_cost(kind: str, choice: Choice, lanes: int) -> CostRecord:
+    """A point's ASIC cost: from the cache, else measured here."""
+    record = cached(kind, choice, lanes)
+    if record is None:
+        record = CostRecord(**measure(kind, choice.to_dict(), lanes, False))
+        store(unit_spec(kind), unit_config(kind, choice, lanes), record, False)
+    return record
+
+
+def collect(points: list[tuple[str, Choice]], jobs: int = 2, ecp5_kinds: tuple[str, ...] = (),
+            dask: str | None = None, log: Callable[[str], None] = print,
+            lanes_list: tuple[int, ...] = SAMPLE_LANES) -> list[Sample]:
+    """Measure every point at every lane count of lanes_list (cached ones are read, not
+    synthesized); ECP5 place and route at the first lane count for the kinds given."""
+    tasks = [(kind, choice, lanes, kind in ecp5_kinds and lanes == lanes_list[0])
+             for kind, choice in dict.fromkeys(points) for lanes in lanes_list]
+    found = {i: r for i, t in enumerate(tasks) if (r := cached(*t)) is not None}
+    todo = [i for i in range(len(tasks)) if i not in found]
+    if todo:
+        check_tools(ecp5=any(tasks[i][3] for i in todo))
+    log(f"cost: {len(tasks) // len(lanes_list)} configurations x {len(lanes_list)} lane count(s) = {len(tasks)} "
+        f"syntheses, {len(found)} cached, {len(todo)} to run on "
+        f"{'dask ' + dask if dask else f'{jobs} local job(s)'}")
+    records: dict[int, CostRecord] = dict(found)
+    started = time.monotonic()
+
+    def done(index: int, record: CostRecord) -> None:
+        records[index] = record
+        kind, choice, lanes, ecp5 = tasks[index]
+        store(unit_spec(kind), unit_config(kind, choice, lanes), record, ecp5)
+        finished = len(records) - len(found)
+        elapsed = time.monotonic() - started
+        eta = elapsed / finished * (len(todo) - finished)
+        log(f"  [{finished}/{len(todo)}] {kind} {choice.label()} L{lanes}: {record.area_um2:,.0f} um^2, "
+            f"{record.fmax_mhz:.0f} MHz ({record.seconds:.0f} s; {elapsed:.0f} s elapsed, ~{eta:.0f} s left)")
+
+    if dask:
+        _collect_dask(tasks, todo, dask, jobs, done)
+    else:
+        def one(index: int) -> tuple[int, CostRecord]:
+            kind, choice, lanes, ecp5 = tasks[index]
+            return index, CostRecord(**measure(kind, choice.to_dict(), lanes, ecp5))
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for future in [pool.submit(one, i) for i in todo]:
+                done(*future.result())
+    return [Sample(t[0], t[1], t[2], records[i]) for i, t in enumerate(tasks)]
+
+
+def _collect_dask(tasks: list[tuple[str, Choice, int, bool]], todo: list[int], address: str, jobs: int,
+                  done: Callable[[int, CostRecord], None]) -> None:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise CostError("--dask needs the 'distributed' package (pip install 'dask[distributed]')") from None
+    cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                           dashboard_address=None) if address == "local" else None
+    try:
+        with Client(cluster if cluster is not None else address) as client:
+            futures = {client.submit(measure, tasks[i][0], tasks[i][1].to_dict(), tasks[i][2], tasks[i][3],
+                                     pure=False): i for i in todo}
+            for future in as_completed(futures):
+                done(futures[future], CostRecord(**future.result()))
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+# ------------------------------------------------------------------------------ snapshot
+
+def _has_ecp5(record: CostRecord) -> bool:
+    return record.ecp5_lut4 is not None or bool(record.ecp5_note)
+
+
+def _config_of(record: CostRecord) -> Any:
+    from tb.registry import UNITS
+
+    if record.unit not in UNITS:
+        raise ValueError(f"unknown unit {record.unit!r}")
+    return UNITS[record.unit].config_type(**record.options)
+
+
+def _key(record: CostRecord) -> str:
+    """The cost cache's key of a record with the current sources (changes with the RTL)."""
+    from tb.registry import UNITS
+
+    return cache_file(UNITS[record.unit], _config_of(record), _has_ecp5(record)).name
+
+
+def write_snapshot(records: list[CostRecord], path: Path = SNAPSHOT, command: str = "") -> None:
+    """Every record (cost samples, verification points, baselines) with its cache key."""
+    unique = {(r.unit, json.dumps(r.options, sort_keys=True), _has_ecp5(r)): r for r in records}
+    rows = [{"record": r.to_dict(), "cache_key": _key(r)} for _, r in sorted(unique.items())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": SNAPSHOT_VERSION, "generated_by": command, "records": rows},
+                               indent=0, sort_keys=True) + "\n")
+
+
+def read_snapshot(path: Path = SNAPSHOT) -> list[tuple[CostRecord, str]]:
+    """The snapshot's records and their cache keys (a malformed file is an error that names it,
+    never half-read)."""
+    try:
+        data = json.loads(path.read_text())
+        if data.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"version {data.get('version')!r}, expected {SNAPSHOT_VERSION}")
+        rows = [(CostRecord(**r["record"]), str(r["cache_key"])) for r in data["records"]]
+        for record, _ in rows:
+            _config_of(record)
+    except FileNotFoundError:
+        raise CostError(f"no cost snapshot at {path}; run `python -m flow.explore sample` to make one") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise CostError(f"cost snapshot {path} is malformed ({err}); regenerate it with "
+                        f"`python -m flow.explore sample`") from None
+    return rows
+
+
+def seed_cache(rows: list[tuple[CostRecord, str]]) -> tuple[int, int]:
+    """Put the snapshot's records into the cost cache where they were measured on the current
+    sources (same cache key); (seeded, stale) counts. A stale record is left out: its
+    configuration is measured again when it is needed."""
+    from tb.registry import UNITS
+
+    seeded = 0
+    for record, key in rows:
+        spec, config = UNITS[record.unit], _config_of(record)
+        path = cache_file(spec, config, _has_ecp5(record))
+        if path.name != key:
+            continue
+        if not path.exists():
+            store(spec, config, record, _has_ecp5(record))
+        seeded += 1
+    return seeded, len(rows) - seeded
+
+
+def as_array(samples: list[Sample]) -> dict[str, np.ndarray]:
+    """Targets per sample: log area, log Fmax, ECP5 LUT4 (NaN where not placed)."""
+    return {
+        "log_area": np.log(np.array([s.record.area_um2 for s in samples])),
+        "log_fmax": np.log(np.array([s.record.fmax_mhz for s in samples])),
+        "lut4": np.array([np.nan if s.record.ecp5_lut4 is None else s.record.ecp5_lut4 for s in samples], dtype=float),
+    }

@@ -1,0 +1,147 @@
+"""The design search (flow/explore): its space, sampling, snapshot, evaluator, the Dask path,
+and a tiny run of the whole command so that the path cannot rot.
+
+The tiny run replaces the synthesis of a point by a formula (the cost flow has its own smoke
+test, and real synthesis of the searched designs takes minutes); everything else is real:
+the MiniLM model, the calibration, the gradient, random and greedy searches, the report.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from flow.cost import CostError, CostRecord
+from flow.explore import evaluator as ev
+from flow.explore import samples as sampling
+from flow.explore.space import (DEFAULT, DEFAULT_DESIGN, DIMENSIONS, KINDS, Choice, Design, unit_config,
+                                valid_choices)
+
+
+def fake_record(kind: str, choice: Choice, lanes: int) -> CostRecord:
+    """A made-up but structured cost: shared part plus lanes, growing with entries and width."""
+    base = {"gelu": 50e3, "softmax": 150e3, "layernorm": 300e3}[kind]
+    lane = (20e3 + 2e3 * choice.entries * (choice.width / 16) * (1.3 if choice.table == "programmable" else 1.0)
+            * (0.9 if choice.search == "binary" else 1.0))
+    config = unit_config(kind, choice, lanes)
+    return CostRecord(unit=kind, method="NN-LUT", op=kind, tag="fake", lanes=lanes, row_length=None,
+                      entries=choice.entries, options=config.to_dict(), area_um2=base + lanes * lane,
+                      seq_area_um2=0.3 * (base + lanes * lane), storage_bits=0, macros=[], flops=0, cells=0,
+                      critical_path_ns=5.0, fmax_mhz=200.0 - choice.entries, critical_from="", critical_to="",
+                      power_mw=0.0, input_activity=0.0)
+
+
+def test_space_choices_are_checked():
+    for kind in KINDS:
+        assert DEFAULT in valid_choices(kind)
+    with pytest.raises(ValueError, match="entries=12"):
+        Choice(12, 16, "programmable", "parallel")
+    with pytest.raises(ValueError, match="missing layernorm"):
+        Design.from_dict({"gelu": DEFAULT.to_dict(), "softmax": DEFAULT.to_dict()})
+    assert Design.from_dict(DEFAULT_DESIGN.to_dict()) == DEFAULT_DESIGN
+
+
+def test_space_filling_is_reproducible_and_spread():
+    a = sampling.space_filling("gelu", 12, seed=7)
+    assert a == sampling.space_filling("gelu", 12, seed=7)
+    assert len(set(a)) == 12
+    # A Latin hypercube draws every value of every dimension.
+    for name, values in DIMENSIONS.items():
+        assert {getattr(c, name) for c in a} == set(values)
+    with pytest.raises(ValueError, match="unknown kind"):
+        sampling.plan({"relu": 3}, seed=1)
+
+
+def test_snapshot_round_trip_and_stale_records(tmp_path, monkeypatch):
+    monkeypatch.setattr("flow.cost.CACHE_DIR", tmp_path / "cache")
+    record = fake_record("gelu", DEFAULT, 1)
+    path = tmp_path / "snap.json"
+    sampling.write_snapshot([record], path=path, command="test")
+    rows = sampling.read_snapshot(path)
+    assert rows[0][0] == record
+    seeded, stale = sampling.seed_cache(rows)
+    assert (seeded, stale) == (1, 0)
+    assert sampling.cached("gelu", DEFAULT, 1) == record
+    # A record measured on other sources (another cache key) is left out.
+    assert sampling.seed_cache([(record, "gelu_0000.json")]) == (0, 1)
+
+
+def test_malformed_snapshot_is_reported(tmp_path):
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps({"version": 1, "records": [{"record": {"unit": "gelu"}}]}))
+    with pytest.raises(CostError, match="malformed"):
+        sampling.read_snapshot(path)
+    with pytest.raises(CostError, match="no cost snapshot"):
+        sampling.read_snapshot(tmp_path / "missing.json")
+
+
+def _fake_samples() -> list[sampling.Sample]:
+    out = []
+    for kind in KINDS:
+        for choice in sampling.space_filling(kind, 16, seed=3):
+            for lanes in (1, 4):
+                out.append(sampling.Sample(kind, choice, lanes, fake_record(kind, choice, lanes)))
+    return out
+
+
+def test_evaluator_learns_and_is_differentiable():
+    data = _fake_samples()
+    errors = ev.held_out(data, folds=4)
+    # On a smooth cost both models predict unseen configurations well; the check can fail (a
+    # broken feature map or split gives tens of per cent).
+    assert errors["network"]["area_um2"]["mape"] < 10.0
+    assert errors["network"]["area_um2"]["spearman"] > 0.9
+    assert errors["linear"]["area_um2"]["n"] == len(data)
+    x, y, groups = ev.dataset(data)
+    assert len(np.unique(groups)) == len(data) // 2
+    model = ev.fit_network(x, y, epochs=300)
+    probs = {d: torch.full((len(v),), 1.0 / len(v), dtype=torch.float64, requires_grad=True)
+             for d, v in DIMENSIONS.items()}
+    area = ev.area_at(model, ev.relaxed_features("gelu", probs, 1), ev.relaxed_features("gelu", probs, 4), 16)
+    area.backward()
+    assert probs["entries"].grad is not None and torch.any(probs["entries"].grad != 0)
+
+
+def test_lane_model():
+    data = _fake_samples()
+    x, y, _ = ev.dataset(data)
+    model = ev.fit_linear(x, y)
+    # The fake cost is exactly shared + lanes x lane: the 16-lane figure follows from 1 and 4 lanes.
+    truth = fake_record("softmax", DEFAULT, 16).area_um2
+    assert ev.predicted_area(model, "softmax", DEFAULT, 16) == pytest.approx(truth, rel=0.35)
+
+
+def test_dask_local_cluster_measures_a_point(tmp_path, monkeypatch):
+    """The sampling path on a real Dask local cluster: the driver's cache is empty, so the point
+    goes to a worker, which runs the cost flow and returns the record."""
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("flow.cost.CACHE_DIR", tmp_path / "cache")
+    choice = Choice(8, 12, "no_reset", "parallel")
+    lines: list[str] = []
+    result = sampling.collect([("gelu", choice)], jobs=1, dask="local", log=lines.append, lanes_list=(1,))
+    assert len(result) == 1 and result[0].record.unit == "gelu" and result[0].record.area_um2 > 0
+    assert any("dask local" in line for line in lines)
+    assert sampling.cached("gelu", choice, 1) == result[0].record
+
+
+def test_tiny_exploration(tmp_path, monkeypatch):
+    from flow.explore import command
+
+    monkeypatch.setattr(sampling, "cached", lambda kind, choice, lanes, ecp5=False: fake_record(kind, choice, lanes))
+    monkeypatch.setattr(sampling, "SNAPSHOT", tmp_path / "none.json")
+    command.main(["--tiny", "--per-kind", "4", "--report-dir", str(tmp_path)])
+    result: dict[str, Any] = json.loads((tmp_path / "explore.json").read_text())
+    for key in ("evaluator", "linear", "front", "default", "chosen", "searches", "baselines"):
+        assert key in result
+    assert {"mape", "spearman"} <= set(result["evaluator"]["area_um2"])
+    for point in result["front"] + [result["default"]]:
+        assert {"config", "predicted_area_um2", "true_area_um2", "true_cos_mean", "true_top1"} <= set(point)
+        Design.from_dict(point["config"])
+    assert result["budget"] == len(result["searches"]["random"]) >= 1
+    assert Path(tmp_path / "explore.png").stat().st_size > 0
+    assert "The answer" in (tmp_path / "explore.md").read_text()
