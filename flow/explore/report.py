@@ -30,6 +30,20 @@ def best_meeting(points: list[dict[str, Any]]) -> dict[str, Any] | None:
     return min(meeting, key=lambda p: p["lane_model_area_um2"]) if meeting else None
 
 
+def joint_front(searches: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The Pareto points (area by the lane model, mean cosine) over all three searches' points,
+    each tagged with the search that found it (the first, where two found the same design)."""
+    points: dict[str, dict[str, Any]] = {}
+    for name in ("gradient", "random", "greedy"):
+        for p in searches[name]:
+            points.setdefault(p["label"], {**p, "search": name})
+    values = list(points.values())
+    return [p for p in values
+            if not any(q["lane_model_area_um2"] <= p["lane_model_area_um2"] and q["true_cos_mean"] >= p["true_cos_mean"]
+                       and (q["lane_model_area_um2"] < p["lane_model_area_um2"] or q["true_cos_mean"] > p["true_cos_mean"])
+                       for q in values)]
+
+
 def write_report(result: dict[str, Any], gradient: list[Any], random_points: list[Any], greedy_points: list[Any],
                  default: Any, out_dir: Path) -> None:
     (out_dir / "explore.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
@@ -82,10 +96,13 @@ def write_report(result: dict[str, Any], gradient: list[Any], random_points: lis
               f"Each search gets {result['budget']} true evaluations (synthesis plus the calibrated end-to-end "
               f"run): the gradient search proposed that many distinct designs over lambda = "
               f"{', '.join(f'{x:g}' for x in result['lambdas'])} ({result['steps']} steps each).", ""]
+    union = joint_front(searches)
     for name in ("gradient", "random", "greedy"):
         best = best_meeting(searches[name])
-        lines.append(f"- {name}: " + (f"smallest meeting the targets {_mm2(best['lane_model_area_um2'])} mm^2 "
-                                      f"({best['label']})" if best else "no design meets the targets"))
+        on_front = sum(1 for p in union if p["search"] == name)
+        lines.append(f"- {name}: {on_front} of the {len(union)} points of the joint front; " +
+                     (f"smallest meeting the targets {_mm2(best['lane_model_area_um2'])} mm^2 ({best['label']})"
+                      if best else "no design meets the targets"))
     lines += ["", *HEADER, *(_row(p) for name in ("gradient", "random", "greedy") for p in searches[name]),
               _row(result["default"]), "",
               "Front: the gradient search's points no other of its points beats on both area and cosine; each is "
