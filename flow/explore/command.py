@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> None:
         "calibration_seconds": bench.calibration_seconds, "timings_s": explorer.timings, "cores": os.cpu_count(),
     }
     args.report_dir.mkdir(parents=True, exist_ok=True)
-    write_report(result, gradient, random_points, greedy_points, default, args.report_dir)
+    write_report(result, args.report_dir)
     if not args.no_docs:
         DOCS_DIR.mkdir(parents=True, exist_ok=True)
         for name in ("explore.md", "explore.png", "explore.json"):
