@@ -197,9 +197,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if sampling.SNAPSHOT.exists():
             rows = sampling.read_snapshot()
-            seeded, stale = sampling.seed_cache(rows)
-            log(f"cost snapshot {sampling.SNAPSHOT.relative_to(REPO_ROOT)}: {seeded} records seeded into the cache"
-                + (f", {stale} measured on other sources (left out; measured again where needed)" if stale else ""))
+            # Kept in the snapshot this run writes, whether or not this run needs them.
+            explorer.records += sampling.seed_cache(rows)
+            stale = len(rows) - len(explorer.records)
+            log(f"cost snapshot {sampling.SNAPSHOT.relative_to(REPO_ROOT)}: {len(explorer.records)} records seeded "
+                "into the cache" + (f", {stale} measured on other sources (left out; measured again where needed)"
+                                    if stale else ""))
         points = sampling.plan({k: args.per_kind for k in KINDS}, args.seed)
         data = sampling.collect(points, jobs=args.jobs, ecp5_kinds=args.ecp5_kinds, dask=args.dask, log=log)
     except (CostError, ValueError) as err:

@@ -214,13 +214,13 @@ def read_snapshot(path: Path = SNAPSHOT) -> list[tuple[CostRecord, str]]:
     return rows
 
 
-def seed_cache(rows: list[tuple[CostRecord, str]]) -> tuple[int, int]:
+def seed_cache(rows: list[tuple[CostRecord, str]]) -> list[CostRecord]:
     """Put the snapshot's records into the cost cache where they were measured on the current
-    sources (same cache key); (seeded, stale) counts. A stale record is left out: its
-    configuration is measured again when it is needed."""
+    sources (same cache key) and return those. A stale record is left out: its configuration is
+    measured again when it is needed."""
     from tb.registry import UNITS
 
-    seeded = 0
+    current = []
     for record, key in rows:
         spec, config = UNITS[record.unit], _config_of(record)
         path = cache_file(spec, config, _has_ecp5(record))
@@ -228,8 +228,8 @@ def seed_cache(rows: list[tuple[CostRecord, str]]) -> tuple[int, int]:
             continue
         if not path.exists():
             store(spec, config, record, _has_ecp5(record))
-        seeded += 1
-    return seeded, len(rows) - seeded
+        current.append(record)
+    return current
 
 
 def as_array(samples: list[Sample]) -> dict[str, np.ndarray]:

@@ -64,11 +64,10 @@ def test_snapshot_round_trip_and_stale_records(tmp_path, monkeypatch):
     sampling.write_snapshot([record], path=path, command="test")
     rows = sampling.read_snapshot(path)
     assert rows[0][0] == record
-    seeded, stale = sampling.seed_cache(rows)
-    assert (seeded, stale) == (1, 0)
+    assert sampling.seed_cache(rows) == [record]
     assert sampling.cached("gelu", DEFAULT, 1) == record
     # A record measured on other sources (another cache key) is left out.
-    assert sampling.seed_cache([(record, "gelu_0000.json")]) == (0, 1)
+    assert sampling.seed_cache([(record, "gelu_0000.json")]) == []
 
 
 def test_malformed_snapshot_is_reported(tmp_path):
