@@ -24,7 +24,6 @@ Steps (each prints its progress):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import shutil
