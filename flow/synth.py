@@ -29,7 +29,7 @@ from typing import Any
 
 from flow.cost import COST_LABEL, CostError, CostRecord, sweep
 from models.paths import BUILD_DIR
-from models.softmax import NARROW_INTERNAL
+from models.softmax import NARROW_INTERNAL, SHORT_ROW_INTERNAL, SHORT_ROW_MAX
 from models.units import WIDTH_BUDGET, narrowest_widths
 from tb.common.spec import UnitSpec
 from tb.registry import UNITS
@@ -95,6 +95,13 @@ def nnlut_options(spec: UnitSpec, config: Any) -> list[tuple[str, dict[str, Any]
     candidates = [(name, candidate)]
     if spec.op == "softmax":
         candidates.append((name + ", serial 1/x", {**candidate, "recip": "serial"}))
+        if config.row_length <= SHORT_ROW_MAX:
+            # The serial core with the short-row internal formats: the candidate at 1 lane,
+            # where the shared normaliser weighs most.
+            slope_width, intercept_width = narrowest_widths(table_configs(spec.config(**SHORT_ROW_INTERNAL)))
+            candidates.append((f"hardwired, narrow s{slope_width}/t{intercept_width}, short-row internal, serial 1/x",
+                               {"table": "hardwired", "slope_width": slope_width, "intercept_width": intercept_width,
+                                **SHORT_ROW_INTERNAL, "recip": "serial"}))
     return [*options, *candidates]
 
 

@@ -79,6 +79,13 @@ ACCURACY_TARGET = 5e-4
 # tail of a row costs up to N 2^-exp_frac of the sum). They shrink every per-lane multiplier
 # and shifter (softmax_exp, softmax_norm).
 NARROW_INTERNAL = {"log2e_frac": 10, "exp_in_frac": 10, "exp_out_frac": 12, "exp_frac": 20, "recip_in_frac": 14}
+# For rows of at most 128 elements (attention rows of the comparison): e and the sum on 17
+# fraction bits and the exp table's output on 10. The truncated tail of a row costs up to
+# N 2^-exp_frac of the sum, so the shorter row affords 3 bits less than NARROW_INTERNAL's N 512:
+# max error 4.8e-4 on the comparison's rows at N 128 with hardwired s11/t17 tables (exp_frac 16
+# with exp_out_frac 10: 7.8e-4). Not for rows longer than 128.
+SHORT_ROW_INTERNAL = {**NARROW_INTERNAL, "exp_frac": 17, "exp_out_frac": 10}
+SHORT_ROW_MAX = 128
 # int64 headroom for the model's intermediates (the largest is the sum S).
 # Beats of more lanes than this register their lanes' e before the adder tree and their sum
 # before the row accumulator (two cycles more of row latency; rtl/nnlut/softmax_unit.sv
@@ -407,4 +414,4 @@ class SoftmaxModel:
         return self.config.out_fmt.to_real(self.evaluate(self.config.in_fmt.quantize(x)))
 
 
-__all__ = ["LOG2_E", "EXP_MODES", "NARROW_INTERNAL", "SUM_STAGE_LANES", "SoftmaxConfig", "SoftmaxModel", "SoftmaxTrace", "log2e_code"]
+__all__ = ["LOG2_E", "EXP_MODES", "NARROW_INTERNAL", "SHORT_ROW_INTERNAL", "SHORT_ROW_MAX", "SUM_STAGE_LANES", "SoftmaxConfig", "SoftmaxModel", "SoftmaxTrace", "log2e_code"]
