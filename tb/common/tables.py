@@ -66,11 +66,14 @@ def table_at_largest_output(table: IntTable) -> IntTable:
 def table_all_negative(table: IntTable) -> IntTable:
     """A table whose output is -1 LSB everywhere (slope 0): the units document that a negative
     value counts as 0, and -1 is all ones in every bit below the sign, so a unit that dropped
-    the sign would see the largest magnitude instead."""
+    the sign would see the largest magnitude instead. An intercept with fewer fraction bits than
+    the output (a narrowed table) cannot make -1 LSB; its own -1 is the negative value nearest
+    to 0 it can make, -2^(out frac - intercept frac) LSB, all ones above those low bits."""
     p = table.params
-    intercept = -(1 << max(0, table.intercept_frac - p.out_fmt.frac))
+    shift = table.intercept_frac - p.out_fmt.frac
+    intercept, expected = (-(1 << shift), -1) if shift >= 0 else (-1, -(1 << -shift))
     out = IntTable(p, table.slope_frac, table.intercept_frac, table.breakpoints.copy(),
                    np.zeros(p.entries, dtype=np.int64), np.full(p.entries, intercept))
-    if not np.all(out.evaluate(np.array([p.in_fmt.min_code, 0, p.in_fmt.max_code])) == -1):
-        raise ValueError(f"no intercept gives -1 LSB in {p.out_fmt}")
+    if not np.all(out.evaluate(np.array([p.in_fmt.min_code, 0, p.in_fmt.max_code])) == expected):
+        raise ValueError(f"no intercept gives {expected} LSB in {p.out_fmt}")
     return out
