@@ -147,14 +147,14 @@ class Explorer:
     timings: dict[str, float] = field(default_factory=dict)
 
     def lane_model_area(self, design: Design) -> tuple[float, dict[str, float]]:
+        from flow.explore.evaluator import lane_model
         from flow.explore.samples import point_cost
 
         by_kind = {}
         for k in KINDS:
             a1, a4 = (point_cost(k, design.of(k), lanes) for lanes in SAMPLE_LANES)
             self.records += [a1, a4]
-            span = SAMPLE_LANES[1] - SAMPLE_LANES[0]
-            by_kind[k] = a1.area_um2 + (TARGET_LANES - SAMPLE_LANES[0]) * (a4.area_um2 - a1.area_um2) / span
+            by_kind[k] = lane_model(a1.area_um2, a4.area_um2, TARGET_LANES)
         return sum(by_kind.values()), by_kind
 
     def direct16(self, design: Design) -> tuple[float, float]:
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     command = "python -m flow.explore " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     started = time.perf_counter()
-    from flow.cost import CostError
+    from flow.cost import COST_LABEL, CostError
     from flow.explore import samples as sampling
 
     explorer = Explorer(args)
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
 
     result = {
         "command": command, "seed": args.seed, "lanes": TARGET_LANES,
-        "cost_label": _cost_label(), "samples": len(data),
+        "cost_label": COST_LABEL, "samples": len(data),
         "evaluator": errors["network"], "linear": errors["linear"],
         "front": [p.to_dict() for p in front], "default": default.to_dict(),
         "chosen": chosen.to_dict() if chosen else None,
@@ -327,12 +327,6 @@ def _one() -> Any:
     import torch
 
     return torch.ones((), dtype=torch.float64)
-
-
-def _cost_label() -> str:
-    from flow.cost import COST_LABEL
-
-    return COST_LABEL
 
 
 def baseline_points(explorer: Explorer, bench: Any, args: argparse.Namespace) -> dict[str, Any]:

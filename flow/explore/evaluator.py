@@ -188,13 +188,17 @@ def held_out(samples: list[Sample], folds: int = FOLDS, seed: int = 0) -> dict[s
     return out
 
 
-def area_at(evaluator: Evaluator, features_1: torch.Tensor, features_4: torch.Tensor, lanes: int) -> torch.Tensor:
-    """Predicted area in um^2 at `lanes`, from the predictions at 1 and 4 lanes (the lane model
-    in the module doc); differentiable."""
-    a1 = torch.exp(evaluator.predict_torch(features_1)[0])
-    a4 = torch.exp(evaluator.predict_torch(features_4)[0])
+def lane_model(area_1: Any, area_4: Any, lanes: int) -> Any:
+    """Area at `lanes` from the areas at SAMPLE_LANES (floats or tensors): the shared part plus
+    one lane's area per lane (the module doc)."""
     span = SAMPLE_LANES[1] - SAMPLE_LANES[0]
-    return a1 + (lanes - SAMPLE_LANES[0]) * (a4 - a1) / span
+    return area_1 + (lanes - SAMPLE_LANES[0]) * (area_4 - area_1) / span
+
+
+def relaxed_area(evaluator: Evaluator, kind: str, probs: dict[str, torch.Tensor], lanes: int) -> torch.Tensor:
+    """Predicted area in um^2 of a (relaxed) choice at `lanes`; differentiable in probs."""
+    a1, a4 = (torch.exp(evaluator.predict_torch(relaxed_features(kind, probs, n))[0]) for n in SAMPLE_LANES)
+    return lane_model(a1, a4, lanes)
 
 
 def choice_probs(choice: Choice) -> dict[str, torch.Tensor]:
@@ -203,10 +207,8 @@ def choice_probs(choice: Choice) -> dict[str, torch.Tensor]:
 
 
 def predicted_area(evaluator: Evaluator, kind: str, choice: Choice, lanes: int) -> float:
-    probs = choice_probs(choice)
     with torch.no_grad():
-        return float(area_at(evaluator, relaxed_features(kind, probs, SAMPLE_LANES[0]),
-                             relaxed_features(kind, probs, SAMPLE_LANES[1]), lanes))
+        return float(relaxed_area(evaluator, kind, choice_probs(choice), lanes))
 
 
 def summary(errors: dict[str, Any]) -> list[str]:

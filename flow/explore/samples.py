@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from flow.cost import CostError, CostRecord, cache_file, cached_cost, check_tools, cost, store
 from flow.explore.space import (DEFAULT, DIMENSIONS, KINDS, SAMPLE_LANES, Choice, unit_config, unit_spec,
@@ -99,12 +98,9 @@ def cached(kind: str, choice: Choice, lanes: int, ecp5: bool = False) -> CostRec
 
 
 def point_cost(kind: str, choice: Choice, lanes: int) -> CostRecord:
-    """A point's ASIC cost: from the cache, else measured here."""
+    """A point's ASIC cost: from the cache, else measured here (and cached by the cost flow)."""
     record = cached(kind, choice, lanes)
-    if record is None:
-        record = CostRecord(**measure(kind, choice.to_dict(), lanes, False))
-        store(unit_spec(kind), unit_config(kind, choice, lanes), record, False)
-    return record
+    return record if record is not None else CostRecord(**measure(kind, choice.to_dict(), lanes, False))
 
 
 def collect(points: list[tuple[str, Choice]], jobs: int = 2, ecp5_kinds: tuple[str, ...] = (),
@@ -127,7 +123,6 @@ def collect(points: list[tuple[str, Choice]], jobs: int = 2, ecp5_kinds: tuple[s
     def done(index: int, record: CostRecord) -> None:
         records[index] = record
         kind, choice, lanes, ecp5 = tasks[index]
-        store(unit_spec(kind), unit_config(kind, choice, lanes), record, ecp5)
         finished = len(records) - len(found)
         elapsed = time.monotonic() - started
         eta = elapsed / finished * (len(todo) - finished)
@@ -160,7 +155,11 @@ def _collect_dask(tasks: list[tuple[str, Choice, int, bool]], todo: list[int], a
             futures = {client.submit(measure, tasks[i][0], tasks[i][1].to_dict(), tasks[i][2], tasks[i][3],
                                      pure=False): i for i in todo}
             for future in as_completed(futures):
-                done(futures[future], CostRecord(**future.result()))
+                # The worker cached it on its own machine; cache it here too.
+                index, record = futures[future], CostRecord(**future.result())
+                kind, choice, lanes, ecp5 = tasks[index]
+                store(unit_spec(kind), unit_config(kind, choice, lanes), record, ecp5)
+                done(index, record)
     finally:
         if cluster is not None:
             cluster.close()
@@ -230,12 +229,3 @@ def seed_cache(rows: list[tuple[CostRecord, str]]) -> list[CostRecord]:
             store(spec, config, record, _has_ecp5(record))
         current.append(record)
     return current
-
-
-def as_array(samples: list[Sample]) -> dict[str, np.ndarray]:
-    """Targets per sample: log area, log Fmax, ECP5 LUT4 (NaN where not placed)."""
-    return {
-        "log_area": np.log(np.array([s.record.area_um2 for s in samples])),
-        "log_fmax": np.log(np.array([s.record.fmax_mhz for s in samples])),
-        "lut4": np.array([np.nan if s.record.ecp5_lut4 is None else s.record.ecp5_lut4 for s in samples], dtype=float),
-    }

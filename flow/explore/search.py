@@ -22,10 +22,10 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from flow.explore.evaluator import Evaluator, area_at, relaxed_features
+from flow.explore.evaluator import Evaluator, predicted_area, relaxed_area
 from flow.explore.fidelity import FidelityBench
-from flow.explore.space import (DEFAULT_DESIGN, DIMENSIONS, FUNCTION_DIMS, KINDS, SAMPLE_LANES, TARGET_LANES,
-                                Choice, Design, valid_choices)
+from flow.explore.space import (DEFAULT_DESIGN, DIMENSIONS, FUNCTION_DIMS, KINDS, TARGET_LANES, Choice, Design,
+                                valid_choices)
 
 # Issue 5's fidelity targets (models.e2e.evaluate).
 TARGET_COS_MEAN = 0.999
@@ -43,16 +43,10 @@ class Proposal:
     design: Design
     how: str                      # "gradient lambda=...", "random #i", "greedy step i"
     predicted_area_um2: float
-    relaxed_loss: float | None = None
 
 
 def predicted_total_area(evaluator: Evaluator, design: Design, lanes: int = TARGET_LANES) -> float:
-    from flow.explore.evaluator import choice_probs
-
-    with torch.no_grad():
-        return float(sum(area_at(evaluator, relaxed_features(k, choice_probs(design.of(k)), SAMPLE_LANES[0]),
-                                 relaxed_features(k, choice_probs(design.of(k)), SAMPLE_LANES[1]), lanes)
-                         for k in KINDS))
+    return sum(predicted_area(evaluator, k, design.of(k), lanes) for k in KINDS)
 
 
 def gradient_search(bench: FidelityBench, evaluator: Evaluator, lam: float, seed: int,
@@ -85,8 +79,7 @@ def gradient_search(bench: FidelityBench, evaluator: Evaluator, lam: float, seed
             weight = hard[FUNCTION_DIMS[0]][1] * hard[FUNCTION_DIMS[1]][1]
             chosen[k] = (function, weight)
             probs = {d: F.softmax(logits[k][d] / tau, dim=0) for d in DIMENSIONS}
-            area = area + area_at(evaluator, relaxed_features(k, probs, SAMPLE_LANES[0]),
-                                  relaxed_features(k, probs, SAMPLE_LANES[1]), TARGET_LANES)
+            area = area + relaxed_area(evaluator, k, probs, TARGET_LANES)
         fidelity_loss = bench.relaxed_loss(chosen) / FIDELITY_SCALE
         loss = fidelity_loss + lam * torch.log(area)
         loss.backward()
@@ -97,7 +90,7 @@ def gradient_search(bench: FidelityBench, evaluator: Evaluator, lam: float, seed
                 f"(x{FIDELITY_SCALE:g}), predicted area {float(area.detach()) / 1e6:.3f} mm^2, tau {tau:.2f}")
     design = Design(**{k: _valid(k, Choice(*(DIMENSIONS[d][int(logits[k][d].argmax())] for d in DIMENSIONS)))
                        for k in KINDS})
-    return Proposal(design, f"gradient lambda={lam:g}", predicted_total_area(evaluator, design), loss_value)
+    return Proposal(design, f"gradient lambda={lam:g}", predicted_total_area(evaluator, design))
 
 
 def _valid(kind: str, choice: Choice) -> Choice:

@@ -119,11 +119,6 @@ def valid_choices(kind: str) -> tuple[Choice, ...]:
     return tuple(out)
 
 
-def function_candidates(kind: str) -> tuple[tuple[int, int], ...]:
-    """The distinct functions (entries, width) among the kind's valid choices."""
-    return tuple(sorted({c.function_key for c in valid_choices(kind)}))
-
-
 @dataclass(frozen=True)
 class Design:
     """One choice per kind: the three units an accelerator would build."""

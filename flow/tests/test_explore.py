@@ -101,7 +101,7 @@ def test_evaluator_learns_and_is_differentiable():
     model = ev.fit_network(x, y, epochs=300)
     probs = {d: torch.full((len(v),), 1.0 / len(v), dtype=torch.float64, requires_grad=True)
              for d, v in DIMENSIONS.items()}
-    area = ev.area_at(model, ev.relaxed_features("gelu", probs, 1), ev.relaxed_features("gelu", probs, 4), 16)
+    area = ev.relaxed_area(model, "gelu", probs, 16)
     area.backward()
     assert probs["entries"].grad is not None and torch.any(probs["entries"].grad != 0)
 

@@ -297,13 +297,11 @@ class NnlutCalibration:
         self.tables: dict[str, dict[str, IntTable]] = {}
         self.formats: list[str] = []
         by_kind = {k: [r for s, r in records.items() if s.info.kind is k] for k in OpKind}
-        # The unit data width of each kind (one for all kinds, unless the method sets them apart).
-        width_of = getattr(method, "kind_width", lambda kind: method.widths.width)
 
         self.gelu_base: IntTable | None = None
         if by_kind[OpKind.GELU]:
             peak = max(float(np.abs(r).max()) for r in by_kind[OpKind.GELU])
-            frac = power_of_two_frac(peak, width_of(OpKind.GELU))
+            frac = power_of_two_frac(peak, method.kind_width(OpKind.GELU))
             config = method.gelu_config(frac)
             prepared = prepare_table(config)
             self.gelu_base = prepared.table
@@ -314,7 +312,7 @@ class NnlutCalibration:
         self.softmax_base: Any = None
         if by_kind[OpKind.SOFTMAX]:
             peak = max(float(np.abs(b).max()) for r in by_kind[OpKind.SOFTMAX] for b in r)
-            frac = power_of_two_frac(peak, width_of(OpKind.SOFTMAX))
+            frac = power_of_two_frac(peak, method.kind_width(OpKind.SOFTMAX))
             config = method.softmax_config(frac)
             self.softmax_base = SoftmaxModel.build(config)
             self.softmax_starts = {

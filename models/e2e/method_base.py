@@ -72,6 +72,11 @@ class Method(ABC):
     def label(self) -> str:
         return METHOD_LABELS[self.name]
 
+    def kind_width(self, kind: OpKind) -> int:
+        """The data width of the kind's unit: one width for every kind unless a method sets
+        them apart (the design search's)."""
+        return self.widths.width
+
     @abstractmethod
     def supports(self, kind: OpKind) -> bool: ...
 
