@@ -488,9 +488,10 @@ def main() -> None:
         "or from `make synth`'s cached measurements of the same sources.",
         "",
         "- Errors: max and mean |output - float64 reference| over the same real inputs for every "
-        "method of an op (GELU: every SQ16.12 code in [-8, 8); Softmax: 256 rows of 128 logits on "
-        "the SQ16.11 grid, attention-like, all-equal, dominant and extreme; LayerNorm: 192 rows of "
-        "384 features on the SQ16.8 grid, random, constant, one outlier, full-scale; gamma 1, "
+        "method of an op on the NN-LUT units' default grids (GELU: every SQ16.10 code in [-32, 32); "
+        "SiLU: every SQ16.12 code in [-8, 8); Softmax: 256 rows of 128 logits on the SQ16.9 grid, "
+        "attention-like, all-equal, dominant and extreme; LayerNorm and RMSNorm: 192 rows of 384 "
+        "features on the SQ18.9 grid, random, constant, one outlier, full-scale; gamma 1, "
         "beta 0). Each method's outputs come from its bit-accurate model, which its bench "
         "checks the RTL against bit for bit.",
         f"- Throughput and latency: each RTL unit's full-rate bench test at {REPORT_LANES} lanes "

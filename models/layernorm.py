@@ -58,6 +58,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from models.defaults import LAYERNORM_GUARD_BITS, LAYERNORM_INT_BITS
 from models.fixedpoint import FixedFormat
 from models.nnlut import CORE_LATENCY, IntTable, arch_parameters, arch_tag, check_arch, core_latency
 from models.units import BUILD_DIR, PreparedTable, UnitConfig, prepare_table
@@ -115,7 +116,8 @@ class LayerNormConfig:
     """Parameters of one LayerNorm unit build (the RTL's parameters derive from these).
 
     Formats (SQw.f = signed w-bit code c standing for c * 2^-f):
-    - input SQ16.8: [-128, 128), LSB 2^-8 (covers BERT activations with their outliers);
+    - input SQ18.9: [-256, 256), LSB 2^-9 (BERT-class residual sums reach a few hundred; two
+      bits wider than the other units' data so small rows keep their resolution: models.defaults);
     - output SQ16.10: [-32, 32), LSB 2^-10; |normalised| <= sqrt(D-1) = 31.98 at D = 1024,
       so gamma = 1 never saturates for D <= 1024;
     - gamma SQ16.12: [-8, 8), LSB 2^-12; beta SQ16.10 (the output grid, so it adds exactly);
@@ -129,8 +131,8 @@ class LayerNormConfig:
 
     dim: int = 384
     lanes: int = 4
-    in_width: int = 16
-    in_frac: int = 8
+    in_width: int = 16 + LAYERNORM_GUARD_BITS
+    in_frac: int = 16 + LAYERNORM_GUARD_BITS - LAYERNORM_INT_BITS
     out_width: int = 16
     out_frac: int = 10
     gamma_width: int = 16

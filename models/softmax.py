@@ -54,6 +54,7 @@ from typing import Any, ClassVar, TYPE_CHECKING
 
 import numpy as np
 
+from models.defaults import SOFTMAX_INT_BITS
 from models.fixedpoint import FixedFormat
 from models.intops import masked_rows
 from models.nnlut import CORE_LATENCY, IntTable, arch_parameters, arch_tag, check_arch, core_latency
@@ -68,23 +69,27 @@ LOG2_E = 1.4426950408889634074
 EXP_MODES = ("range_reduced", "direct")
 # The paper's direct exp table covers [-16, 0] (models/reference.py FUNCTIONS["exp"]).
 DIRECT_EXP_LO = -16.0
+# The input format that direct mode needs at 16 bits: SQ16.11, [-16, 16).
+DIRECT_IN_FRAC = 11
 # Issue 3's accuracy target: max |p - softmax(x)| at 16 entries and 16 output bits.
 ACCURACY_TARGET = 5e-4
 # Narrower internal formats than the defaults (which keep every stage well below the output's
 # LSB): log2(e) on 10 fraction bits, the exp table's input on 10 and output on 12, e and the
 # sum on 20, the reciprocal's mantissa on 14. Chosen one field at a time as the narrowest that
 # keeps the max error below ACCURACY_TARGET on the bench's row kinds (models.stimulus) at N 128
-# and 512: 4.4e-4 and 3.7e-4 with hardwired s11/t17 tables, 3.6e-4 on the comparison's rows
-# (2.6e-4 at the defaults). exp_frac 18 crosses 5e-4 on dominant rows at N 512 (the truncated
+# and 512: 4.4e-4 and 3.5e-4 with hardwired s11/t17 tables, 3.9e-4 on the comparison's rows
+# (3.4e-4 at the defaults; SQ16.9 input). exp_frac 18 crosses 5e-4 on dominant rows at N 512 (the truncated
 # tail of a row costs up to N 2^-exp_frac of the sum). They shrink every per-lane multiplier
 # and shifter (softmax_exp, softmax_norm).
 NARROW_INTERNAL = {"log2e_frac": 10, "exp_in_frac": 10, "exp_out_frac": 12, "exp_frac": 20, "recip_in_frac": 14}
 # For rows of at most 128 elements (attention rows of the comparison): e and the sum on 17
-# fraction bits and the exp table's output on 10. The truncated tail of a row costs up to
-# N 2^-exp_frac of the sum, so the shorter row affords 3 bits less than NARROW_INTERNAL's N 512:
-# max error 4.8e-4 on the comparison's rows at N 128 with hardwired s11/t17 tables (exp_frac 16
-# with exp_out_frac 10: 7.8e-4). Not for rows longer than 128.
-SHORT_ROW_INTERNAL = {**NARROW_INTERNAL, "exp_frac": 17, "exp_out_frac": 10}
+# fraction bits, the exp table's input on 9 and output on 10, the reciprocal's mantissa on 13.
+# The truncated tail of a row costs up to N 2^-exp_frac of the sum, so the shorter row affords
+# 3 bits less than NARROW_INTERNAL's N 512: max error 4.8e-4 on the comparison's rows (SQ16.9)
+# at N 128 with hardwired s11/t17 tables, as with the exp input on 10 and the mantissa on 14
+# (exp_frac 16: 7.4e-4; exp input 8: 6.1e-4; mantissa 12: 5.6e-4). Not for rows longer than 128.
+SHORT_ROW_INTERNAL = {**NARROW_INTERNAL, "exp_frac": 17, "exp_out_frac": 10, "exp_in_frac": 9,
+                      "recip_in_frac": 13}
 SHORT_ROW_MAX = 128
 # int64 headroom for the model's intermediates (the largest is the sum S).
 # Beats of more lanes than this register their lanes' e before the adder tree and their sum
@@ -122,7 +127,7 @@ class SoftmaxConfig:
     row_length: int = 128
     lanes: int = 4
     in_width: int = 16
-    in_frac: int = 11
+    in_frac: int = 16 - SOFTMAX_INT_BITS   # SQ16.9: [-64, 64) (models.defaults)
     out_width: int = 16
     out_frac: int | None = None        # default out_width: UQ0.W
     entries: int = 16

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.defaults import LAYERNORM_GUARD_BITS, LAYERNORM_INT_BITS, SOFTMAX_INT_BITS, table_int_bits
 from models.fixedpoint import FixedFormat
 
 Generator = np.random.Generator
@@ -178,18 +179,20 @@ OP_INPUT_SEED = 20261123
 
 
 def op_inputs(op: str) -> np.ndarray:
-    """GELU and SiLU: every SQ16.12 code over [-8, 8), as values (256 x 256). Softmax: 256 rows of 128
-    logits on the SQ16.11 grid, attention-like, all-equal, dominant, extreme. LayerNorm (and RMSNorm):
-    192 rows of 384 features on the SQ16.8 grid, random, constant, one outlier, full-scale."""
+    """GELU: every SQ16.10 code over [-32, 32); SiLU: every SQ16.12 code over [-8, 8) (as values,
+    256 x 256). Softmax: 256 rows of 128 logits on the SQ16.9 grid, attention-like, all-equal,
+    dominant, extreme. LayerNorm (and RMSNorm): 192 rows of 384 features on the SQ18.9 grid,
+    random, constant, one outlier, full-scale. The grids are the units' defaults (models.defaults)."""
     rng = np.random.default_rng(OP_INPUT_SEED)
     if op in ("gelu", "silu"):
-        return (np.arange(-(1 << 15), 1 << 15) * 2.0 ** -12).reshape(256, 256)
+        return (np.arange(-(1 << 15), 1 << 15) * 2.0 ** -(16 - table_int_bits(op))).reshape(256, 256)
     if op == "softmax":
-        fmt = FixedFormat(16, 11)
+        fmt = FixedFormat(16, 16 - SOFTMAX_INT_BITS)
         kinds = (("attention", 192), ("equal", 16), ("dominant", 32), ("extreme", 16))
         return fmt.to_real(np.concatenate([softmax_rows(k, rng, fmt, n, 128) for k, n in kinds]))
     if op in ("layernorm", "rmsnorm"):
-        fmt = FixedFormat(16, 8)
+        width = 16 + LAYERNORM_GUARD_BITS
+        fmt = FixedFormat(width, width - LAYERNORM_INT_BITS)
         kinds = (("random", 96), ("constant", 16), ("outlier", 48), ("fullscale", 32))
         return fmt.to_real(np.concatenate([layernorm_rows(k, rng, fmt, n, 384) for k, n in kinds]))
     raise ValueError(f"unknown op {op!r}; ops: gelu, silu, softmax, layernorm, rmsnorm")

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from models.fileio import write_atomically
+from models.defaults import FITS, table_fit, table_int_bits
 from models.fixedpoint import FixedFormat
 from models.nnlut import CoreParams, IntTable, arch_parameters, arch_tag, check_arch, core_latency, quantize_table
 from models.paths import BUILD_DIR, REPO_ROOT
@@ -33,7 +34,7 @@ class UnitConfig:
     # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
     TAG_FIELDS: ClassVar[tuple[str, ...]] = (
         'function', 'entries', 'in_width', 'in_frac', 'out_width', 'out_frac', 'slope_width',
-        'intercept_width', 'lanes', 'table', 'search')
+        'intercept_width', 'fit', 'lanes', 'table', 'search')
 
 
     function: str = "gelu"
@@ -47,19 +48,25 @@ class UnitConfig:
     intercept_width: int = 20
     table: str = "programmable"   # programmable | no_reset | hardwired (models.nnlut.check_arch)
     search: str = "parallel"      # parallel | binary
+    fit: str | None = None        # minimax | l2; default per function (models.defaults)
 
     def __post_init__(self) -> None:
         function_spec(self.function)  # rejects unknown names
         check_arch(self.table, self.search)
+        if self.fit is None:
+            object.__setattr__(self, "fit", table_fit(self.function))
+        if self.fit not in FITS:
+            raise ValueError(f"fit must be one of {', '.join(FITS)}, got {self.fit!r}")
         if self.lanes < 1:
             raise ValueError(f"LANES must be >= 1, got {self.lanes}")
         if self.entries < 2:
             raise ValueError(f"ENTRIES must be >= 2, got {self.entries}")
-        # GELU's default formats keep 4 integer bits (sign + 3): [-8, 8) in and out.
+        # Default formats: the function's integer bits (models.defaults; GELU 6: [-32, 32)) in
+        # and out.
         if self.in_frac is None:
-            object.__setattr__(self, "in_frac", self.in_width - 4)
+            object.__setattr__(self, "in_frac", self.in_width - table_int_bits(self.function))
         if self.out_frac is None:
-            object.__setattr__(self, "out_frac", self.out_width - 4)
+            object.__setattr__(self, "out_frac", self.out_width - table_int_bits(self.function))
         for name, width, frac in (("IN", self.in_width, self.in_frac), ("OUT", self.out_width, self.out_frac)):
             if width < 2:
                 raise ValueError(f"{name}_WIDTH must be >= 2, got {width}")
@@ -97,7 +104,8 @@ class UnitConfig:
         """Names a table: everything but LANES and the core's microarchitecture, which do not
         change the contents."""
         return (f"{self.function}_e{self.entries}_i{self.in_width}q{self.in_frac}"
-                f"_o{self.out_width}q{self.out_frac}_s{self.slope_width}_t{self.intercept_width}")
+                f"_o{self.out_width}q{self.out_frac}_s{self.slope_width}_t{self.intercept_width}"
+                f"{'_l2' if self.fit == 'l2' else ''}")
 
     @property
     def tag(self) -> str:
@@ -119,7 +127,18 @@ class UnitConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields; `fit` only when it is not "minimax", so that a minimax table's dictionary
+        (which names cost-cache entries and the explore snapshot's records) is what it was
+        before the fit option existed."""
+        data = asdict(self)
+        if data["fit"] == "minimax":
+            del data["fit"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "UnitConfig":
+        """The inverse of to_dict: a dictionary without `fit` is a minimax table's."""
+        return cls(**{"fit": "minimax", **data})
 
 
 @dataclass(frozen=True)
@@ -162,14 +181,42 @@ def fit_cached(function: str, entries: int, lo: float, hi: float) -> dict[str, A
 
 
 def quantized_table(config: UnitConfig) -> tuple[IntTable, dict[str, Any]]:
-    """The configuration's integer table, quantized from its (cached) float fit, and the fit."""
+    """The configuration's integer table, quantized from its (cached) float fit, and the fit.
+
+    fit "l2": the minimax table is the start (and fixes the slope and intercept fractional
+    bits); models.l2fit then refits it for the least squared error over every input code of
+    the format, each weighted alike, and the fit record gains the result's errors."""
     from models.fitter import FloatTable
 
     lo, hi = config.fit_range
+    fn = function_spec(config.function).fn
     fit = fit_cached(config.function, config.entries, lo, hi)
     ftable = FloatTable.from_dict(fit["table"])
-    table = quantize_table(ftable.breakpoints, ftable.slopes, ftable.intercepts, function_spec(config.function).fn,
-                           lo, hi, config.core_params)
+    table = quantize_table(ftable.breakpoints, ftable.slopes, ftable.intercepts, fn, lo, hi, config.core_params)
+    if config.fit == "l2":
+        from models.l2fit import quantize_weighted, weighted_l2_table
+
+        fmt = config.in_fmt
+        codes = np.arange(fmt.min_code, fmt.max_code + 1, dtype=np.int64)
+        x = fmt.to_real(codes)
+        target = fn(x)
+        weights = np.ones_like(x)
+        refit = weighted_l2_table(x, weights, target, ftable)
+        # The refit's slopes or intercepts can exceed the minimax table's fractional bits by a
+        # little: give up one bit of each (at most two) before calling it impossible.
+        for spare in range(3):
+            try:
+                base = table if spare == 0 else quantize_table(
+                    ftable.breakpoints, ftable.slopes, ftable.intercepts, fn, lo, hi, config.core_params,
+                    slope_frac=table.slope_frac - spare, intercept_frac=table.intercept_frac - spare)
+                table = quantize_weighted(refit, codes, weights, target, base)
+                break
+            except ValueError:
+                if spare == 2:
+                    raise
+        err = np.abs(config.out_fmt.to_real(table.evaluate(codes)) - target)
+        fit = {**fit, "objective": "l2", "l2_range": [float(x[0]), float(x[-1])],
+               "l2_max_error": float(err.max()), "l2_rms_error": float(np.sqrt(np.mean(err * err)))}
     return table, fit
 
 
@@ -196,7 +243,7 @@ def config_to_args(config: UnitConfig) -> list[str]:
     return [config.function, "--entries", str(config.entries), "--in-width", str(config.in_width),
             "--in-frac", str(config.in_frac), "--out-width", str(config.out_width),
             "--out-frac", str(config.out_frac), "--slope-width", str(config.slope_width),
-            "--intercept-width", str(config.intercept_width)]
+            "--intercept-width", str(config.intercept_width), "--fit", str(config.fit)]
 
 
 # The budget `narrowest_widths` keeps: the table's max error may grow by this factor over its

@@ -28,6 +28,7 @@ from typing import Any
 from flow.cost import CostError, CostRecord, cache_file, cached_cost, check_tools, cost, store
 from flow.explore.space import (DEFAULT, DIMENSIONS, KINDS, SAMPLE_LANES, Choice, unit_config, unit_spec,
                                 valid_choices)
+from models.units import UnitConfig
 from models.paths import REPO_ROOT
 
 SNAPSHOT = REPO_ROOT / "docs" / "explore" / "cost_samples.json"
@@ -176,7 +177,10 @@ def _config_of(record: CostRecord) -> Any:
 
     if record.unit not in UNITS:
         raise ValueError(f"unknown unit {record.unit!r}")
-    return UNITS[record.unit].config_type(**record.options)
+    config_type = UNITS[record.unit].config_type
+    if config_type is UnitConfig:
+        return UnitConfig.from_dict(record.options)  # options without `fit` are a minimax table's
+    return config_type(**record.options)
 
 
 def _key(record: CostRecord) -> str:

@@ -86,12 +86,16 @@ def unit_spec(kind: str) -> UnitSpec:
     return UNITS[kind]
 
 
-def formats(kind: str, width: int) -> dict[str, int]:
-    """Data formats at this width, by the end-to-end evaluation's rule (models.e2e Widths):
-    GELU S.(W-4) in and out, Softmax S.(W-5) in and unsigned 0.W out, LayerNorm S.(W-8) in and
-    S.(W-6) out."""
+def formats(kind: str, width: int) -> dict[str, Any]:
+    """Data formats at this width: GELU S.(W-4) in and out with the minimax table, Softmax
+    S.(W-5) in and unsigned 0.W out, LayerNorm S.(W-8) in and S.(W-6) out. These are the units'
+    defaults when the space was sampled (before models.defaults widened them); they are kept so
+    the snapshot's records stay valid. The search is calibrated only, and calibration chooses
+    the GELU and Softmax input formats from the activations and each LayerNorm site's scales, so
+    the build format matters only for the reset contents of the tables."""
     if kind == "gelu":
-        return {"in_width": width, "in_frac": width - 4, "out_width": width, "out_frac": width - 4}
+        return {"in_width": width, "in_frac": width - 4, "out_width": width, "out_frac": width - 4,
+                "fit": "minimax"}
     if kind == "softmax":
         return {"in_width": width, "in_frac": width - 5, "out_width": width, "out_frac": width}
     return {"in_width": width, "in_frac": width - 8, "out_width": width, "out_frac": width - 6}

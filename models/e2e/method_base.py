@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from models.defaults import GELU_INT_BITS, LAYERNORM_GUARD_BITS, LAYERNORM_INT_BITS, SOFTMAX_INT_BITS
 from models.e2e.sites import OpKind, SiteModule
 from models.reference import LAYERNORM_EPS
 
@@ -32,19 +33,24 @@ class Widths:
         if self.entries < 2:
             raise ValueError(f"entries must be >= 2, got {self.entries}")
 
-    # Default fractional bits: the integer bits each op's inputs need in BERT-like models
-    # before any calibration (the units' own defaults at W = 16).
+    # Default formats: the integer bits each op's inputs need in BERT-class models before any
+    # calibration (models.defaults; the units' own defaults at W = 16).
     @property
     def gelu_frac(self) -> int:
-        return self.width - 4
+        return self.width - GELU_INT_BITS
 
     @property
     def softmax_frac(self) -> int:
-        return self.width - 5
+        return self.width - SOFTMAX_INT_BITS
+
+    @property
+    def layernorm_width(self) -> int:
+        """LayerNorm's input is wider than the other units' data (models.defaults)."""
+        return self.width + LAYERNORM_GUARD_BITS
 
     @property
     def layernorm_frac(self) -> int:
-        return self.width - 8
+        return self.layernorm_width - LAYERNORM_INT_BITS
 
 
 def power_of_two_frac(max_abs: float, width: int) -> int:
@@ -75,7 +81,7 @@ class Method(ABC):
     def kind_width(self, kind: OpKind) -> int:
         """The data width of the kind's unit: one width for every kind unless a method sets
         them apart (the design search's)."""
-        return self.widths.width
+        return self.widths.layernorm_width if kind is OpKind.LAYERNORM else self.widths.width
 
     @abstractmethod
     def supports(self, kind: OpKind) -> bool: ...

@@ -7,8 +7,9 @@
   so its GELU sites stay float in every configuration.
 
 Formats. Uncalibrated, every method sees its op inputs in the same fixed formats, those of
-the project's units at the chosen width W: GELU SQW.(W-4) ([-8, 8)), Softmax SQW.(W-5)
-([-16, 16)), LayerNorm SQW.(W-8) ([-128, 128)); the baselines' scale is that format's LSB.
+the project's units at the chosen width W (models.defaults): GELU SQW.(W-6) ([-32, 32)),
+Softmax SQW.(W-7) ([-64, 64)), LayerNorm SQ(W+2).(W-7) ([-256, 256)); the baselines' scale is
+that format's LSB.
 Calibrated (models.e2e.calibrate), each method chooses its input scales from recorded
 activations with its own rule, and NN-LUT also refits its tables per site.
 """
@@ -25,6 +26,7 @@ from models.e2e.approx import ElementwiseGelu, NnlutGelu, RowLayerNorm, RowSoftm
 from models.e2e.calibrate import TRIMS, NnlutCalibration
 from models.e2e.method_base import (BERT_LN_EPS, METHOD_LABELS, METHOD_NAMES, Method, Widths,
                                     power_of_two_frac)
+from models.defaults import LAYERNORM_INT_BITS
 from models.e2e.sites import OpKind, SiteModule
 
 # ------------------------------------------------------------------------------ NN-LUT
@@ -60,7 +62,7 @@ class NnlutMethod(Method):
         from models.layernorm import LayerNormConfig
 
         w = self.widths
-        return LayerNormConfig(entries=w.entries, in_width=w.width, in_frac=w.layernorm_frac,
+        return LayerNormConfig(entries=w.entries, in_width=w.layernorm_width, in_frac=w.layernorm_frac,
                                out_width=w.width, out_frac=w.width - 6, eps=BERT_LN_EPS)
 
     def approximation(self, kind: OpKind) -> Any:
@@ -118,7 +120,7 @@ class IbertMethod(Method):
     def _make(self, kind: OpKind, scale: float) -> Any:
         from models import ibert
 
-        w = self.widths.width
+        w = self.kind_width(kind)
         if kind is OpKind.GELU:
             return ElementwiseGelu(lambda x: ibert.gelu(x, scale, in_bits=w), f"I-BERT i-GELU s={scale:.3g}")
         if kind is OpKind.SOFTMAX:
@@ -136,7 +138,7 @@ class IbertMethod(Method):
         from models.intops import symmetric_scale
 
         peak = _max_abs(record)
-        scale = symmetric_scale(np.array([peak]), self.widths.width)
+        scale = symmetric_scale(np.array([peak]), self.kind_width(site.info.kind))
         self.scales[site.info.name] = scale
         return self._make(site.info.kind, scale)
 
@@ -149,7 +151,7 @@ class IbertMethod(Method):
 class SoleMethod(Method):
     """SOLE's E2Softmax and AILayerNorm. E2Softmax needs a power-of-two scale: uncalibrated
     the shared format's LSB, calibrated the finest power of two that holds the site's
-    largest input. AILayerNorm: uncalibrated a plain SQW.(W-8) input (every PTF factor 0);
+    largest input. AILayerNorm: uncalibrated a plain SQW.(W-9) input (every PTF factor 0);
     calibrated SOLE's own PTF calibration (scale and per-channel factors) per site."""
 
     name = "sole"
@@ -161,6 +163,16 @@ class SoleMethod(Method):
     def supports(self, kind: OpKind) -> bool:
         return kind is not OpKind.GELU
 
+    def kind_width(self, kind: OpKind) -> int:
+        # AILayerNorm's model takes at most 16-bit inputs (models/sole.py; the unit itself takes
+        # 8-bit PTF codes), so its LayerNorm input stays at the common width, with the
+        # LayerNorm range (layernorm_scale).
+        return self.widths.width
+
+    @property
+    def layernorm_scale(self) -> float:
+        return 2.0 ** -(self.widths.width - LAYERNORM_INT_BITS)
+
     def _softmax(self, frac: int) -> Any:
         from models import sole
 
@@ -170,7 +182,7 @@ class SoleMethod(Method):
     def _layernorm(self, scale: float, alpha: np.ndarray | None) -> Any:
         from models import sole
 
-        w = self.widths.width
+        w = self.kind_width(OpKind.LAYERNORM)
 
         # The int64 model holds in_bits + ptf_max + stat_frac <= 23 bits (models/sole.py); at
         # 16-bit inputs the statistics keep 4 fractional bits below the input LSB.
@@ -188,7 +200,7 @@ class SoleMethod(Method):
             return None
         if kind is OpKind.SOFTMAX:
             return self._softmax(self.widths.softmax_frac)
-        return self._layernorm(2.0 ** -self.widths.layernorm_frac, None)
+        return self._layernorm(self.layernorm_scale, None)
 
     def calibrated(self, site: SiteModule, record: Any) -> Any:
         from models import sole
@@ -200,7 +212,7 @@ class SoleMethod(Method):
             frac = power_of_two_frac(_max_abs(record), self.widths.width)
             self.notes[site.info.name] = f"q{frac}"
             return self._softmax(frac)
-        scale, alpha = sole.ptf_calibrate(np.asarray(record), self.widths.width)
+        scale, alpha = sole.ptf_calibrate(np.asarray(record), self.kind_width(kind))
         self.notes[site.info.name] = f"PTF scale {scale:.3g}, alpha max {int(alpha.max())}"
         return self._layernorm(scale, alpha)
 

@@ -168,7 +168,9 @@ def test_constant_rows_give_exactly_beta_whatever_epsilon(models: dict[int, Laye
 def test_extreme_rows_fit_the_declared_widths(models: dict[int, LayerNormModel], dim: int) -> None:
     """The rows that maximise |S1|, S2, V and |N| stay exact in int64 and inside the widths
     the RTL uses (compared with Python's unbounded integers)."""
-    c = LayerNormConfig(dim=dim, lanes=1)
+    # The default 18-bit input allows D <= 2048 (the 62-bit variance term); 16 bits reach 8192.
+    narrow = {"in_width": 16, "in_frac": 8} if dim > 2048 else {}
+    c = LayerNormConfig(dim=dim, lanes=1, **narrow)
     w = c.widths(dim)
     lo, hi = c.in_fmt.min_code, c.in_fmt.max_code
     half = np.where(np.arange(dim) < dim // 2, lo, hi)
@@ -223,7 +225,8 @@ def test_layernorm_real_takes_d_from_the_array(models: dict[int, LayerNormModel]
     (dict(eps=-1e-5), "eps must be finite and >= 0"),
     (dict(eps=float("nan")), "eps must be finite"),
     (dict(eps=1e6), "eps = 1e\\+06 is too large"),
-    (dict(dim=16384, lanes=1), "D must be <= 8192"),
+    (dict(dim=4096, lanes=1), "with 18-bit inputs D must be <= 2048"),
+    (dict(dim=16384, lanes=1, in_width=16, in_frac=8), "D must be <= 8192"),
     (dict(y_guard=8), "cannot be negative"),
     (dict(beta_frac=30), "beta_frac"),
     (dict(in_width=40), "in_width must be in"),
@@ -236,8 +239,8 @@ def test_bad_configs_are_refused(kwargs: dict, message: str) -> None:
 def test_bad_inputs_are_refused(models: dict[int, LayerNormModel]) -> None:
     model = models[2]
     g, b = np.full(8, 1 << 12), np.zeros(8, dtype=np.int64)
-    with pytest.raises(ValueError, match="outside SQ16.8"):
-        model.evaluate(np.full((1, 8), 1 << 15), g, b)
+    with pytest.raises(ValueError, match="outside SQ18.9"):
+        model.evaluate(np.full((1, 8), 1 << 17), g, b)
     with pytest.raises(ValueError, match="expected a \\(rows, D\\) array"):
         model.evaluate(np.zeros(8, dtype=np.int64), g, b)
     with pytest.raises(ValueError, match="gamma and beta must have shape \\(8,\\)"):

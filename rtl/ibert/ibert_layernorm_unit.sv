@@ -13,7 +13,7 @@
 //   factor = floor(2^31 / std)
 //   out    = (y * factor) >> 1
 //
-// Formats at the defaults: input SQ16.8 (signed 16-bit codes, scale 2^-8, [-128, 128)), as
+// Formats at the defaults: input SQ18.9 (signed 18-bit codes, scale 2^-9, [-256, 256)), as
 // layernorm_unit; the input scale cancels in the normalisation. Output: signed OutWidth = 32-
 // bit codes with scale sqrt(Dim) / 2^30 (y / std is at most 1 in magnitude; |out| <= ~2^30),
 // i.e. the normalised value (x - mean) / sigma ~ out * sqrt(Dim) / 2^30 (sqrt(384) / 2^30 =
@@ -61,7 +61,7 @@
 module ibert_layernorm_unit #(
   parameter  int unsigned Dim             = 384,
   parameter  int unsigned Lanes           = 4,
-  parameter  int unsigned InWidth         = 16,
+  parameter  int unsigned InWidth         = 18,
   parameter  int unsigned MaxBit          = 32,
   parameter  int unsigned MinShift        = 0,
   parameter  int unsigned OutWidth        = 32,

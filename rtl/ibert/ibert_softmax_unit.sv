@@ -12,14 +12,14 @@
 //   factor = floor(2^MaxBit / sum(e16))
 //   y      = (e16 * factor) >> (MaxBit - OutBits)
 //
-// Formats at the defaults: input SQ16.11 (scale 2^-11, [-16, 16)), as softmax_unit; output
+// Formats at the defaults: input SQ16.9 (scale 2^-9, [-64, 64)), as softmax_unit; output
 // UQ16.16: y is an unsigned OutBits = 16-bit code, p ~ y * 2^-16 (the model's out_bits = 16,
 // where the paper uses 8). y never reaches 2^OutBits: e16 * factor <= 2^MaxBit, with equality
 // only for a row whose sum is the row maximum's e16 (ETop, below) and ETop dividing 2^MaxBit,
 // i.e. ETop a power of two, which stops elaboration.
-// Constants (the model's values at scale 2^-11, passed by tb/ibert_softmax from the model):
-//   X0Mag = -x0_int = 1420, BInt = b_int = 2770, CInt = c_int = 4024659, Mult = M =
-//   1539966480, ReqShift = E - 30 = 39. ETop = e16 at d = 0 = 32767 (computed below).
+// Constants (the model's values at scale 2^-9, passed by tb/ibert_softmax from the model):
+//   X0Mag = -x0_int = 355, BInt = b_int = 692, CInt = c_int = 251541, Mult = M =
+//   1541426396, ReqShift = E - 30 = 35. ETop = e16 at d = 0 = 32767 (computed below).
 //
 // Three stages connected by queues, each moving one beat per cycle:
 //   load/max      -> x queue (RowBeats+1 beats, and the row maximums; softmax_rows)
@@ -63,12 +63,12 @@ module ibert_softmax_unit #(
   parameter  int unsigned     RowLength       = 128,
   parameter  int unsigned     Lanes           = 4,
   parameter  int unsigned     InWidth         = 16,
-  parameter  longint unsigned X0Mag           = 64'd1420,
+  parameter  longint unsigned X0Mag           = 64'd355,
   parameter  int unsigned     MaxQ            = 30,
-  parameter  longint unsigned BInt            = 64'd2770,
-  parameter  longint unsigned CInt            = 64'd4024659,
-  parameter  longint unsigned Mult            = 64'd1539966480,
-  parameter  int unsigned     ReqShift        = 39,
+  parameter  longint unsigned BInt            = 64'd692,
+  parameter  longint unsigned CInt            = 64'd251541,
+  parameter  longint unsigned Mult            = 64'd1541426396,
+  parameter  int unsigned     ReqShift        = 35,
   parameter  int unsigned     ExpBits         = 16,
   parameter  int unsigned     MaxBit          = 32,
   parameter  int unsigned     OutBits         = 16,

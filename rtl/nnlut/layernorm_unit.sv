@@ -10,7 +10,7 @@
 //   y[i] ~ Dim*x[i] / sqrt(Dim*S2 + eps*Dim^2*4^InFrac) = x[i] / sqrt(mean(x^2) + eps),
 // with one more bit of variance term (Dim*S2 alone reaches 2^VarWidth).
 //
-// Default formats: input SQ16.8 ([-128, 128); the datapath is the same for any input
+// Default formats: input SQ18.9 ([-256, 256); the datapath is the same for any input
 // fraction, which only enters through EpsTerm), output SQ16.10 ([-32, 32): the normalised
 // value reaches sqrt(Dim-1) = 31.98 at Dim = 1024 for a row with one outlier), gamma
 // SQ16.12 ([-8, 8)), beta SQ16.10. EpsTerm = rint(eps * Dim^2 * 2^(2*InFrac + VarFrac)),
@@ -62,7 +62,7 @@
 module layernorm_unit #(
   parameter  int unsigned     Dim            = 384,
   parameter  int unsigned     Lanes          = 4,
-  parameter  int unsigned     InWidth        = 16,
+  parameter  int unsigned     InWidth        = 18,
   parameter  int unsigned     OutWidth       = 16,
   parameter  int unsigned     OutFrac        = 10,
   parameter  int unsigned     GammaWidth     = 16,

@@ -7,7 +7,7 @@
 // disagrees with the package stops elaboration, because the table contents are only valid for
 // the formats they were quantized to. Change widths or ENTRIES by regenerating the package.
 //
-// Default formats (GELU and SiLU): input SQ16.12 ([-8, 8), LSB 2^-12), output SQ16.12.
+// Default formats: GELU input and output SQ16.10 ([-32, 32), LSB 2^-10); SiLU SQ16.12 ([-8, 8)).
 // Latency 3 cycles (plus log2(Entries) with BinarySearch), LANES elements per cycle; see
 // nnlut_core for rounding, saturation, the write port and the microarchitecture options
 // (Hardwired, TableReset, BinarySearch) passed on to it.

@@ -3,7 +3,7 @@
 // A row of RowLength elements is RowBeats = RowLength / Lanes consecutive beats on in_data_i
 // (lane l at [l*InWidth +: InWidth]); its output beats carry p_i ~ exp(x_i - M) / sum_j
 // exp(x_j - M) in the same order. Formats at the defaults:
-// input SQ16.11 ([-16, 16), LSB 2^-11), output UQ0.16 (p = code * 2^-16, saturating at
+// input SQ16.9 ([-64, 64), LSB 2^-9), output UQ0.16 (p = code * 2^-16, saturating at
 // 2^16 - 1). The datapath is bit-exact with models/softmax.py, where it is written out.
 //
 // Three stages connected by buffers, each moving one beat per cycle:

@@ -9,7 +9,7 @@
 // No multiplier and no table in the exp path: an element's exp is the 4-bit code k, and the
 // unit buffers those codes, not exps, between the sum and the output.
 //
-// Formats at the defaults: input SQ16.11 (the Softmax unit's; the shift-add multiply by
+// Formats at the defaults: input SQ16.9 (the Softmax unit's; the shift-add multiply by
 // log2 e needs a power-of-two input scale), output UQ8.8 codes y * 2^-8 (OutWidth = OutFrac:
 // with the correction table the largest output, a one-element row, is 247/256 < 1). The
 // choices that move accuracy are parameters: CodeNearest (0: floor, the paper's; 1: round the

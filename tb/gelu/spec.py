@@ -36,5 +36,5 @@ SPEC = UnitSpec(
     lint_configs=(UnitConfig(),),
     rejections=(({"Entries": 32}, "regenerate the table"),),
     tables=fitted_tables, error_target=optimal_error,
-    note="fitted 16-entry table, programmable; SQ16.12 in and out",
+    note="16-entry least-squares table, programmable; SQ16.10 in and out",
 )

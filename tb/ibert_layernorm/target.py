@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from models.defaults import LAYERNORM_GUARD_BITS, LAYERNORM_INT_BITS
 from models.fixedpoint import FixedFormat, ScaledFormat
 from models.ibert import IntLayerNorm
 from models.intops import isqrt_newton
@@ -36,8 +37,9 @@ class IBertLayerNormConfig:
 
     dim: int = 384
     lanes: int = 4
-    in_width: int = 16
-    in_frac: int = 8          # SQ16.8 as the NN-LUT layernorm_unit (the scale cancels)
+    # SQ18.9 as the NN-LUT layernorm_unit (the scale cancels; the width does not).
+    in_width: int = 16 + LAYERNORM_GUARD_BITS
+    in_frac: int = 16 + LAYERNORM_GUARD_BITS - LAYERNORM_INT_BITS
     max_bit: int = 32
     min_shift: int = 0
     div_bits_per_cycle: int = 4

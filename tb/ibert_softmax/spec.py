@@ -17,10 +17,10 @@ SPEC = UnitSpec(
                   IBertSoftmaxConfig(row_length=512, lanes=16, in_frac=10, div_bits_per_cycle=1)),
     rejections=(({"RowLength": 130}, "must be a multiple of Lanes"),
                 ({"Lanes": 0}, "Lanes must be >= 1"),
-                # p(0) = 2770^2 + 715708 = 2^23, and 2^23 / 2^9: the maximum's exp would be 2^14.
-                ({"CInt": "64'd715708", "Mult": "64'd1", "ReqShift": 9}, "must be >= 2 and not a power of two"),
+                # p(0) = 692^2 + 45424 = 2^19, and 2^19 / 2^9: the maximum's exp would be 2^10.
+                ({"CInt": "64'd45424", "Mult": "64'd1", "ReqShift": 9}, "must be >= 2 and not a power of two"),
                 ({"OutBits": 33}, "OutBits (33) must be in [1, MaxBit = 32]"),
-                ({"BInt": "64'd1000"}, "need 1 <= X0Mag <= BInt")),
+                ({"BInt": "64'd300"}, "need 1 <= X0Mag <= BInt")),
     rtl_defaults=IBertSoftmaxConfig(row_length=128, lanes=4),
     note="i-exp, floor(2^32/sum), UQ16.16 out",
 )

@@ -14,7 +14,7 @@ from tb.layernorm.target import LayerNormTarget
 
 def programmed_input(config: LayerNormConfig, data: np.ndarray, params: Mapping[str, np.ndarray],
                      model_of: Callable[[Any], Any]) -> StreamInput:
-    """Rows quantized to SQ16.8; gamma and beta (default 1 and 0) quantized to their formats and
+    """Rows quantized to the input format (SQ18.9 by default); gamma and beta (default 1 and 0) quantized to their formats and
     written through the parameter port before the rows."""
     gamma = config.gamma_fmt.quantize(params.get("gamma", np.ones(config.dim)))
     beta = config.beta_fmt.quantize(params.get("beta", np.zeros(config.dim)))

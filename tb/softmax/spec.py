@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.softmax import ACCURACY_TARGET, DIRECT_EXP_LO, NARROW_INTERNAL, SoftmaxConfig
+from models.softmax import ACCURACY_TARGET, DIRECT_EXP_LO, DIRECT_IN_FRAC, NARROW_INTERNAL, SoftmaxConfig
 from tb.common.spec import FRAMED_ROW_TESTS, ROW_FAMILY_TESTS, SOFTMAX_KIND_TESTS, UnitSpec
 from tb.softmax.target import SoftmaxTarget
 
@@ -25,7 +25,8 @@ SPEC = UnitSpec(
                 SoftmaxConfig(row_length=1, lanes=1, out_width=10),
                 # The narrow internal formats of the cost sweep's candidate (NARROW_INTERNAL).
                 SoftmaxConfig(row_length=512, lanes=16, table="no_reset", search="binary", **NARROW_INTERNAL),
-                SoftmaxConfig(row_length=128, lanes=4, exp_mode="direct", table="hardwired"),
+                SoftmaxConfig(row_length=128, lanes=4, exp_mode="direct", table="hardwired",
+                              in_frac=DIRECT_IN_FRAC),
                 # The serial 1/x core: one row per slope_width + 1 cycles, short rows throttled.
                 SoftmaxConfig(row_length=64, lanes=2, recip="serial")),
     rejections=(({"RowLength": 130}, "must be a multiple of Lanes"),
@@ -34,8 +35,9 @@ SPEC = UnitSpec(
                 ({"Entries": 32}, "regenerate the tables"),
                 ({"OutFrac": 17}, "OutFrac (17) must be in [1, OutWidth = 16]"),
                 ({"ExpFrac": 12}, "ExpFrac (12) must be >= recip_table_pkg::InFrac")),
-    # Issue 3 compares the range-reduced exp with the paper's direct wide-range table.
-    variants=({"exp_mode": "direct"},),
+    # Issue 3 compares the range-reduced exp with the paper's direct wide-range table, which
+    # covers [-16, 0] only: SQ16.11 in.
+    variants=({"exp_mode": "direct", "in_frac": DIRECT_IN_FRAC},),
     tables=fitted_tables,
     error_target=lambda c: (ACCURACY_TARGET, f"target ±{ACCURACY_TARGET:g}"),
     note="range-reduced exp (2^-f table), 1/x table; UQ0.16 out",

@@ -165,7 +165,7 @@ def test_stream_model_and_parameters_outside_the_simulator() -> None:
     rows = softmax_rows("attention", np.random.default_rng(5), config.in_fmt, 3, config.row_length, ROW_SHAPE)
     stream = rows.reshape(12, 2)
     assert stream.shape == (12, 2)
-    direct = E2Softmax(2.0 ** -11, 16).forward(rows)
+    direct = E2Softmax(2.0 ** -config.in_frac, 16).forward(rows)
     assert np.array_equal(model.predict(stream), direct.reshape(12, 2))
     with pytest.raises(ValueError, match="whole number of rows"):
         model.predict(stream[:-1])

@@ -1,0 +1,51 @@
+"""Default input formats of the units, chosen from the activation ranges of BERT-class models.
+
+Each op's default input format holds the largest activations all-MiniLM-L6-v2 feeds that op
+(measured by the calibration of `python -m flow.e2e --calibrate` over 64 sentences; docs/e2e.md),
+rounded up to a power of two, so that an uncalibrated unit does not clip a real model:
+
+| op | largest input seen | default range | integer bits (sign included) |
+|---|---|---|---|
+| GELU | +-24.6 (FFN pre-activations) | [-32, 32) | 6 |
+| Softmax | +-63.4 (attention scores) | [-64, 64) | 7 |
+| LayerNorm | 224 (residual sums) | [-256, 256) | 9 |
+
+BERT-base shows the same orders of magnitude (its residual stream has outliers in the
+hundreds). A range this wide costs resolution: at 16 bits LayerNorm's input LSB would be
+2^-7, too coarse for rows whose spread is a few hundredths (the embedding LayerNorm's), so
+the LayerNorm unit's input is `LAYERNORM_GUARD_BITS` wider than the other units' data (the
+residual stream is usually held wider than the activations anyway). Measured at 16-bit data
+(docs/e2e.md): LayerNorm SQ16.8 (clipping at 128) loses top-1 to 99.1%, SQ16.7 to 98.2%,
+SQ18.9 keeps 100%.
+
+Functions without a model-derived range (SiLU, and the inner tables, whose formats their units
+set explicitly) keep 4 integer bits: [-8, 8).
+"""
+
+from __future__ import annotations
+
+GELU_INT_BITS = 6
+SOFTMAX_INT_BITS = 7
+LAYERNORM_INT_BITS = 9
+LAYERNORM_GUARD_BITS = 2
+OTHER_INT_BITS = 4
+
+# Integer bits of the element-wise table units' default input and output formats, per function.
+TABLE_UNIT_INT_BITS: dict[str, int] = {"gelu": GELU_INT_BITS}
+
+# How each element-wise unit's default table is fitted: "minimax" (the fitter: the least max
+# error on the function's range) or "l2" (models.l2fit: the least squared error over every input
+# code of the format). GELU's default is "l2": at 16 entries the minimax table's error swings to
+# its full bound (2.1e-3) across the whole busy middle, and a model accumulates that; the
+# least-squares table is 1.6x worse at its worst point and better on average, which is what keeps
+# MiniLM's retrieval unchanged uncalibrated (docs/e2e.md).
+TABLE_UNIT_FIT: dict[str, str] = {"gelu": "l2"}
+FITS = ("minimax", "l2")
+
+
+def table_int_bits(function: str) -> int:
+    return TABLE_UNIT_INT_BITS.get(function, OTHER_INT_BITS)
+
+
+def table_fit(function: str) -> str:
+    return TABLE_UNIT_FIT.get(function, "minimax")
