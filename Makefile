@@ -20,7 +20,7 @@
 #   make units           the registered units and their options
 #
 # Unit options (each given one is passed on; a unit that lacks it refuses it by name, and
-# unset ones take the unit's own defaults): ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC
+# unset ones take the unit's own defaults): ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC FIT
 # ROW_LENGTH DIM. SEED fixes the bench seed (make sim draws and prints one otherwise).
 # Every target creates .venv from requirements.txt when it is missing.
 
@@ -35,7 +35,7 @@ JOBS     ?= 2
 
 # --entries 16 for ENTRIES=16, and so on, for each of the named variables that is set.
 options = $(foreach v,$(1),$(if $($(v)),--$(subst _,-,$(shell echo $(v) | tr A-Z a-z)) $($(v))))
-UNIT_OPTIONS := $(call options,ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC ROW_LENGTH DIM)
+UNIT_OPTIONS := $(call options,ENTRIES LANES IN_WIDTH IN_FRAC OUT_WIDTH OUT_FRAC FIT ROW_LENGTH DIM)
 SEED_OPTION := $(if $(SEED),--seed $(SEED))
 
 .DEFAULT_GOAL := all

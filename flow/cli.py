@@ -23,13 +23,14 @@ def fail(message: str) -> NoReturn:
 
 
 def _option_type(field: dataclasses.Field) -> Any:
-    """argparse type of a configuration field (its default's type; None defaults are ints)."""
+    """argparse type of a configuration field (its default's type; a None default takes the
+    declared type: `str | None` is a string, otherwise an int)."""
     default = field.default
     if isinstance(default, bool):
         return lambda s: {"1": True, "0": False, "true": True, "false": False}[s.lower()]
     if isinstance(default, float):
         return float
-    if isinstance(default, str):
+    if isinstance(default, str) or (default is None and str(field.type).startswith("str")):
         return str
     return int
 

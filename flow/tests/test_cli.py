@@ -23,6 +23,14 @@ def test_given_options_reach_the_unit_and_the_rest_are_its_defaults() -> None:
     assert unit_config(unit("ibert_gelu"), parse()).lanes == 16   # its own default, not another unit's
 
 
+def test_a_string_option_with_a_per_unit_default_is_a_string() -> None:
+    """--fit (None by default: the function decides) takes a name, not a number."""
+    assert unit_config(unit("gelu"), parse("--fit", "minimax")).fit == "minimax"
+    assert unit_config(unit("gelu"), parse()).fit == "l2"
+    with pytest.raises(ValueError, match="fit must be one of minimax, l2"):
+        unit_config(unit("gelu"), parse("--fit", "3"))
+
+
 def test_an_option_a_unit_lacks_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"--dim does not apply to softmax; its options: --row-length"):
         unit_config(unit("softmax"), parse("--dim", "384"))
