@@ -25,6 +25,7 @@ from typing import NoReturn
 
 # Only light imports up here: a bad argument or corpus is reported before torch and
 # transformers load (seconds).
+from models.defaults import FITS, LAYERNORM_GUARD_BITS, LAYERNORM_INT_BITS, table_fit
 from models.e2e.corpus import (DEFAULT_CALIBRATION_SIZE, DEFAULT_SIZE, CorpusError, calibration_corpus,
                                read_sentences, stdlib_corpus)
 from models.paths import BUILD_DIR
@@ -50,6 +51,13 @@ def parse_args() -> argparse.Namespace:
                         help=f"comma-separated subset of {', '.join(METHOD_NAMES)}")
     parser.add_argument("--entries", type=int, default=16, help="NN-LUT table entries (default 16)")
     parser.add_argument("--width", type=int, default=16, help="unit input/output width in bits (default 16)")
+    parser.add_argument("--gelu-fit", choices=FITS, default=table_fit("gelu"),
+                        help=f"NN-LUT GELU table: least squared or least max error (default {table_fit('gelu')})")
+    parser.add_argument("--layernorm-guard-bits", type=int, default=LAYERNORM_GUARD_BITS,
+                        help=f"LayerNorm input bits beyond --width (default {LAYERNORM_GUARD_BITS})")
+    parser.add_argument("--layernorm-int-bits", type=int, default=LAYERNORM_INT_BITS,
+                        help=f"LayerNorm input integer bits, sign included (default {LAYERNORM_INT_BITS}: "
+                             f"[-256, 256))")
     parser.add_argument("--max-tokens", type=int, default=64, help="tokens per sentence (default 64)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--report-dir", type=Path, default=BUILD_DIR / "report")
@@ -89,7 +97,8 @@ def main() -> None:
 
     assert KNOWN == METHOD_NAMES, "the script's method list is out of date"
     try:
-        widths = Widths(args.width, args.entries)
+        widths = Widths(args.width, args.entries, args.gelu_fit, args.layernorm_guard_bits,
+                        args.layernorm_int_bits)
     except ValueError as err:
         fail(str(err))
 
@@ -155,7 +164,10 @@ def main() -> None:
         "# End-to-end fidelity: all-MiniLM-L6-v2 with integer non-linear units", "",
         f"Command: `{command}`", "",
         f"Corpus: {corpus_name}. Reference: the float model (PyTorch). Units: NN-LUT at "
-        f"{widths.entries} entries, every unit {widths.width}-bit. Float reference {float_seconds:.1f} s; "
+        f"{widths.entries} entries, every unit {widths.width}-bit (LayerNorm input {widths.layernorm_width}-bit); "
+        f"default formats, uncalibrated: GELU SQ{widths.width}.{widths.gelu_frac} with the {widths.gelu_fit} table, "
+        f"Softmax SQ{widths.width}.{widths.softmax_frac}, LayerNorm SQ{widths.layernorm_width}.{widths.layernorm_frac} "
+        f"(models/defaults.py). Float reference {float_seconds:.1f} s; "
         f"total {total:.0f} s on {os.cpu_count()} cores.", "",
         "Sites replaced: " + "; ".join(
             f"{k.value} {len(encoder.sites_of(k))}" for k in sorted({s.info.kind for s in encoder.sites},

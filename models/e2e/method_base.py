@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from models.defaults import GELU_INT_BITS, LAYERNORM_GUARD_BITS, LAYERNORM_INT_BITS, SOFTMAX_INT_BITS
+from models.defaults import (FITS, GELU_INT_BITS, LAYERNORM_GUARD_BITS, LAYERNORM_INT_BITS, SOFTMAX_INT_BITS,
+                             table_fit)
 from models.e2e.sites import OpKind, SiteModule
 from models.reference import LAYERNORM_EPS
 
@@ -22,16 +23,28 @@ BERT_LN_EPS = LAYERNORM_EPS
 
 @dataclass(frozen=True)
 class Widths:
-    """The data widths every unit is built with, and the NN-LUT table size."""
+    """The data widths every unit is built with, the NN-LUT table size, and the choices of
+    models.defaults that the evaluation can vary (how they were chosen: `--gelu-fit`,
+    `--layernorm-guard-bits`, `--layernorm-int-bits` of `python -m flow.e2e`)."""
 
     width: int = 16
     entries: int = 16
+    gelu_fit: str = table_fit("gelu")
+    layernorm_guard_bits: int = LAYERNORM_GUARD_BITS
+    layernorm_int_bits: int = LAYERNORM_INT_BITS
 
     def __post_init__(self) -> None:
         if not 8 <= self.width <= 20:
             raise ValueError(f"width must be in [8, 20], got {self.width}")
         if self.entries < 2:
             raise ValueError(f"entries must be >= 2, got {self.entries}")
+        if self.gelu_fit not in FITS:
+            raise ValueError(f"gelu fit must be one of {', '.join(FITS)}, got {self.gelu_fit!r}")
+        if not 0 <= self.layernorm_guard_bits <= 4:
+            raise ValueError(f"LayerNorm guard bits must be in [0, 4], got {self.layernorm_guard_bits}")
+        if not 1 <= self.layernorm_int_bits <= self.layernorm_width:
+            raise ValueError(f"LayerNorm integer bits must be in [1, {self.layernorm_width}], "
+                             f"got {self.layernorm_int_bits}")
 
     # Default formats: the integer bits each op's inputs need in BERT-class models before any
     # calibration (models.defaults; the units' own defaults at W = 16).
@@ -46,11 +59,11 @@ class Widths:
     @property
     def layernorm_width(self) -> int:
         """LayerNorm's input is wider than the other units' data (models.defaults)."""
-        return self.width + LAYERNORM_GUARD_BITS
+        return self.width + self.layernorm_guard_bits
 
     @property
     def layernorm_frac(self) -> int:
-        return self.layernorm_width - LAYERNORM_INT_BITS
+        return self.layernorm_width - self.layernorm_int_bits
 
 
 def power_of_two_frac(max_abs: float, width: int) -> int:

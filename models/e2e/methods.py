@@ -49,7 +49,7 @@ class NnlutMethod(Method):
         w = self.widths
         f = w.gelu_frac if frac is None else frac
         return UnitConfig(function="gelu", entries=w.entries, in_width=w.width, in_frac=f,
-                          out_width=w.width, out_frac=f)
+                          out_width=w.width, out_frac=f, fit=w.gelu_fit)
 
     def softmax_config(self, frac: int | None = None) -> Any:
         from models.softmax import SoftmaxConfig

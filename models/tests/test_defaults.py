@@ -56,6 +56,16 @@ def test_least_squares_table_trades_max_error_for_mean_error() -> None:
     assert mm_max < 3e-3, errors
 
 
+def test_evaluation_options_are_checked() -> None:
+    assert Widths(16, 16, "minimax", 0, 8).layernorm_frac == 8
+    with pytest.raises(ValueError, match="gelu fit must be one of"):
+        Widths(gelu_fit="lsq")
+    with pytest.raises(ValueError, match="LayerNorm guard bits"):
+        Widths(layernorm_guard_bits=5)
+    with pytest.raises(ValueError, match="LayerNorm integer bits"):
+        Widths(layernorm_int_bits=0)
+
+
 def test_fit_option_is_checked_and_round_trips() -> None:
     assert table_fit("gelu") == "l2" and UnitConfig().fit == "l2"
     with pytest.raises(ValueError, match="fit must be one of minimax, l2"):
