@@ -59,7 +59,9 @@ def write_report(result: dict[str, Any], out_dir: Path) -> None:
         "their bits not in the area). Fidelity: all-MiniLM-L6-v2 with every GELU, Softmax and LayerNorm on "
         f"the units' bit-accurate models, calibrated as `make e2e` does, on {result['corpus']['evaluation']} "
         f"evaluation sentences ({result['corpus']['calibration']} calibration sentences). Targets: mean cosine "
-        f">= {TARGET_COS_MEAN} and top-1 >= {TARGET_TOP1:.0%}.", "",
+        f">= {TARGET_COS_MEAN} and top-1 >= {TARGET_TOP1:.0%}. Build formats: the space's (GELU SQW.(W-4) "
+        "with the minimax table, Softmax SQW.(W-5), LayerNorm SQW.(W-8); flow/explore/space.py), not the "
+        "units' wider defaults: the calibration picks each site's formats in either case.", "",
         "## The answer", "",
     ]
     if chosen:
@@ -75,7 +77,7 @@ def write_report(result: dict[str, Any], out_dir: Path) -> None:
         lines.append(f"| chosen NN-LUT | {_mm2(chosen['true_area_um2'])} | "
                      f"{chosen['fmax16_mhz'] or float('nan'):.0f} | {chosen['true_cos_mean']:.6f} | "
                      f"{chosen['true_top1']:.1%} | {chosen['label']} |")
-    lines.append(f"| default NN-LUT (16 entries, 16 bit) | {_mm2(d['true_area_um2'])} | "
+    lines.append(f"| the space's default NN-LUT (16 entries, 16 bit) | {_mm2(d['true_area_um2'])} | "
                  f"{d['fmax16_mhz'] or float('nan'):.0f} | {d['true_cos_mean']:.6f} | {d['true_top1']:.1%} | "
                  f"{d['label']} |")
     for name, b in result["baselines"].items():
