@@ -24,7 +24,7 @@ from flow.report import (FIT_HEADER, UNIT_HEADER, ErrorPlot, FitRow, UnitSummary
 from flow.runner import BenchRun, run_bench, stream_model
 from models.reference import function_spec
 from models.paths import BUILD_DIR
-from models.units import fit_cached
+from models.units import UnitConfig, fit_cached, quantized_table
 from tb.common.spec import UnitSpec
 from tb.registry import UNITS
 
@@ -36,6 +36,10 @@ def table_notes(spec: UnitSpec, config: Any) -> str:
     """The fitted tables the configuration uses: fitted (optimal) max error."""
     if spec.tables is None:
         return "-"
+    if isinstance(config, UnitConfig) and config.fit == "l2":
+        _, fit = quantized_table(config)
+        return (f"{config.function} least squares, max {fit['l2_max_error']:.2e} quantized "
+                f"(minimax opt {fit['optimal_error']:.2e})")
     notes = []
     for function, entries, lo, hi in spec.tables(config):
         fit = fit_cached(function, entries, lo, hi)

@@ -16,7 +16,8 @@ def fitted_tables(config: UnitConfig) -> list[tuple[str, int, float, float]]:
 def optimal_error(config: Any) -> tuple[float, str]:
     lo, hi = config.fit_range
     opt = fit_cached(config.function, config.entries, lo, hi)["optimal_error"]
-    return opt, f"optimal {config.entries}-entry table: ±{opt:.2e}"
+    kind = " (this table: least squares)" if config.fit == "l2" else ""
+    return opt, f"optimal {config.entries}-entry table (minimax): ±{opt:.2e}{kind}"
 
 
 SPEC = UnitSpec(
