@@ -62,6 +62,14 @@ def neighbours(sim: np.ndarray, k: int) -> np.ndarray:
     return order[:, :k]
 
 
+def top1_margins(reference: np.ndarray) -> np.ndarray:
+    """Per query, how much more similar its nearest other sentence is than the second nearest
+    (cosine): a query with a small margin flips under a perturbation that small."""
+    sim = similarity_matrix(np.asarray(reference, dtype=np.float64))
+    top2 = -np.sort(-sim, axis=1)[:, :2]
+    return top2[:, 0] - top2[:, 1]
+
+
 def retrieval_agreement(reference: np.ndarray, approx: np.ndarray, k: int = TOP_K) -> tuple[float, float]:
     """(top-1 agreement, mean top-k overlap) of nearest-neighbour retrieval, each sentence
     as a query against all the others."""

@@ -20,7 +20,7 @@ from models.l2fit import quantize_weighted, weighted_l2_table
 from models.e2e.corpus import (MIN_WORDS, CorpusError, calibration_corpus, first_sentence, read_sentences,
                                stdlib_corpus)
 from models.e2e.metrics import (cosine_per_sentence, fidelity, retrieval_agreement,
-                                similarity_spearman)
+                                similarity_spearman, top1_margins)
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "e2e_eval.py"
@@ -57,6 +57,13 @@ def test_cosine_and_retrieval_on_hand_built_geometry() -> None:
     top1, top3 = retrieval_agreement(ref, approx, k=5)  # k is capped at the 3 other sentences
     assert top1 == 0.25
     assert top3 == 1.0  # with 4 sentences the 3 nearest others are everyone else
+
+
+def test_top1_margins_by_hand() -> None:
+    # Angles 0, 10, 25, 90: q0's nearest are 10 and 25 degrees away, q3's 65 and 80.
+    margins = top1_margins(unit_vectors([0, 10, 25, 90]))
+    c = [math.cos(math.radians(d)) for d in (10, 25, 15, 65, 80)]
+    assert margins == pytest.approx([c[0] - c[1], c[0] - c[2], c[2] - c[1], c[3] - c[4]])
 
 
 def test_top_k_overlap_counts_shared_neighbours() -> None:
