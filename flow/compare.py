@@ -395,7 +395,7 @@ def plot_area(points: list[CostPoint], out_dir: Path) -> Path:
 
 # ------------------------------------------------------------------------------ the report
 
-def cost_section(points: list[CostPoint], results_seconds: float | None) -> list[str]:
+def cost_section(points: list[CostPoint], results: list[dict[str, Any]] | None) -> list[str]:
     baseline = [p for p in points if p.option == "default"]
     options = [p for p in points if p.method == "NN-LUT" and p.option != "default"]
     found = verdicts(points)
@@ -451,11 +451,14 @@ def cost_section(points: list[CostPoint], results_seconds: float | None) -> list
                        sole_rows(points)),
         "",
     ]
-    if results_seconds is not None:
-        md += [f"Measuring the full sweep (`make synth`, {RESULTS.relative_to(REPO_ROOT)}) took "
-               f"{results_seconds / 60:.0f} minutes of tool time on this machine (the sum over its "
-               "configurations; `make synth` runs two at a time, and a configuration measured "
-               "before comes from the cache).", ""]
+    if results:
+        lanes = sorted({r["lanes"] for r in results})
+        fpga = sum(r.get("ecp5_lut4") is not None for r in results)
+        md += [f"The last `make synth` sweep ({RESULTS.relative_to(REPO_ROOT)}: {len(results)} configurations "
+               f"at lanes {', '.join(map(str, lanes))}, {fpga} with ECP5 figures) took "
+               f"{sum(r['seconds'] for r in results) / 60:.0f} minutes of tool time on this machine (the sum "
+               "over its configurations, each as first measured; `make synth` runs two at a time, and a "
+               "configuration measured before comes from the cache).", ""]
     return md
 
 
@@ -502,8 +505,7 @@ def main() -> None:
         "",
     ] + [f"![{p.stem}]({p.name})\n" for p in pngs if "area" not in p.stem]
     if points:
-        seconds = sum(r["seconds"] for r in load_results()) if RESULTS.exists() else None
-        md += cost_section(points, seconds)
+        md += cost_section(points, load_results() if RESULTS.exists() else None)
         md += ["![compare_area_error](compare_area_error.png)", ""]
     e2e = [args.out_dir / name for name in ("e2e.md", "e2e.png")]
     if e2e[0].exists():
