@@ -41,6 +41,7 @@ of the constant. sqrt2: math.sqrt(2) (paper) or 1.4142 (released code).
 Widths (signed, from IntGelu.widths(), which sweeps every input code):
 in_bits 8, S = 8/127:   p 12, e 12, out 20 bits.
 in_bits 16, S = 2^-12:  p 28, e 28, out 44 bits; with erf_shift 14: e 14, out 30 bits.
+in_bits 16, S = 2^-10 (the unit's default, SQ16.10):  p 24, e 24, out 40 bits.
 
 i-exp and Softmax (paper Algorithm 3, Eqs. 12-13; public code for the requantisation)
 --------------------------------------------------------------------------------------
