@@ -47,6 +47,15 @@ TABLE_UNIT_FIT: dict[str, str] = {"gelu": "l2"}
 FITS = ("minimax", "l2")
 
 
+# The default formats at the units' default data width, derived once for every unit that
+# takes them (NN-LUT, the baselines on the same grids, the comparison's inputs).
+DATA_WIDTH = 16
+GELU_IN_FRAC = DATA_WIDTH - GELU_INT_BITS                      # SQ16.10
+SOFTMAX_IN_FRAC = DATA_WIDTH - SOFTMAX_INT_BITS                # SQ16.9
+LAYERNORM_IN_WIDTH = DATA_WIDTH + LAYERNORM_GUARD_BITS         # SQ18.9
+LAYERNORM_IN_FRAC = LAYERNORM_IN_WIDTH - LAYERNORM_INT_BITS
+
+
 def table_int_bits(function: str) -> int:
     return TABLE_UNIT_INT_BITS.get(function, OTHER_INT_BITS)
 

@@ -58,7 +58,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from models.defaults import LAYERNORM_GUARD_BITS, LAYERNORM_INT_BITS
+from models.defaults import LAYERNORM_IN_FRAC, LAYERNORM_IN_WIDTH
 from models.fixedpoint import FixedFormat
 from models.nnlut import CORE_LATENCY, IntTable, arch_parameters, arch_tag, check_arch, core_latency
 from models.units import BUILD_DIR, PreparedTable, UnitConfig, prepare_table
@@ -131,8 +131,8 @@ class LayerNormConfig:
 
     dim: int = 384
     lanes: int = 4
-    in_width: int = 16 + LAYERNORM_GUARD_BITS
-    in_frac: int = 16 + LAYERNORM_GUARD_BITS - LAYERNORM_INT_BITS
+    in_width: int = LAYERNORM_IN_WIDTH
+    in_frac: int = LAYERNORM_IN_FRAC
     out_width: int = 16
     out_frac: int = 10
     gamma_width: int = 16

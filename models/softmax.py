@@ -54,7 +54,7 @@ from typing import Any, ClassVar, TYPE_CHECKING
 
 import numpy as np
 
-from models.defaults import SOFTMAX_INT_BITS
+from models.defaults import SOFTMAX_IN_FRAC
 from models.fixedpoint import FixedFormat
 from models.intops import masked_rows
 from models.nnlut import CORE_LATENCY, IntTable, arch_parameters, arch_tag, check_arch, core_latency
@@ -127,7 +127,7 @@ class SoftmaxConfig:
     row_length: int = 128
     lanes: int = 4
     in_width: int = 16
-    in_frac: int = 16 - SOFTMAX_INT_BITS   # SQ16.9: [-64, 64) (models.defaults)
+    in_frac: int = SOFTMAX_IN_FRAC   # SQ16.9: [-64, 64) (models.defaults)
     out_width: int = 16
     out_frac: int | None = None        # default out_width: UQ0.W
     entries: int = 16

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.defaults import LAYERNORM_GUARD_BITS, LAYERNORM_INT_BITS, SOFTMAX_INT_BITS, table_int_bits
+from models.defaults import DATA_WIDTH, LAYERNORM_IN_FRAC, LAYERNORM_IN_WIDTH, SOFTMAX_IN_FRAC, table_int_bits
 from models.fixedpoint import FixedFormat
 
 Generator = np.random.Generator
@@ -185,14 +185,13 @@ def op_inputs(op: str) -> np.ndarray:
     random, constant, one outlier, full-scale. The grids are the units' defaults (models.defaults)."""
     rng = np.random.default_rng(OP_INPUT_SEED)
     if op in ("gelu", "silu"):
-        return (np.arange(-(1 << 15), 1 << 15) * 2.0 ** -(16 - table_int_bits(op))).reshape(256, 256)
+        return (np.arange(-(1 << 15), 1 << 15) * 2.0 ** -(DATA_WIDTH - table_int_bits(op))).reshape(256, 256)
     if op == "softmax":
-        fmt = FixedFormat(16, 16 - SOFTMAX_INT_BITS)
+        fmt = FixedFormat(DATA_WIDTH, SOFTMAX_IN_FRAC)
         kinds = (("attention", 192), ("equal", 16), ("dominant", 32), ("extreme", 16))
         return fmt.to_real(np.concatenate([softmax_rows(k, rng, fmt, n, 128) for k, n in kinds]))
     if op in ("layernorm", "rmsnorm"):
-        width = 16 + LAYERNORM_GUARD_BITS
-        fmt = FixedFormat(width, width - LAYERNORM_INT_BITS)
+        fmt = FixedFormat(LAYERNORM_IN_WIDTH, LAYERNORM_IN_FRAC)
         kinds = (("random", 96), ("constant", 16), ("outlier", 48), ("fullscale", 32))
         return fmt.to_real(np.concatenate([layernorm_rows(k, rng, fmt, n, 384) for k, n in kinds]))
     raise ValueError(f"unknown op {op!r}; ops: gelu, silu, softmax, layernorm, rmsnorm")

@@ -26,7 +26,6 @@ from models.e2e.approx import ElementwiseGelu, NnlutGelu, RowLayerNorm, RowSoftm
 from models.e2e.calibrate import TRIMS, NnlutCalibration
 from models.e2e.method_base import (BERT_LN_EPS, METHOD_LABELS, METHOD_NAMES, Method, Widths,
                                     power_of_two_frac)
-from models.defaults import LAYERNORM_INT_BITS
 from models.e2e.sites import OpKind, SiteModule
 
 # ------------------------------------------------------------------------------ NN-LUT
@@ -171,7 +170,7 @@ class SoleMethod(Method):
 
     @property
     def layernorm_scale(self) -> float:
-        return 2.0 ** -(self.widths.width - LAYERNORM_INT_BITS)
+        return 2.0 ** -(self.widths.width - self.widths.layernorm_int_bits)
 
     def _softmax(self, frac: int) -> Any:
         from models import sole

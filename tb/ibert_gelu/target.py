@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from models.defaults import GELU_INT_BITS
+from models.defaults import GELU_IN_FRAC
 from models.fixedpoint import FixedFormat, ScaledFormat
 from models.ibert import IntGelu
 from models.reference import gelu as gelu_reference
@@ -37,7 +37,7 @@ class IBertGeluConfig:
 
     lanes: int = 16
     in_width: int = 16
-    in_frac: int = 16 - GELU_INT_BITS   # input scale 2^-in_frac: SQ16.10 as the NN-LUT GELU unit
+    in_frac: int = GELU_IN_FRAC   # input scale 2^-in_frac: SQ16.10 as the NN-LUT GELU unit
     erf_shift: int = 0       # the paper's (the released code uses 14)
 
     @property

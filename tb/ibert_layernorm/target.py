@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from models.defaults import LAYERNORM_GUARD_BITS, LAYERNORM_INT_BITS
+from models.defaults import LAYERNORM_IN_FRAC, LAYERNORM_IN_WIDTH
 from models.fixedpoint import FixedFormat, ScaledFormat
 from models.ibert import IntLayerNorm
 from models.intops import isqrt_newton
@@ -38,8 +38,8 @@ class IBertLayerNormConfig:
     dim: int = 384
     lanes: int = 4
     # SQ18.9 as the NN-LUT layernorm_unit (the scale cancels; the width does not).
-    in_width: int = 16 + LAYERNORM_GUARD_BITS
-    in_frac: int = 16 + LAYERNORM_GUARD_BITS - LAYERNORM_INT_BITS
+    in_width: int = LAYERNORM_IN_WIDTH
+    in_frac: int = LAYERNORM_IN_FRAC
     max_bit: int = 32
     min_shift: int = 0
     div_bits_per_cycle: int = 4

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from models.defaults import SOFTMAX_INT_BITS
+from models.defaults import SOFTMAX_IN_FRAC
 from models.fixedpoint import FixedFormat
 from models.ibert import IntSoftmax
 from models.reference import softmax
@@ -37,7 +37,7 @@ class IBertSoftmaxConfig:
     row_length: int = 128
     lanes: int = 4
     in_width: int = 16
-    in_frac: int = 16 - SOFTMAX_INT_BITS   # SQ16.9 as the NN-LUT softmax_unit
+    in_frac: int = SOFTMAX_IN_FRAC   # SQ16.9 as the NN-LUT softmax_unit
     out_width: int = 16      # UQ16.16 as the NN-LUT softmax_unit (the paper's INT8 would be 8)
     div_bits_per_cycle: int = 2
 

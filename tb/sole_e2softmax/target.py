@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from models.defaults import SOFTMAX_INT_BITS
+from models.defaults import SOFTMAX_IN_FRAC
 from models.fixedpoint import FixedFormat
 from models.intops import bit_length, shift_right_half_up
 from models.reference import softmax
@@ -38,7 +38,7 @@ class E2SoftmaxConfig:
     row_length: int = 128
     lanes: int = 4
     in_width: int = 16
-    in_frac: int = 16 - SOFTMAX_INT_BITS   # SQ16.9 as the NN-LUT softmax_unit
+    in_frac: int = SOFTMAX_IN_FRAC   # SQ16.9 as the NN-LUT softmax_unit
     code_bits: int = 4
     code_round: Literal["floor", "nearest"] = "floor"
     sum_frac: int | None = None         # None: 2^code_bits - 1, the exact accumulator
