@@ -3,7 +3,11 @@ killer.
 
 Each mutant changes one operator or constant on one line of one of the unit's RTL files
 (relational and equality operators, logical and/or, add/subtract, a 1-bit constant, a
-negation): a handshake, bubble, width or pipeline-enable fault is one such change. Mutants are
+negation): a handshake, bubble or pipeline-enable fault is one such change. Width mutants
+narrow one declared width by one bit (`localparam int unsigned SumWidth = E;` -> `(E) - 1`): every
+width the models claim as a bound (exp, sum, statistics, products; UnitSpec.bound_widths) is
+narrowed in every campaign, since some test must reach it so that one bit less fails, and
+`--widths` more are drawn from the other declarations. Mutants are
 drawn with a fixed seed from every site in the unit's files (comments, assertions and
 elaboration checks excluded), each built and run in its own folder from a mutated copy of the
 one file (the working tree is never touched). A mutant is
@@ -15,7 +19,8 @@ one file (the working tree is never touched). A mutant is
 - survived: neither; listed with its change.
 Score = killed / (mutants - equivalent - invalid).
 
-    python -m flow.mutate [--per-unit 15] [--units gelu softmax ...] [--jobs 2] [--seed 1]
+    python -m flow.mutate [--per-unit 15] [--widths 3] [--no-bounds] [--units gelu ...] [--jobs 2] [--seed 1]
+    python -m flow.mutate --per-unit 0 --widths 0 --units ibert_softmax   # its declared bounds only
 """
 
 from __future__ import annotations
@@ -52,6 +57,11 @@ OPERATORS: list[tuple[str, str, str]] = [
     ("0->1", r"1'b0", "1'b1"),
     ("drop-not", r"!(?=[A-Za-z_(])", ""),
 ]
+WIDTH = "width-1"
+# A width declared on one line: `localparam int unsigned <...Width|...Bits> = <expression>;` (or `,`
+# in a parameter list); the expression is what the mutant narrows.
+WIDTH_DECL = re.compile(r"^(\s*localparam\s+int\s+unsigned\s+\w*(?:Width|Bits)\w*\s*=\s*)([^;,]+?)(\s*[;,].*)$")
+DECLARED_NAME = re.compile(r"(\w+)\s*=\s*$")
 SKIP_LINE = re.compile(r"^\s*(//|\$fatal|`ASSERT|`include|module|endmodule|parameter|localparam|input|output)|"
                        r"\$fatal|ASSERT|\$display|\$error")
 
@@ -89,14 +99,30 @@ def elaboration_check_lines(lines: list[str]) -> set[int]:
     return marked
 
 
-def sites(spec: UnitSpec, config: Any) -> list[tuple[Path, int, str, re.Match[str]]]:
-    """Every (file, line, operator, match) the operators can change in the unit's own RTL."""
+def _own_sources(spec: UnitSpec, config: Any) -> list[Path]:
     target = spec.target(config)
     sources, _ = target.prepare(OUT_DIR / "gen" / target.tag)
+    # Generated packages are tables, not logic.
+    return [p for p in sources if REPO_ROOT in p.parents and "gen" not in p.parts]
+
+
+def width_sites(spec: UnitSpec, config: Any) -> list[tuple[Path, int, str, re.Match[str]]]:
+    """Every one-line width declaration in the unit's own RTL (elaboration checks excluded)."""
     found = []
-    for path in sources:
-        if REPO_ROOT not in path.parents or "gen" in path.parts:
-            continue  # generated packages: tables, not logic
+    for path in _own_sources(spec, config):
+        lines = path.read_text().splitlines()
+        checks = elaboration_check_lines(lines)
+        for n, text in enumerate(lines, 1):
+            match = WIDTH_DECL.match(text)
+            if match and n not in checks:
+                found.append((path, n, WIDTH, match))
+    return found
+
+
+def sites(spec: UnitSpec, config: Any) -> list[tuple[Path, int, str, re.Match[str]]]:
+    """Every (file, line, operator, match) the operators can change in the unit's own RTL."""
+    found = []
+    for path in _own_sources(spec, config):
         lines = path.read_text().splitlines()
         checks = elaboration_check_lines(lines)
         in_block_comment = False
@@ -121,17 +147,38 @@ def sites(spec: UnitSpec, config: Any) -> list[tuple[Path, int, str, re.Match[st
     return found
 
 
-def make_mutants(spec: UnitSpec, count: int, seed: int) -> list[Mutant]:
+def bound_sites(spec: UnitSpec, config: Any) -> list[tuple[Path, int, str, re.Match[str]]]:
+    """The width sites of the unit's declared bounds (UnitSpec.bound_widths); a declared bound
+    that names no one-line width declaration is an error, not a silent gap."""
+    found = {f"{path.stem}:{DECLARED_NAME.search(match.group(1)).group(1)}": (path, n, name, match)  # type: ignore[union-attr]
+             for path, n, name, match in width_sites(spec, config)}
+    missing = [b for b in spec.bound_widths if b not in found]
+    if missing:
+        raise ValueError(f"{spec.name}: bound widths {missing} are not one-line width declarations in its RTL")
+    return [found[b] for b in spec.bound_widths]
+
+
+def make_mutants(spec: UnitSpec, count: int, seed: int, widths: int = 0, bounds: bool = False) -> list[Mutant]:
+    """`count` operator mutants, then every declared bound narrowed by one bit (`bounds`), then
+    `widths` more width mutants drawn from the other declarations, each kind with its own seeded
+    stream (so asking for width mutants does not change which operator mutants are drawn)."""
     config = spec.config()
-    candidates = sites(spec, config)
-    rng = random.Random(f"{seed}:{spec.name}")
-    chosen = rng.sample(candidates, min(count, len(candidates)))
-    mutants = []
-    for i, (path, n, name, match) in enumerate(sorted(chosen, key=lambda c: (str(c[0]), c[1], c[3].start()))):
-        line = path.read_text().splitlines()[n - 1]
-        repl = dict((o[0], o[2]) for o in OPERATORS)[name]
-        mutated = line[:match.start()] + repl + line[match.end():]
-        mutants.append(Mutant(spec.name, i, str(path.relative_to(REPO_ROOT)), n, name, line.strip(), mutated.strip()))
+    replacement = dict((o[0], o[2]) for o in OPERATORS)
+    declared = bound_sites(spec, config) if bounds else []
+    others = [s for s in width_sites(spec, config) if (s[0], s[1]) not in {(d[0], d[1]) for d in declared}]
+    mutants: list[Mutant] = []
+    for kind, candidates, wanted in (("", sites(spec, config), count), (":bound", declared, len(declared)),
+                                     (":width", others, widths)):
+        rng = random.Random(f"{seed}:{spec.name}{kind}")
+        chosen = rng.sample(candidates, min(wanted, len(candidates)))
+        for path, n, name, match in sorted(chosen, key=lambda c: (str(c[0]), c[1], c[3].start())):
+            line = path.read_text().splitlines()[n - 1]
+            if name == WIDTH:
+                mutated = f"{match.group(1)}({match.group(2).strip()}) - 1{match.group(3)}"
+            else:
+                mutated = line[:match.start()] + replacement[name] + line[match.end():]
+            mutants.append(Mutant(spec.name, len(mutants), str(path.relative_to(REPO_ROOT)), n, name,
+                                  line.strip(), mutated.strip()))
     return mutants
 
 
@@ -237,8 +284,10 @@ def score_table(mutants: list[Mutant]) -> list[list[str]]:
         ms = [m for m in mutants if m.unit == unit]
         count = {k: sum(m.outcome == k for m in ms) for k in ("killed", "survived", "equivalent", "invalid")}
         live = len(ms) - count["equivalent"] - count["invalid"]
+        narrowed = [m for m in ms if m.operator == WIDTH]
         rows.append([unit, str(len(ms)), str(count["killed"]), str(count["survived"]), str(count["equivalent"]),
-                     str(count["invalid"]), f"{count['killed'] / live:.0%}" if live else "-"])
+                     str(count["invalid"]), f"{count['killed'] / live:.0%}" if live else "-",
+                     f"{sum(m.outcome == 'killed' for m in narrowed)}/{len(narrowed)}"])
     return rows
 
 
@@ -248,14 +297,21 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--units", nargs="+", default=list(UNITS), choices=list(UNITS))
-    parser.add_argument("--per-unit", type=int, default=15)
+    parser.add_argument("--per-unit", type=int, default=15, help="operator mutants per unit")
+    parser.add_argument("--widths", type=int, default=3,
+                        help="width mutants per unit (one bit narrower), besides the declared bounds")
+    parser.add_argument("--no-bounds", action="store_true",
+                        help="leave out the declared bound widths (UnitSpec.bound_widths)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if args.per_unit < 1:
-        fail(f"--per-unit must be >= 1, got {args.per_unit}")
+    if args.per_unit < 0 or args.widths < 0:
+        fail(f"--per-unit and --widths must be >= 0, got {args.per_unit} and {args.widths}")
     start = time.monotonic()
-    mutants = [m for name in args.units for m in make_mutants(UNITS[name], args.per_unit, args.seed)]
+    mutants = [m for name in args.units
+               for m in make_mutants(UNITS[name], args.per_unit, args.seed, args.widths, not args.no_bounds)]
+    if not mutants:
+        fail("no mutants drawn: raise --per-unit or --widths, or drop --no-bounds")
     print(f"{len(mutants)} mutants over {len(args.units)} unit(s)", flush=True)
     done = 0
 
@@ -269,12 +325,13 @@ def main() -> None:
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = list(pool.map(one, mutants))
-    header = ["unit", "mutants", "killed", "survived", "equivalent", "invalid", "score"]
+    header = ["unit", "mutants", "killed", "survived", "equivalent", "invalid", "score", "width killed"]
     table = score_table(results)
     survivors = [m for m in results if m.outcome == "survived"]
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     (OUT_DIR / "results.json").write_text(json.dumps([asdict(m) for m in results], indent=1))
-    md = ["# Mutation campaign", "", f"`make mutate` (seed {args.seed}, {args.per_unit} per unit), "
+    md = ["# Mutation campaign", "", f"`make mutate` (seed {args.seed}; per unit {args.per_unit} operator mutants, "
+          f"{'no' if args.no_bounds else 'every'} declared bound narrowed by one bit, {args.widths} more width mutants), "
           f"{time.monotonic() - start:.0f} s on {args.jobs} jobs.", "", markdown_table(header, table), ""]
     if survivors:
         md += ["## Survivors", ""] + [f"- {m.unit}: {m.file}:{m.line} {m.operator}: `{m.original}` -> "

@@ -3,9 +3,11 @@ fixed seed must each be killed by the unit's benches, fail to build, or be prove
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from flow.mutate import OPERATORS, make_mutants, run_mutant
+from flow.mutate import OPERATORS, WIDTH, bound_sites, make_mutants, run_mutant, width_sites
 from tb.registry import UNITS
 
 
@@ -16,6 +18,27 @@ def test_mutants_are_drawn_from_logic_only() -> None:
         for m in mutants:
             assert m.original != m.mutated and "$fatal" not in m.original and "gen_check" not in m.original
             assert m.operator in {o[0] for o in OPERATORS}
+
+
+def test_every_declared_bound_is_narrowed_by_one_bit() -> None:
+    for name, spec in UNITS.items():
+        assert spec.bound_widths, f"{name} declares no bound widths"
+        operator_only = make_mutants(spec, 15, seed=1)
+        with_widths = make_mutants(spec, 15, seed=1, widths=3, bounds=True)
+        assert [m.mutated for m in with_widths[:15]] == [m.mutated for m in operator_only], \
+            f"{name}: drawing width mutants changed the operator mutants"
+        narrowed = [m for m in with_widths if m.operator == WIDTH]
+        others = len(width_sites(spec, spec.config())) - len(spec.bound_widths)
+        assert len(narrowed) == len(spec.bound_widths) + min(3, others), name
+        for m in narrowed:
+            expression = m.original.split("=", 1)[1].split("//")[0].strip().rstrip(";,").strip()
+            assert m.mutated.startswith(m.original.split("=", 1)[0]) and f"({expression}) - 1" in m.mutated, m
+
+
+def test_a_bound_that_names_no_declaration_is_an_error() -> None:
+    spec = dataclasses.replace(UNITS["ibert_softmax"], bound_widths=("ibert_softmax_unit:NoSuchWidth",))
+    with pytest.raises(ValueError, match="NoSuchWidth"):
+        bound_sites(spec, spec.config())
 
 
 @pytest.mark.parametrize("unit,index", [("gelu", 10), ("softmax", 3)])

@@ -178,6 +178,9 @@ class UnitSpec:
     # A configuration whose HDL parameters the RTL top's written defaults must equal (baselines
     # whose constants come from their model), checked by the regression.
     rtl_defaults: Any = None
+    # The datapath widths the models claim as bounds, as "<file stem>:<localparam>": `make mutate`
+    # narrows each by one bit, and the unit's benches must then fail (they reach the bound).
+    bound_widths: tuple[str, ...] = ()
     note: str = ""
 
     def __post_init__(self) -> None:

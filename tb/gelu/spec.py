@@ -37,5 +37,6 @@ SPEC = UnitSpec(
     lint_configs=(UnitConfig(),),
     rejections=(({"Entries": 32}, "regenerate the table"),),
     tables=fitted_tables, error_target=optimal_error,
+    bound_widths=("nnlut_core:ProdWidth", "nnlut_core:AccWidth"),
     note="16-entry least-squares table, programmable; SQ16.10 in and out",
 )

@@ -19,5 +19,6 @@ SPEC = UnitSpec(
     # The RTL's written defaults are the model's constants at SQ16.10 (a stand-alone use of the
     # RTL depends on them; the bench passes every parameter explicitly).
     rtl_defaults=IBertGeluConfig(lanes=16),
+    bound_widths=("ibert_gelu_unit:PWidth", "ibert_gelu_lane:AbsWidth"),
     note="i-GELU, 40-bit output code",
 )

@@ -20,5 +20,6 @@ SPEC = UnitSpec(
                 ({"MaxBit": 41}, "MaxBit must be in [8, 40]"),
                 ({"DivBitsPerCycle": 0}, "DivBitsPerCycle (0) must be in")),
     rtl_defaults=IBertLayerNormConfig(dim=384, lanes=4),
+    bound_widths=("ibert_layernorm_unit:SumWidth", "ibert_ln_var:SqWidth"),
     note="integer Newton sqrt, 32-bit output code",
 )

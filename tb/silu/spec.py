@@ -18,5 +18,6 @@ SPEC = UnitSpec(
     lint_configs=(UnitConfig(function="silu"),),
     rejections=(({"Entries": 32}, "regenerate the table"),),
     tables=fitted_tables, error_target=optimal_error,
+    bound_widths=("nnlut_core:ProdWidth", "nnlut_core:AccWidth"),
     note="fitted 16-entry table, programmable; SQ16.12 in and out",
 )

@@ -40,5 +40,6 @@ SPEC = UnitSpec(
     variants=({"exp_mode": "direct", "in_frac": DIRECT_IN_FRAC},),
     tables=fitted_tables,
     error_target=lambda c: (ACCURACY_TARGET, f"target ±{ACCURACY_TARGET:g}"),
+    bound_widths=("softmax_unit:ExpWidth", "softmax_unit:SumWidth", "softmax_norm:ProdWidth"),
     note="range-reduced exp (2^-f table), 1/x table; UQ0.16 out",
 )

@@ -48,5 +48,7 @@ SPEC = UnitSpec(
                 ({"OutFrac": 17}, "output SQ16.17 needs"),
                 ({"StatFrac": 13}, "StatFrac must be <= 12")),
     evaluate=through_model, prepare_input=ptf_input,
+    bound_widths=("sole_ailayernorm_unit:SqWidth", "sole_ailayernorm_unit:VarWidth",
+                  "sole_ailayernorm_unit:MuWidth", "sole_ailn_norm:ProdWidth"),
     note="AILayerNorm: INT8 PTF inputs calibrated on the data; low-spread rows collapse",
 )

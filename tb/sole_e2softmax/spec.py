@@ -22,5 +22,6 @@ SPEC = UnitSpec(
                 ({"OutFrac": 11}, "OutFrac (11) must be in [1, RecipFrac = 10]"),
                 ({"MantBits": 10}, "MantBits (10) in [1, RecipFrac - 1]"),
                 ({"InFrac": 16}, "input SQ16.16 needs")),
+    bound_widths=("sole_e2softmax_unit:SumWidth", "sole_e2softmax_unit:DWidth"),
     note="E2Softmax: 4-bit log2 codes, UQ8.8 out",
 )
