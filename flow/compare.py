@@ -33,8 +33,8 @@ from flow.cli import fail
 from flow.cost import COST_LABEL, POWER_CLOCK_MHZ, CostError, CostRecord, cached_cost, cost, check_tools
 from flow.report import markdown_table, text_table
 from flow.runner import run_bench, stream_model
-from flow.synth import (BUDGET_TEXT, CANDIDATE_LANES, OPTION_LANES, OPTION_OPS, RESULTS, is_candidate,
-                        load_results, nnlut_options)
+from flow.synth import (BUDGET_TEXT, CANDIDATE_LANES, OPTION_LANES, OPTION_OPS, RESULTS, SWEEP_LANES,
+                        is_candidate, load_results, nnlut_options)
 from models import reference
 from models.configtag import unique_tag
 from models.softmax import NARROW_INTERNAL
@@ -146,13 +146,13 @@ class CostPoint:
 
 
 def report_configs(quick: bool) -> list[tuple[UnitSpec, Any, str]]:
-    """Every unit at its defaults at the target lanes, each NN-LUT option at LANES 1 and the
-    hardwired narrow candidate at the target lanes (quick: LANES 1 only, the defaults and the
-    candidate)."""
+    """Every unit at its defaults at every swept lane count (make synth's), each NN-LUT option
+    at LANES 1 and the hardwired narrow candidate at the target lanes (quick: LANES 1 only, the
+    defaults and the candidate)."""
     points = []
     lanes = (1,) if quick else TARGET_LANES
     for spec in UNITS.values():
-        for n in lanes:
+        for n in (1,) if quick else SWEEP_LANES:
             points.append((spec, spec.config(lanes=n), "default"))
     for spec in UNITS.values():
         if spec.method != "NN-LUT" or spec.op not in OPTION_OPS:
@@ -455,7 +455,7 @@ def cost_section(points: list[CostPoint], results: list[dict[str, Any]] | None) 
         lanes = sorted({r["lanes"] for r in results})
         fpga = sum(r.get("ecp5_lut4") is not None for r in results)
         md += [f"The last `make synth` sweep ({RESULTS.relative_to(REPO_ROOT)}: {len(results)} configurations "
-               f"at lanes {', '.join(map(str, lanes))}, {fpga} with ECP5 figures) took "
+               f"at lanes {', '.join(map(str, lanes))}; {fpga} of them also placed on the ECP5) took "
                f"{sum(r['seconds'] for r in results) / 60:.0f} minutes of tool time on this machine (the sum "
                "over its configurations, each as first measured; `make synth` runs two at a time, and a "
                "configuration measured before comes from the cache).", ""]
