@@ -18,6 +18,9 @@ one file (the working tree is never touched). A mutant is
   equiv_simple / equiv_induct on the unit at its default parameters),
 - survived: neither; listed with its change.
 Score = killed / (mutants - equivalent - invalid).
+Outcomes are cached in build/mutate/cache by mutant, seed and the digest of everything that
+decides them (CACHE_INPUTS), so a campaign re-run on unchanged sources reads them back
+(`--fresh` runs every mutant again).
 
     python -m flow.mutate [--per-unit 15] [--widths 3] [--no-bounds] [--units gelu ...] [--jobs 2] [--seed 1]
     python -m flow.mutate --per-unit 0 --widths 0 --units ibert_softmax   # its declared bounds only
@@ -26,9 +29,12 @@ Score = killed / (mutants - equivalent - invalid).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import random
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -40,6 +46,15 @@ from tb.common.spec import UnitSpec
 from tb.registry import UNITS
 
 OUT_DIR = BUILD_DIR / "mutate"
+CACHE_DIR = OUT_DIR / "cache"
+# What decides a mutant's outcome besides the mutant itself: the RTL, the benches and models, and
+# the flow that builds, runs and checks equivalence. A change to any of them re-runs every mutant.
+CACHE_INPUTS = ("rtl", "tb", "models", "flow/runner.py", "flow/mutate.py", "flow/equiv_worker.py")
+# Width mutants are built with Verilator's WIDTH warnings off: a narrowed port no longer matches
+# its connection, which lint refuses (make lint stays strict); the question here is whether a
+# simulation finds the lost bit.
+WIDTH_BUILD_ARGS = ["-Wno-WIDTH"]
+BOUND_DECLARATION = re.compile(rb"(\n[ \t]*#[^\n]*)*\n[ \t]*bound_widths=\(.*?\),(?=\n)", re.S)
 EQUIV_TIMEOUT_S = 300
 
 # (name, pattern, replacement): applied to one match on one line.
@@ -202,9 +217,10 @@ def run_mutant(mutant: Mutant, seed: int) -> Mutant:
     work = OUT_DIR / mutant.unit / f"m{mutant.index:02d}"
     original, copy = mutated_copy(mutant, work / "src")
     start = time.monotonic()
+    build_args = WIDTH_BUILD_ARGS if mutant.operator == WIDTH else []
     try:
         run = run_bench(target, testcase=list(spec.tests), seed=seed, build_root=work,
-                        replace_sources={original: copy})
+                        replace_sources={original: copy}, extra_build_args=build_args)
         if run.tests == 0:
             mutant.outcome, mutant.detail = "invalid", "no test ran (build or elaboration failed)"
         elif run.failed:
@@ -218,7 +234,7 @@ def run_mutant(mutant: Mutant, seed: int) -> Mutant:
     except Exception as err:  # noqa: BLE001 - a mutant may break anything; record it
         mutant.outcome, mutant.detail = "invalid", f"{type(err).__name__}: {first_reason(err)}"
     if mutant.outcome == "survived":
-        mutant.outcome, mutant.detail = other_configurations(spec, target, original, copy, work, seed)
+        mutant.outcome, mutant.detail = other_configurations(spec, target, original, copy, work, seed, build_args)
     if mutant.outcome == "survived":
         mutant.outcome, mutant.detail = equivalence(spec, target, original, copy, work)
     mutant.seconds = time.monotonic() - start
@@ -235,7 +251,7 @@ def first_reason(err: Exception) -> str:
 
 
 def other_configurations(spec: UnitSpec, target: Any, original: Path, copy: Path, work: Path,
-                         seed: int) -> tuple[str, str]:
+                         seed: int, build_args: list[str]) -> tuple[str, str]:
     """A mutant the default configuration does not kill meets the unit's other regression
     configurations (a line in a generate branch the defaults do not build, such as the binary
     search, is live in one of them)."""
@@ -247,7 +263,7 @@ def other_configurations(spec: UnitSpec, target: Any, original: Path, copy: Path
             continue
         try:
             run = run_bench(other, testcase=list(spec.tests), seed=seed, build_root=work / "configs",
-                            replace_sources={original: copy})
+                            replace_sources={original: copy}, extra_build_args=build_args)
         except Exception as err:  # noqa: BLE001 - a mutant may break anything; record it
             return "killed", f"{other.tag}: {type(err).__name__}: {first_reason(err)}"
         if run.failed:
@@ -278,6 +294,48 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
     return "survived", "not proved equivalent (see equiv.log)"
 
 
+def inputs_digest() -> str:
+    """One digest of every file in CACHE_INPUTS (a mutant's outcome depends on all of them)."""
+    digest = hashlib.sha256()
+    for name in CACHE_INPUTS:
+        root = REPO_ROOT / name
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()
+                                                       and p.suffix in (".py", ".sv", ".svh", ".vlt")
+                                                       and "__pycache__" not in p.parts)
+        for path in files:
+            text = path.read_bytes()
+            if path.name == "spec.py":
+                # Which widths a unit declares as bounds decides which mutants are drawn, not
+                # how any mutant fares.
+                text = BOUND_DECLARATION.sub(b"", text)
+            digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + text + b"\0")
+    return digest.hexdigest()
+
+
+def cache_path(mutant: Mutant, seed: int, digest: str) -> Path:
+    what = json.dumps([digest, seed, mutant.unit, mutant.file, mutant.line, mutant.operator, mutant.original,
+                       mutant.mutated])
+    return CACHE_DIR / f"{hashlib.sha256(what.encode()).hexdigest()[:24]}.json"
+
+
+def run_cached(mutant: Mutant, seed: int, digest: str, fresh: bool) -> bool:
+    """Run the mutant unless a run on the same inputs is cached; True when it came from the cache."""
+    path = cache_path(mutant, seed, digest)
+    if not fresh and path.exists():
+        try:
+            saved = json.loads(path.read_text())
+            mutant.outcome, mutant.detail, mutant.seconds = saved["outcome"], saved["detail"], saved["seconds"]
+            return True
+        except (ValueError, KeyError):
+            print(f"warning: {path} is not a cached mutant outcome; running the mutant again", flush=True)
+    run_mutant(mutant, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps({"outcome": mutant.outcome, "detail": mutant.detail, "seconds": mutant.seconds}))
+    tmp.replace(path)
+    return False
+
+
 def score_table(mutants: list[Mutant]) -> list[list[str]]:
     rows = []
     for unit in dict.fromkeys(m.unit for m in mutants):
@@ -300,6 +358,8 @@ def main() -> None:
     parser.add_argument("--per-unit", type=int, default=15, help="operator mutants per unit")
     parser.add_argument("--widths", type=int, default=3,
                         help="width mutants per unit (one bit narrower), besides the declared bounds")
+    parser.add_argument("--fresh", action="store_true",
+                        help="run every mutant, even one whose outcome on the same sources is cached")
     parser.add_argument("--no-bounds", action="store_true",
                         help="leave out the declared bound widths (UnitSpec.bound_widths)")
     parser.add_argument("--jobs", type=int, default=2)
@@ -313,14 +373,16 @@ def main() -> None:
     if not mutants:
         fail("no mutants drawn: raise --per-unit or --widths, or drop --no-bounds")
     print(f"{len(mutants)} mutants over {len(args.units)} unit(s)", flush=True)
-    done = 0
+    digest = inputs_digest()
+    done = cached = 0
 
     def one(m: Mutant) -> Mutant:
-        nonlocal done
-        run_mutant(m, args.seed)
+        nonlocal done, cached
+        hit = run_cached(m, args.seed, digest, args.fresh)
         done += 1
+        cached += hit
         print(f"[{done}/{len(mutants)}] {m.unit} m{m.index:02d} {m.file}:{m.line} {m.operator}: {m.outcome} "
-              f"{m.detail} ({m.seconds:.0f} s)", flush=True)
+              f"{m.detail} ({m.seconds:.0f} s{', cached' if hit else ''})", flush=True)
         return m
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -332,7 +394,9 @@ def main() -> None:
     (OUT_DIR / "results.json").write_text(json.dumps([asdict(m) for m in results], indent=1))
     md = ["# Mutation campaign", "", f"`make mutate` (seed {args.seed}; per unit {args.per_unit} operator mutants, "
           f"{'no' if args.no_bounds else 'every'} declared bound narrowed by one bit, {args.widths} more width mutants), "
-          f"{time.monotonic() - start:.0f} s on {args.jobs} jobs.", "", markdown_table(header, table), ""]
+          f"{time.monotonic() - start:.0f} s on {args.jobs} jobs; {cached} of {len(results)} outcomes from the cache "
+          f"(same mutant, seed and sources; the mutants' own run times sum to "
+          f"{sum(m.seconds for m in results) / 60:.0f} min).", "", markdown_table(header, table), ""]
     if survivors:
         md += ["## Survivors", ""] + [f"- {m.unit}: {m.file}:{m.line} {m.operator}: `{m.original}` -> "
                                      f"`{m.mutated}` ({m.detail})" for m in survivors]

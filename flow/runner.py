@@ -111,9 +111,11 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
               seed: int | None = None, waves: bool = False, idle_probability: float = 0.2,
               stall_probability: float = 0.2, build_root: Path | None = None,
               extra_env: dict[str, str] | None = None, sim: str = "verilator",
-              replace_sources: dict[Path, Path] | None = None, coverage: bool = False) -> BenchRun:
+              replace_sources: dict[Path, Path] | None = None, coverage: bool = False,
+              extra_build_args: list[str] | None = None) -> BenchRun:
     """Prepare, build the unit in its own folder and run its cocotb tests (replace_sources: an
-    RTL file to build from instead of one of the unit's, as the mutation campaign does)."""
+    RTL file to build from instead of one of the unit's, as the mutation campaign does;
+    extra_build_args: more Verilator options, such as its width mutants' -Wno-WIDTH)."""
     from cocotb_tools.runner import get_results, get_runner
 
     check_simulator(sim)
@@ -142,7 +144,8 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
                      parameters=target.hdl_parameters(), build_dir=build_dir, waves=waves,
                      build_args=["--x-assign", "unique", "--x-initial", "unique", "--assert", *include_args()] +
                                 (["--trace-fst", "--trace-structs"] if waves else []) +
-                                (["--coverage-line", "--coverage-toggle"] if coverage else []),
+                                (["--coverage-line", "--coverage-toggle"] if coverage else []) +
+                                list(extra_build_args or []),
                      log_file=build_dir / "build.log")
         failure = SimulationStopped
         # cocotb's runner exits the process on a failed test when it sees pytest's variable; a

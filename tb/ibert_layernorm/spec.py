@@ -20,6 +20,8 @@ SPEC = UnitSpec(
                 ({"MaxBit": 41}, "MaxBit must be in [8, 40]"),
                 ({"DivBitsPerCycle": 0}, "DivBitsPerCycle (0) must be in")),
     rtl_defaults=IBertLayerNormConfig(dim=384, lanes=4),
-    bound_widths=("ibert_layernorm_unit:SumWidth", "ibert_ln_var:SqWidth"),
+    # y^2 is declared 2 InWidth + 1 bits and stays below 2^(2 InWidth) (|y| < 2^InWidth (1 - 1/D)),
+    # so it is not a bound; y itself reaches InWidth + 1 bits on rows of one extreme element.
+    bound_widths=("ibert_layernorm_unit:SumWidth", "ibert_ln_var:YWidth"),
     note="integer Newton sqrt, 32-bit output code",
 )
