@@ -316,9 +316,10 @@ def why_missed(points: list[CostPoint], nnlut: CostPoint, ibert: CostPoint) -> s
 
 
 def sole_rows(points: list[CostPoint]) -> list[list[str]]:
-    """Per op and lanes, the NN-LUT point nearest SOLE's area, and both errors."""
+    """Per op and target lanes (where the NN-LUT options are measured), the NN-LUT point nearest
+    SOLE's area, and both errors."""
     rows = []
-    for sole in (p for p in points if p.method == "SOLE" and p.option == "default"):
+    for sole in (p for p in points if p.method == "SOLE" and p.option == "default" and p.lanes in TARGET_LANES):
         nnlut = [p for p in points if p.op == sole.op and p.method == "NN-LUT" and p.lanes == sole.lanes]
         if not nnlut:
             continue
