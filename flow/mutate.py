@@ -19,8 +19,9 @@ one file (the working tree is never touched). A mutant is
 - survived: neither; listed with its change.
 Score = killed / (mutants - equivalent - invalid).
 Outcomes are cached in build/mutate/cache by mutant, seed and the digest of everything that
-decides them (CACHE_INPUTS), so a campaign re-run on unchanged sources reads them back
-(`--fresh` runs every mutant again).
+decides them (the RTL, models and flow, the shared bench components and the unit's own benches:
+unit_inputs), so a campaign re-run on unchanged sources reads them back, and a change to one
+unit's bench re-runs that unit's mutants (`--fresh` runs every mutant again).
 
     python -m flow.mutate [--per-unit 15] [--widths 3] [--no-bounds] [--units gelu ...] [--jobs 2] [--seed 1]
     python -m flow.mutate --per-unit 0 --widths 0 --units ibert_softmax   # its declared bounds only
@@ -47,9 +48,10 @@ from tb.registry import UNITS
 
 OUT_DIR = BUILD_DIR / "mutate"
 CACHE_DIR = OUT_DIR / "cache"
-# What decides a mutant's outcome besides the mutant itself: the RTL, the benches and models, and
-# the flow that builds, runs and checks equivalence. A change to any of them re-runs every mutant.
-CACHE_INPUTS = ("rtl", "tb", "models", "flow/runner.py", "flow/mutate.py", "flow/equiv_worker.py")
+# What decides every mutant's outcome besides the mutant itself: the RTL, the models, and the flow
+# that builds, runs and checks equivalence (a change to any of them re-runs every mutant); each
+# unit adds the shared bench components and its own benches (unit_inputs).
+CACHE_INPUTS = ("rtl", "models", "flow/runner.py", "flow/mutate.py", "flow/equiv_worker.py")
 # Width mutants are built with Verilator's WIDTH warnings off: a narrowed port no longer matches
 # its connection, which lint refuses (make lint stays strict); the question here is whether a
 # simulation finds the lost bit.
@@ -294,11 +296,24 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
     return "survived", "not proved equivalent (see equiv.log)"
 
 
-def inputs_digest() -> str:
-    """One digest of every file in CACHE_INPUTS (a mutant's outcome depends on all of them)."""
+def unit_inputs(spec: UnitSpec) -> list[Path]:
+    """What decides a unit's mutants' outcomes besides the mutants: CACHE_INPUTS, the shared
+    bench components, and the unit's own bench folders (its spec's and its test module's, and
+    the folders they import from)."""
+    target = spec.target(spec.config())
+    folders = {f"tb/{spec.name}", "tb/" + target.test_module.split(".")[1]}
+    for folder in list(folders):
+        for path in (REPO_ROOT / folder).glob("*.py"):
+            folders |= {f"tb/{m}" for m in re.findall(r"^(?:from|import) tb\.(\w+)", path.read_text(), re.M)
+                        if m not in ("common", "registry")}
+    return [REPO_ROOT / name for name in (*CACHE_INPUTS, "tb/common", *sorted(folders))]
+
+
+def inputs_digest(spec: UnitSpec) -> str:
+    """One digest of every file the unit's mutants' outcomes depend on (unit_inputs), so that a
+    change to one unit's bench re-runs that unit's mutants only."""
     digest = hashlib.sha256()
-    for name in CACHE_INPUTS:
-        root = REPO_ROOT / name
+    for root in unit_inputs(spec):
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()
                                                        and p.suffix in (".py", ".sv", ".svh", ".vlt")
                                                        and "__pycache__" not in p.parts)
@@ -373,12 +388,12 @@ def main() -> None:
     if not mutants:
         fail("no mutants drawn: raise --per-unit or --widths, or drop --no-bounds")
     print(f"{len(mutants)} mutants over {len(args.units)} unit(s)", flush=True)
-    digest = inputs_digest()
+    digests = {name: inputs_digest(UNITS[name]) for name in args.units}
     done = cached = 0
 
     def one(m: Mutant) -> Mutant:
         nonlocal done, cached
-        hit = run_cached(m, args.seed, digest, args.fresh)
+        hit = run_cached(m, args.seed, digests[m.unit], args.fresh)
         done += 1
         cached += hit
         print(f"[{done}/{len(mutants)}] {m.unit} m{m.index:02d} {m.file}:{m.line} {m.operator}: {m.outcome} "

@@ -48,7 +48,11 @@ SPEC = UnitSpec(
                 ({"OutFrac": 17}, "output SQ16.17 needs"),
                 ({"StatFrac": 13}, "StatFrac must be <= 12")),
     evaluate=through_model, prepare_input=ptf_input,
-    bound_widths=("sole_ailayernorm_unit:SqWidth", "sole_ailayernorm_unit:VarWidth",
-                  "sole_ailayernorm_unit:MuWidth", "sole_ailn_norm:ProdWidth"),
+    # The variance keeps a sign bit that ex2 - mu^2 >= 0 never uses and the normaliser's product a
+    # spare bit (one bit less survives either), so they are not bounds; the squares, the row sums,
+    # the mean and x - mu are.
+    bound_widths=("sole_ailayernorm_unit:SqWidth", "sole_ailayernorm_unit:S1Width",
+                  "sole_ailayernorm_unit:S2Width", "sole_ailayernorm_unit:MuWidth",
+                  "sole_ailn_norm:DiffWidth"),
     note="AILayerNorm: INT8 PTF inputs calibrated on the data; low-spread rows collapse",
 )
