@@ -9,7 +9,8 @@ through the parameter port (in after_reset, since they have no reset of their ow
   compression shift, square-table entry and PTF factor covered; the error must stay within
   the bound of 4-bit squares.
 - ExtremeRows: with alpha = 0, full-scale codes, constant rows (exactly 0 out; the variance
-  clamped at 0 where the compressed squares undershoot, then eps), zero rows, rounding ties.
+  clamped at 0 where the compressed squares undershoot, then eps), zero rows, rounding ties;
+  then the same rows with alpha = PtfMax everywhere (the squares and row sums at their bounds).
 - ProgrammedParams: random gamma/beta folded into biases at the extremes of the port (both
   output saturations), plus writes to channel indices >= D that must be ignored.
 - FullRateRows, RowLatency, BackpressureRows, ResetMidRow: the row-bench family
@@ -175,16 +176,27 @@ class RandomRows(AILayerNormTest):
 
 @pyuvm.test()
 class ExtremeRows(AILayerNormTest):
-    """With alpha = 0 everywhere, so that rows of one code are constant rows of x."""
+    """With alpha = 0 everywhere, so that rows of one code are constant rows of x; then the same
+    rows with the largest alpha everywhere, which take the squares and row sums to their bounds."""
 
     check_error_bound = False  # full-scale and constant rows are about the datapath, not accuracy
     required_coverage = ("var:clamped", "row:constant", "compress:carry", "compress:tie")
 
     async def stimulus(self) -> None:
-        self.alpha = np.zeros(self.config.dim, np.int64)
+        c = self.config
+        self.alpha = np.zeros(c.dim, np.int64)
         await self.program()
-        extreme = extreme_code_rows(self.np_rng, self.config)
+        extreme = extreme_code_rows(self.np_rng, c)
         await self.run_blocks([self.row_block("extreme", len(extreme)), self.row_block("realistic", 2)])
+        # Then the largest factor on every channel: x = q 2^PtfMax at the format's ends, so the
+        # squares and the row sums reach their declared widths (a row of the most negative code
+        # sums to -D 2^(InWidth - 1 + PtfMax), beyond one bit less of S1Width).
+        self.alpha = np.full(c.dim, c.ptf_max, np.int64)
+        await self.program()
+        lowest = -(c.dim << (c.in_width - 1 + c.ptf_max))
+        s1_width = c.in_width + c.ptf_max + max(1, (c.dim - 1).bit_length())
+        assert lowest < -(1 << (s1_width - 2)), "the S1 bound is not reached"
+        await self.run_blocks([self.row_block("extreme", len(extreme))])
 
     def check_phase(self) -> None:
         super().check_phase()
