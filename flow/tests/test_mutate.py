@@ -56,3 +56,14 @@ def test_a_sampled_mutant_does_not_survive(unit: str, index: int) -> None:
     mutant = run_mutant(make_mutants(UNITS[unit], 15, seed=1)[index], seed=1)
     assert mutant.outcome in ("killed", "equivalent", "invalid"), \
         f"{unit} mutant {mutant.file}:{mutant.line} {mutant.operator} survived: {mutant.original!r} -> {mutant.mutated!r}"
+
+
+@pytest.mark.parametrize("unit,bound", [("ibert_softmax", "ibert_softmax_unit:SumWidth"),
+                                        ("sole_ailayernorm", "sole_ailayernorm_unit:S1Width")])
+def test_a_bound_one_bit_narrower_fails_the_benches(unit: str, bound: str) -> None:
+    spec = dataclasses.replace(UNITS[unit], bound_widths=(bound,))
+    (mutant,) = make_mutants(spec, 0, seed=1, bounds=True)
+    assert mutant.operator == WIDTH and bound.split(":")[1] in mutant.original
+    # A folder of its own (m99), apart from the campaign's numbered mutants.
+    mutant = run_mutant(dataclasses.replace(mutant, index=99), seed=1)
+    assert mutant.outcome == "killed", f"{unit}: {mutant.mutated!r} was {mutant.outcome} ({mutant.detail})"
