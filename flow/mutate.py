@@ -14,8 +14,10 @@ one file (the working tree is never touched). A mutant is
 - killed: a bench test failed at the unit's default configuration or, for a mutant that
   survives it, at one of its other regression configurations (where generate branches the
   defaults do not build are live); a build that fails elaboration checks is reported as invalid,
-- equivalent: it survived and Yosys proved it equivalent to the original (equiv_make /
-  equiv_simple / equiv_induct on the unit at its default parameters),
+- equivalent: it survived and Yosys showed it equivalent to the original at the unit's default
+  parameters: the same netlist after elaboration (a mutant in code that only computes
+  parameters, or in a generate condition that picks the same branch), or else a proof
+  (equiv_make / equiv_simple / equiv_induct),
 - survived: neither; listed with its change.
 Score = killed / (mutants - equivalent - invalid).
 Outcomes are cached in build/mutate/cache by mutant, seed and the digest of everything that
@@ -48,10 +50,14 @@ from tb.registry import UNITS
 
 OUT_DIR = BUILD_DIR / "mutate"
 CACHE_DIR = OUT_DIR / "cache"
-# What decides every mutant's outcome besides the mutant itself: the RTL, the models, and the flow
-# that builds, runs and checks equivalence (a change to any of them re-runs every mutant); each
-# unit adds the shared bench components and its own benches (unit_inputs).
-CACHE_INPUTS = ("rtl", "models", "flow/runner.py", "flow/mutate.py", "flow/equiv_worker.py")
+# What decides whether the benches kill a mutant besides the mutant itself: the RTL, the models
+# and the runner (a change to any of them re-runs every mutant); each unit adds the shared bench
+# components and its own benches (unit_inputs). RUN_VERSION stands for this file's way of building
+# and judging a mutant: raise it when run_mutant changes. The equivalence check is versioned apart
+# (EQUIV_INPUTS): a newer one re-examines the cached survivors without running their benches again.
+CACHE_INPUTS = ("rtl", "models", "flow/runner.py")
+RUN_VERSION = "1"
+EQUIV_INPUTS = ("flow/equiv_worker.py",)
 # Width mutants are built with Verilator's WIDTH warnings off: a narrowed port no longer matches
 # its connection, which lint refuses (make lint stays strict); the question here is whether a
 # simulation finds the lost bit.
@@ -291,6 +297,8 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
     except subprocess.TimeoutExpired:
         return "survived", f"equivalence not decided within {EQUIV_TIMEOUT_S} s"
     (work / "equiv.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode == 0 and "EQUIVALENT (identical netlists)" in proc.stdout:
+        return "equivalent", "elaborates to the same netlist as the original (Yosys, default parameters)"
     if proc.returncode == 0 and "EQUIVALENT" in proc.stdout:
         return "equivalent", "proved equivalent by Yosys (equiv_induct) at the default parameters"
     return "survived", "not proved equivalent (see equiv.log)"
@@ -327,26 +335,61 @@ def inputs_digest(spec: UnitSpec) -> str:
     return digest.hexdigest()
 
 
+def equivalence_digest() -> str:
+    digest = hashlib.sha256(str(EQUIV_TIMEOUT_S).encode())
+    for name in EQUIV_INPUTS:
+        digest.update((REPO_ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
 def cache_path(mutant: Mutant, seed: int, digest: str) -> Path:
-    what = json.dumps([digest, seed, mutant.unit, mutant.file, mutant.line, mutant.operator, mutant.original,
-                       mutant.mutated])
+    what = json.dumps([RUN_VERSION, digest, seed, mutant.unit, mutant.file, mutant.line, mutant.operator,
+                       mutant.original, mutant.mutated])
     return CACHE_DIR / f"{hashlib.sha256(what.encode()).hexdigest()[:24]}.json"
 
 
+def recheck_equivalence(mutant: Mutant) -> None:
+    """A cached survivor met an equivalence check older than today's: check it again (its
+    benches' verdict stands)."""
+    spec = UNITS[mutant.unit]
+    target = spec.target(spec.config())
+    work = OUT_DIR / mutant.unit / f"m{mutant.index:02d}"
+    original, copy = mutated_copy(mutant, work / "src")
+    start = time.monotonic()
+    mutant.outcome, mutant.detail = equivalence(spec, target, original, copy, work)
+    mutant.seconds += time.monotonic() - start
+
+
+def read_cached(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        saved = json.loads(path.read_text())
+        if saved["outcome"] in ("killed", "survived", "equivalent", "invalid"):
+            return dict(saved)
+    except (ValueError, KeyError, TypeError):
+        pass
+    print(f"warning: {path} is not a cached mutant outcome; running the mutant again", flush=True)
+    return None
+
+
 def run_cached(mutant: Mutant, seed: int, digest: str, fresh: bool) -> bool:
-    """Run the mutant unless a run on the same inputs is cached; True when it came from the cache."""
+    """Run the mutant unless a run on the same inputs is cached; True when it came from the cache.
+    A cached survivor whose equivalence check is older than today's is checked again."""
     path = cache_path(mutant, seed, digest)
-    if not fresh and path.exists():
-        try:
-            saved = json.loads(path.read_text())
-            mutant.outcome, mutant.detail, mutant.seconds = saved["outcome"], saved["detail"], saved["seconds"]
+    equiv = equivalence_digest()
+    saved = None if fresh else read_cached(path)
+    if saved is not None:
+        mutant.outcome, mutant.detail, mutant.seconds = saved["outcome"], saved["detail"], saved["seconds"]
+        if mutant.outcome != "survived" or saved.get("equivalence") == equiv:
             return True
-        except (ValueError, KeyError):
-            print(f"warning: {path} is not a cached mutant outcome; running the mutant again", flush=True)
-    run_mutant(mutant, seed)
+        recheck_equivalence(mutant)
+    else:
+        run_mutant(mutant, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps({"outcome": mutant.outcome, "detail": mutant.detail, "seconds": mutant.seconds}))
+    tmp.write_text(json.dumps({"outcome": mutant.outcome, "detail": mutant.detail, "seconds": mutant.seconds,
+                               "equivalence": equiv}))
     tmp.replace(path)
     return False
 

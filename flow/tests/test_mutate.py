@@ -67,3 +67,27 @@ def test_a_bound_one_bit_narrower_fails_the_benches(unit: str, bound: str) -> No
     # A folder of its own (m99), apart from the campaign's numbered mutants.
     mutant = run_mutant(dataclasses.replace(mutant, index=99), seed=1)
     assert mutant.outcome == "killed", f"{unit}: {mutant.mutated!r} was {mutant.outcome} ({mutant.detail})"
+
+
+def test_cached_outcomes_are_read_back_and_old_survivors_rechecked(tmp_path, monkeypatch) -> None:
+    import flow.mutate as mutate
+
+    monkeypatch.setattr(mutate, "CACHE_DIR", tmp_path)
+    ran: list[str] = []
+    monkeypatch.setattr(mutate, "run_mutant", lambda m, seed: (ran.append("bench"), setattr(m, "outcome", "survived")))
+    monkeypatch.setattr(mutate, "recheck_equivalence", lambda m: (ran.append("equiv"), setattr(m, "outcome", "equivalent")))
+    mutant = make_mutants(UNITS["gelu"], 1, seed=1)[0]
+    assert not mutate.run_cached(dataclasses.replace(mutant), 1, "digest", fresh=False) and ran == ["bench"]
+    again = dataclasses.replace(mutant)
+    assert mutate.run_cached(again, 1, "digest", fresh=False) and again.outcome == "survived" and ran == ["bench"]
+    # A newer equivalence check re-examines the survivor, and its verdict is cached in turn.
+    monkeypatch.setattr(mutate, "equivalence_digest", lambda: "newer")
+    third = dataclasses.replace(mutant)
+    assert not mutate.run_cached(third, 1, "digest", fresh=False) and third.outcome == "equivalent"
+    assert ran == ["bench", "equiv"]
+    assert mutate.run_cached(dataclasses.replace(mutant), 1, "digest", fresh=False) and ran == ["bench", "equiv"]
+    # Other sources: another digest, so the benches run again; --fresh ignores the cache.
+    assert not mutate.run_cached(dataclasses.replace(mutant), 1, "other", fresh=False) and ran[-1] == "bench"
+    assert not mutate.run_cached(dataclasses.replace(mutant), 1, "digest", fresh=True) and ran[-1] == "bench"
+    (tmp_path / "junk.json").write_text("{")
+    assert mutate.read_cached(tmp_path / "junk.json") is None
