@@ -27,6 +27,9 @@ unit's bench re-runs that unit's mutants (`--fresh` runs every mutant again).
 
     python -m flow.mutate [--per-unit 15] [--widths 3] [--no-bounds] [--units gelu ...] [--jobs 2] [--seed 1]
     python -m flow.mutate --per-unit 0 --widths 0 --units ibert_softmax   # its declared bounds only
+
+Writes build/mutate/report.md (score per unit, survivors, every mutant's outcome and why) and,
+for a campaign over every unit, its snapshot docs/mutate.md.
 """
 
 from __future__ import annotations
@@ -457,12 +460,22 @@ def main() -> None:
           f"{sum(m.seconds for m in results) / 60:.0f} min).", "", markdown_table(header, table), ""]
     if survivors:
         md += ["## Survivors", ""] + [f"- {m.unit}: {m.file}:{m.line} {m.operator}: `{m.original}` -> "
-                                     f"`{m.mutated}` ({m.detail})" for m in survivors]
-    (OUT_DIR / "report.md").write_text("\n".join(md) + "\n")
+                                     f"`{m.mutated}` ({m.detail})" for m in survivors] + [""]
+    md += ["## Every mutant", "",
+           markdown_table(["unit", "mutant", "change", "outcome", "why"],
+                          [[m.unit, f"{m.file}:{m.line} {m.operator}", f"`{m.mutated}`", m.outcome,
+                            m.detail.replace("|", "/").replace("\n", " ")[:160]] for m in results])]
+    text = "\n".join(md) + "\n"
+    (OUT_DIR / "report.md").write_text(text)
     print(text_table(header, table))
     for m in survivors:
         print(f"survived: {m.unit} {m.file}:{m.line} {m.operator}: {m.original!r} -> {m.mutated!r}")
-    print(f"report: {OUT_DIR / 'report.md'} ({time.monotonic() - start:.0f} s)")
+    snapshot = ""
+    if set(args.units) == set(UNITS):
+        # The whole campaign: its report is also the committed snapshot.
+        (REPO_ROOT / "docs" / "mutate.md").write_text(text)
+        snapshot = f", snapshot in {REPO_ROOT / 'docs' / 'mutate.md'}"
+    print(f"report: {OUT_DIR / 'report.md'}{snapshot} ({time.monotonic() - start:.0f} s)")
 
 
 if __name__ == "__main__":
