@@ -173,11 +173,13 @@ def sites(spec: UnitSpec, config: Any) -> list[tuple[Path, int, str, re.Match[st
     return found
 
 
-def bound_sites(spec: UnitSpec, config: Any) -> list[tuple[Path, int, str, re.Match[str]]]:
-    """The width sites of the unit's declared bounds (UnitSpec.bound_widths); a declared bound
-    that names no one-line width declaration is an error, not a silent gap."""
+def bound_sites(spec: UnitSpec, widths: list[tuple[Path, int, str, re.Match[str]]]
+                ) -> list[tuple[Path, int, str, re.Match[str]]]:
+    """Of the unit's width sites (width_sites), those of its declared bounds
+    (UnitSpec.bound_widths); a declared bound that names no one-line width declaration is an
+    error, not a silent gap."""
     found = {f"{path.stem}:{DECLARED_NAME.search(match.group(1)).group(1)}": (path, n, name, match)  # type: ignore[union-attr]
-             for path, n, name, match in width_sites(spec, config)}
+             for path, n, name, match in widths}
     missing = [b for b in spec.bound_widths if b not in found]
     if missing:
         raise ValueError(f"{spec.name}: bound widths {missing} are not one-line width declarations in its RTL")
@@ -190,8 +192,10 @@ def make_mutants(spec: UnitSpec, count: int, seed: int, widths: int = 0, bounds:
     stream (so asking for width mutants does not change which operator mutants are drawn)."""
     config = spec.config()
     replacement = dict((o[0], o[2]) for o in OPERATORS)
-    declared = bound_sites(spec, config) if bounds else []
-    others = [s for s in width_sites(spec, config) if (s[0], s[1]) not in {(d[0], d[1]) for d in declared}]
+    widths_all = width_sites(spec, config)
+    declared = bound_sites(spec, widths_all) if bounds else []
+    taken = {(d[0], d[1]) for d in declared}
+    others = [s for s in widths_all if (s[0], s[1]) not in taken]
     mutants: list[Mutant] = []
     for kind, candidates, wanted in (("", sites(spec, config), count), (":bound", declared, len(declared)),
                                      (":width", others, widths)):

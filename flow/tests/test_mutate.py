@@ -48,7 +48,7 @@ def test_the_bound_declarations_do_not_change_the_cached_outcomes() -> None:
 def test_a_bound_that_names_no_declaration_is_an_error() -> None:
     spec = dataclasses.replace(UNITS["ibert_softmax"], bound_widths=("ibert_softmax_unit:NoSuchWidth",))
     with pytest.raises(ValueError, match="NoSuchWidth"):
-        bound_sites(spec, spec.config())
+        bound_sites(spec, width_sites(spec, spec.config()))
 
 
 @pytest.mark.parametrize("unit,index", [("gelu", 10), ("softmax", 3)])
