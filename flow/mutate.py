@@ -16,14 +16,16 @@ one file (the working tree is never touched). A mutant is
   defaults do not build are live); a build that fails elaboration checks is reported as invalid,
 - equivalent: it survived and Yosys showed it equivalent to the original at the unit's default
   parameters: the same netlist after elaboration (a mutant in code that only computes
-  parameters, or in a generate condition that picks the same branch), or else a proof
-  (equiv_make / equiv_simple / equiv_induct),
+  parameters, in a generate condition that picks the same branch, or in a value nothing reads),
+  or else a proof (equiv_make / equiv_simple / equiv_induct) of the mutated module on its own
+  at every parameter set the unit uses, or of the whole unit (flow/equiv_worker.py); a survivor
+  Yosys cannot elaborate (not synthesisable RTL) is invalid,
 - survived: neither; listed with its change.
 Score = killed / (mutants - equivalent - invalid).
 Outcomes are cached in build/mutate/cache by mutant, seed and the digest of everything that
-decides them (the RTL, models and flow, the shared bench components and the unit's own benches:
-unit_inputs), so a campaign re-run on unchanged sources reads them back, and a change to one
-unit's bench re-runs that unit's mutants (`--fresh` runs every mutant again).
+decides them (the unit's RTL, the models and runner, the shared bench components and the unit's
+own benches: unit_inputs), so a campaign re-run on unchanged sources reads them back, and a
+change to one unit's RTL or bench re-runs that unit's mutants (`--fresh` runs every mutant again).
 
     python -m flow.mutate [--per-unit 15] [--widths 3] [--no-bounds] [--units gelu ...] [--jobs 2] [--seed 1]
     python -m flow.mutate --per-unit 0 --widths 0 --units ibert_softmax   # its declared bounds only
@@ -53,12 +55,13 @@ from tb.registry import UNITS
 
 OUT_DIR = BUILD_DIR / "mutate"
 CACHE_DIR = OUT_DIR / "cache"
-# What decides whether the benches kill a mutant besides the mutant itself: the RTL, the models
-# and the runner (a change to any of them re-runs every mutant); each unit adds the shared bench
-# components and its own benches (unit_inputs). RUN_VERSION stands for this file's way of building
+# What decides whether the benches kill a mutant besides the mutant itself: the models and the
+# runner (a change to either re-runs every mutant); each unit adds its own RTL sources (at every
+# configuration its benches build, and the include files), the shared bench components and its
+# own benches (unit_inputs). RUN_VERSION stands for this file's way of building
 # and judging a mutant: raise it when run_mutant changes. The equivalence check is versioned apart
 # (EQUIV_INPUTS): a newer one re-examines the cached survivors without running their benches again.
-CACHE_INPUTS = ("rtl", "models", "flow/runner.py")
+CACHE_INPUTS = ("models", "flow/runner.py")
 RUN_VERSION = "1"
 EQUIV_INPUTS = ("flow/equiv_worker.py",)
 # Width mutants are built with Verilator's WIDTH warnings off: a narrowed port no longer matches
@@ -304,24 +307,37 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
     except subprocess.TimeoutExpired:
         return "survived", f"equivalence not decided within {EQUIV_TIMEOUT_S} s"
     (work / "equiv.log").write_text(proc.stdout + proc.stderr)
-    if proc.returncode == 0 and "EQUIVALENT (identical netlists)" in proc.stdout:
-        return "equivalent", "elaborates to the same netlist as the original (Yosys, default parameters)"
-    if proc.returncode == 0 and "EQUIVALENT" in proc.stdout:
+    lines = proc.stdout.strip().splitlines()
+    said = lines[-1] if proc.returncode == 0 and lines else ""
+    if said == "EQUIVALENT (identical netlists)":
+        return "equivalent", ("elaborates to the same netlist as the original once what reaches no output is "
+                              "removed (Yosys, default parameters)")
+    if said.startswith("EQUIVALENT (module "):
+        return "equivalent", (f"its module proved equivalent on its own, free inputs and state, at every parameter "
+                              f"set the unit uses (Yosys equiv_induct): {said[len('EQUIVALENT ('):-1]}")
+    if said == "EQUIVALENT":
         return "equivalent", "proved equivalent by Yosys (equiv_induct) at the default parameters"
+    if said.startswith("INVALID ("):
+        return "invalid", f"not synthesisable: {said[len('INVALID ('):-1]}"
     return "survived", "not proved equivalent (see equiv.log)"
 
 
 def unit_inputs(spec: UnitSpec) -> list[Path]:
-    """What decides a unit's mutants' outcomes besides the mutants: CACHE_INPUTS, the shared
-    bench components, and the unit's own bench folders (its spec's and its test module's, and
-    the folders they import from)."""
+    """What decides a unit's mutants' outcomes besides the mutants: CACHE_INPUTS, the unit's RTL
+    (the sources of its default and regression configurations, and the include files), the
+    shared bench components, and the unit's own bench folders (its spec's and its test
+    module's, and the folders they import from)."""
+    from tb.common.sources import INCLUDE_DIRS
+
+    rtl = {p for config in (spec.config(), *spec.regression) for p in _own_sources(spec, config)}
+    rtl |= {p for d in INCLUDE_DIRS for p in d.glob("*.svh")}
     target = spec.target(spec.config())
     folders = {f"tb/{spec.name}", "tb/" + target.test_module.split(".")[1]}
     for folder in list(folders):
         for path in (REPO_ROOT / folder).glob("*.py"):
             folders |= {f"tb/{m}" for m in re.findall(r"^(?:from|import) tb\.(\w+)", path.read_text(), re.M)
                         if m not in ("common", "registry")}
-    return [REPO_ROOT / name for name in (*CACHE_INPUTS, "tb/common", *sorted(folders))]
+    return [*sorted(rtl), *(REPO_ROOT / name for name in (*CACHE_INPUTS, "tb/common", *sorted(folders)))]
 
 
 def inputs_digest(spec: UnitSpec) -> str:

@@ -91,3 +91,19 @@ def test_cached_outcomes_are_read_back_and_old_survivors_rechecked(tmp_path, mon
     assert not mutate.run_cached(dataclasses.replace(mutant), 1, "digest", fresh=True) and ran[-1] == "bench"
     (tmp_path / "junk.json").write_text("{")
     assert mutate.read_cached(tmp_path / "junk.json") is None
+
+
+@pytest.mark.parametrize("index,outcome,says", [
+    # row_max.sv `>=` -> `>`: a tie picks the other of two equal values; proved on row_max alone.
+    (2, "equivalent", "module row_max"),
+    # row_queue.sv `if (!rst_ni)` -> `if (rst_ni)` under `negedge rst_ni`: not synthesisable.
+    (5, "invalid", "Yosys cannot elaborate"),
+])
+def test_equivalence_verdicts(tmp_path, index: int, outcome: str, says: str) -> None:
+    from flow.mutate import equivalence, mutated_copy
+
+    spec = UNITS["sole_e2softmax"]
+    mutant = make_mutants(spec, 15, seed=1)[index]
+    original, copy = mutated_copy(mutant, tmp_path / "src")
+    verdict, detail = equivalence(spec, spec.target(spec.config()), original, copy, tmp_path)
+    assert (verdict, says in detail) == (outcome, True), (mutant.mutated, verdict, detail)
