@@ -4,9 +4,11 @@ its own. Prints one verdict line:
 - EQUIVALENT (identical netlists): the two elaborate to the same netlist once logic that reaches
   no output is removed (a mutant in code that only computes parameters, in a generate condition
   that picks the same branch, or in a value nothing reads);
-- EQUIVALENT (module <name>): the mutated file's module, at every parameter set the unit
-  instantiates it with, is proved equal to the original by equiv_induct on its own, with free
-  inputs and free state. That is a stronger claim than the unit's equivalence and a much smaller
+- EQUIVALENT (module <name>, ...): the mutated file's module, at every parameter set the unit
+  instantiates it with, is proved equal to the original on its own, with free inputs: a module
+  whose registers form no loop (a pipeline) by a bounded proof from an undefined state (after it
+  has flushed, its outputs are functions of its inputs, and equal), any other by equiv_induct
+  from free state. Either is a stronger claim than the unit's equivalence and a much smaller
   proof (a mutant deep in a 16-lane unit);
 - EQUIVALENT: equiv_induct proves every output of the whole unit equal;
 - INVALID (...): Yosys cannot elaborate the mutant (an asynchronous reset tested with the wrong
@@ -14,22 +16,27 @@ its own. Prints one verdict line:
 - NOT PROVED.
 
     python -m flow.equiv_worker request.json
-    python -m flow.equiv_worker request.json --dump gold|gate out.il [module]   (one netlist)
+    python -m flow.equiv_worker request.json --dump|--dump-purged gold|gate out.il [module]   (one netlist)
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-# Sound rewrites only: what reaches no output goes, so a mutant there leaves the netlist alone.
-NORMALISE = "proc; flatten; opt_clean; memory -nomap; memory_map; opt -fast; opt_clean -purge"
+# Sound rewrites only. For the comparison as text, what reaches no output goes too (a mutant there
+# leaves the netlist alone); the proofs keep every name, which equiv_make pairs signals by.
+ELABORATE = "proc; flatten; opt_clean; memory -nomap; memory_map; opt -fast"
+PURGE = "; opt_clean -purge"
 PROVE = "equiv_make gold gate equiv; hierarchy -top equiv; async2sync; equiv_simple -seq 5; equiv_induct -seq 5"
+# Cycles a pipeline module's bounded proof unrolls: pipelines up to PIPELINE_STEPS - 1 deep.
+PIPELINE_STEPS = 8
 
 
 def netlist_text(path: Path, renamed: dict[str, str]) -> str:
@@ -41,10 +48,12 @@ def netlist_text(path: Path, renamed: dict[str, str]) -> str:
     return text
 
 
-def dump(request_path: str, kind: str, out: Path, module: str = "") -> subprocess.CompletedProcess[str]:
+def dump(request_path: str, kind: str, out: Path, module: str = "", purge: bool = False
+         ) -> subprocess.CompletedProcess[str]:
     """One side elaborated in a fresh process (so that Yosys numbers the cells it creates alike)."""
-    return subprocess.run([sys.executable, "-m", "flow.equiv_worker", request_path, "--dump", kind, str(out),
-                           *([module] if module else [])], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "flow.equiv_worker", request_path,
+                           "--dump-purged" if purge else "--dump", kind, str(out), *([module] if module else [])],
+                          capture_output=True, text=True)
 
 
 def yosys_error(proc: subprocess.CompletedProcess[str]) -> str:
@@ -68,7 +77,7 @@ def mutated_modules(request: dict[str, Any]) -> list[str]:
     return [] if request["top"] in names else names
 
 
-def run_dump(request_path: str, kind: str, out: str, module: str) -> None:
+def run_dump(request_path: str, kind: str, out: str, module: str, purge: bool) -> None:
     """Writes one side's netlist: the whole unit, or (module given) the one instance of a
     mutated module named `module` in the elaborated hierarchy, flattened, as top."""
     from pyosys import libyosys as ys
@@ -78,7 +87,7 @@ def run_dump(request_path: str, kind: str, out: str, module: str) -> None:
     elaborate(ys, design, request, kind)
     if module:
         ys.run_pass(f"rename {module} mutated_top; hierarchy -top mutated_top", design)
-    ys.run_pass("rename -top TOP; " + NORMALISE, design)
+    ys.run_pass("rename -top TOP; " + ELABORATE + (PURGE if purge else ""), design)
     ys.run_pass(f"write_rtlil {out}", design)
 
 
@@ -98,19 +107,34 @@ def variants(request_path: str, modules: list[str]) -> list[str]:
     return found
 
 
-def prove(gold: Path, gate: Path) -> bool:
-    from pyosys import libyosys as ys
+def yosys_passes(script: str, log: Path) -> bool:
+    """Runs a Yosys script in a process of its own (a failed assertion or proof ends a Yosys
+    process, in Python too); True when every command succeeded."""
+    proc = subprocess.run([shutil.which("yosys") or "yosys", "-q", "-l", str(log), "-p", script],
+                          capture_output=True, text=True)
+    return proc.returncode == 0
 
-    design = ys.Design()
-    for kind, path in (("gold", gold), ("gate", gate)):
-        ys.run_pass(f"read_rtlil {path}; rename -top {kind}; design -stash {kind}", design)
-    ys.run_pass("design -copy-from gold -as gold gold; design -copy-from gate -as gate gate", design)
-    ys.run_pass(PROVE, design)
-    try:
-        ys.run_pass("equiv_status -assert", design)
-    except Exception:  # noqa: BLE001 - yosys reports unproven cells by raising
-        return False
-    return True
+
+def load_pair(gold: Path, gate: Path) -> str:
+    return f"read_rtlil {gold}; rename -top gold; design -stash gold; read_rtlil {gate}; rename -top gate; " \
+           "design -stash gate; design -copy-from gold -as gold gold; design -copy-from gate -as gate gate; "
+
+
+def prove(gold: Path, gate: Path) -> bool:
+    """equiv_make / equiv_simple / equiv_induct, from free state."""
+    return yosys_passes(load_pair(gold, gate) + PROVE + "; equiv_status -assert", gold.with_suffix(".induct.log"))
+
+
+def prove_pipeline(gold: Path, gate: Path) -> bool:
+    """For a module with no loop through its registers (a pipeline): from any state, after
+    PIPELINE_STEPS - 1 cycles every output is a function of the inputs alone, and the two agree
+    (a bounded proof from an undefined state, which for a pipeline no deeper than that is a
+    complete one). False for a module with a register loop, or deeper, or different."""
+    return yosys_passes(
+        load_pair(gold, gate) + "miter -equiv -flatten -make_outputs gold gate miter; hierarchy -top miter; "
+        "async2sync; scc -all_cell_types -select; select -assert-none %; select -clear; "
+        f"sat -verify -seq {PIPELINE_STEPS} -prove-skip {PIPELINE_STEPS - 1} -prove trigger 0 -set-init-undef "
+        "-set-def-inputs miter", gold.with_suffix(".pipeline.log"))
 
 
 def verdict(request_path: str) -> str:
@@ -118,29 +142,41 @@ def verdict(request_path: str) -> str:
     renamed = {copy: original for original, copy in zip(request["gold"], request["gate"]) if copy != original}
     with tempfile.TemporaryDirectory() as tmp:
         gold, gate = Path(tmp) / "gold.il", Path(tmp) / "gate.il"
-        proc = dump(request_path, "gold", gold)
+        proc = dump(request_path, "gold", gold, purge=True)
         if proc.returncode:
             raise SystemExit(f"the original does not elaborate in Yosys: {yosys_error(proc)}")
-        proc = dump(request_path, "gate", gate)
+        proc = dump(request_path, "gate", gate, purge=True)
         if proc.returncode:
             return f"INVALID (Yosys cannot elaborate the mutant: {yosys_error(proc)})"
         if netlist_text(gold, {}) == netlist_text(gate, renamed):
             return "EQUIVALENT (identical netlists)"
+        for kind, path in (("gold", gold), ("gate", gate)):
+            if dump(request_path, kind, path).returncode:
+                return "NOT PROVED"
         names = variants(request_path, mutated_modules(request))
+        how: set[str] = set()
         if names:
             for i, name in enumerate(names):
                 pair = Path(tmp) / f"gold{i}.il", Path(tmp) / f"gate{i}.il"
                 if dump(request_path, "gold", pair[0], name).returncode or \
-                        dump(request_path, "gate", pair[1], name).returncode or not prove(*pair):
+                        dump(request_path, "gate", pair[1], name).returncode:
+                    break
+                if prove_pipeline(*pair):
+                    how.add("pipeline")
+                elif prove(*pair):
+                    how.add("induction")
+                else:
                     break
             else:
-                return f"EQUIVALENT (module {names[0].split(chr(92))[-1]}, {len(names)} parameter set(s))"
+                return (f"EQUIVALENT (module {names[0].split(chr(92))[-1]}, {len(names)} parameter set(s), "
+                        f"{' and '.join(sorted(how))})")
         return "EQUIVALENT" if prove(gold, gate) else "NOT PROVED"
 
 
 def main() -> None:
-    if len(sys.argv) in (5, 6) and sys.argv[2] == "--dump":
-        run_dump(sys.argv[1], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) == 6 else "")
+    if len(sys.argv) in (5, 6) and sys.argv[2] in ("--dump", "--dump-purged"):
+        run_dump(sys.argv[1], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) == 6 else "",
+                 purge=sys.argv[2] == "--dump-purged")
         return
     result = verdict(sys.argv[1])
     print(result)

@@ -313,8 +313,9 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
         return "equivalent", ("elaborates to the same netlist as the original once what reaches no output is "
                               "removed (Yosys, default parameters)")
     if said.startswith("EQUIVALENT (module "):
-        return "equivalent", (f"its module proved equivalent on its own, free inputs and state, at every parameter "
-                              f"set the unit uses (Yosys equiv_induct): {said[len('EQUIVALENT ('):-1]}")
+        return "equivalent", (f"its module proved equivalent on its own, with free inputs, at every parameter set "
+                              f"the unit uses (Yosys; pipeline: from any state once flushed, induction: "
+                              f"equiv_induct): {said[len('EQUIVALENT ('):-1]}")
     if said == "EQUIVALENT":
         return "equivalent", "proved equivalent by Yosys (equiv_induct) at the default parameters"
     if said.startswith("INVALID ("):
