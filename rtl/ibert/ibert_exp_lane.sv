@@ -46,9 +46,10 @@ module ibert_exp_lane #(
   localparam int unsigned     UWidth    = (ubits(ClampMag) < InWidth) ? ubits(ClampMag) : InWidth;
   localparam int unsigned     RWidth    = ubits(X0Mag - 1) > 0 ? ubits(X0Mag - 1) : 1;
   localparam int unsigned     VWidth    = ubits(BInt);
-  localparam int unsigned     PWidth    = ubits(BInt * BInt + CInt);
-  localparam int unsigned     MultWidth = ubits(Mult);
-  localparam int unsigned     ProdWidth = PWidth + MultWidth;
+  // p is largest at rr = 0, so p * Mult is largest at u = 0: every row's maximum reaches it.
+  localparam longint unsigned PMax      = BInt * BInt + CInt;
+  localparam int unsigned     PWidth    = ubits(PMax);
+  localparam int unsigned     ProdWidth = ubits(PMax * Mult);
   localparam int unsigned     ShWidth   = 6;  // shift amounts up to 62
   localparam longint unsigned ETop      = (64'd1 << EWidth) - 1;
 

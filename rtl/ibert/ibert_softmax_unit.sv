@@ -117,7 +117,9 @@ module ibert_softmax_unit #(
   localparam int unsigned TopLog      = (ubits(ETop) > 0) ? ubits(ETop) - 1 : 0;
   localparam int unsigned FactorWidth = MaxBit - TopLog;
   localparam int unsigned SumWidth    = EWidth + ((RowLength > 1) ? $clog2(RowLength) : 0);
-  localparam int unsigned ProdWidth   = EWidth + FactorWidth;
+  // e16 * factor < 2^MaxBit (see the header): MaxBit bits hold it, and the low bits of a
+  // product need only the low bits of its operands.
+  localparam int unsigned ProdWidth   = MaxBit;
   localparam int unsigned OutShift    = MaxBit - OutBits;
   localparam int unsigned DivSteps    =
       (DivBitsPerCycle > 0) ? (FactorWidth + DivBitsPerCycle - 1) / DivBitsPerCycle : 1;
@@ -347,8 +349,7 @@ module ibert_softmax_unit #(
 
   assign {out_keep_o, out_last_o} = o_frame_q[1];
 
-  // The product is below 2^MaxBit (see the header), so its bits above OutShift + OutBits are
-  // zero and the output is the slice below them.
+  // The product is below 2^MaxBit (see the header), so its top OutBits bits are the output.
   for (genvar l = 0; l < Lanes; l++) begin : gen_norm_lane
     logic [ProdWidth-1:0] prod;
     assign prod = ProdWidth'(o_e_q[l*EWidth +: EWidth]) * ProdWidth'(o_factor_q);
@@ -359,12 +360,7 @@ module ibert_softmax_unit #(
       end
     end
 
-    logic unused_prod_high, unused_prod_low;
-    if (ProdWidth > MaxBit) begin : gen_unused_high
-      assign unused_prod_high = ^prod[ProdWidth-1:MaxBit];
-    end else begin : gen_no_unused_high
-      assign unused_prod_high = 1'b0;
-    end
+    logic unused_prod_low;
     if (OutShift > 0) begin : gen_unused_low
       assign unused_prod_low = ^prod[((OutShift > 0) ? OutShift - 1 : 0):0];
     end else begin : gen_no_unused_low

@@ -22,8 +22,9 @@ SPEC = UnitSpec(
                 ({"OutBits": 33}, "OutBits (33) must be in [1, MaxBit = 32]"),
                 ({"BInt": "64'd300"}, "need 1 <= X0Mag <= BInt")),
     rtl_defaults=IBertSoftmaxConfig(row_length=128, lanes=4),
-    # The products p * M and e * factor are declared wider than they get (p * M <= 1.13e15 < 2^50
-    # in 51 bits at the defaults): one bit less changes nothing, so they are not bounds.
-    bound_widths=("ibert_softmax_unit:SumWidth", "ibert_exp_lane:PWidth"),
+    # The products are declared as wide as their largest values: p * M at every row's maximum,
+    # e * factor below 2^MaxBit with its top bit the output's (p >= 1/2).
+    bound_widths=("ibert_softmax_unit:SumWidth", "ibert_softmax_unit:ProdWidth", "ibert_exp_lane:PWidth",
+                  "ibert_exp_lane:ProdWidth"),
     note="i-exp, floor(2^32/sum), UQ16.16 out",
 )
