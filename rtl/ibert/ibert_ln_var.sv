@@ -39,9 +39,9 @@ module ibert_ln_var #(
 );
 
   localparam int unsigned YWidth   = InWidth + 1;
-  // A square of y is at most 2^(2*InWidth) (y = -2^InWidth): 2*InWidth + 1 bits; a beat's sum
-  // of Lanes squares needs clog2(Lanes) more.
-  localparam int unsigned SqWidth  = 2 * InWidth + 1;
+  // |y| <= 2^InWidth - 1 (x and the rounded mean are both InWidth-bit codes), so a square is
+  // below 2^(2*InWidth); a beat's sum of Lanes squares needs clog2(Lanes) more bits.
+  localparam int unsigned SqWidth  = 2 * InWidth;
   localparam int unsigned BeatWidth = SqWidth + ((Lanes > 1) ? $clog2(Lanes) : 0);
   localparam int unsigned AccWidth = ((BeatWidth > MaxBit) ? BeatWidth : MaxBit) + 1;
 
@@ -97,13 +97,15 @@ module ibert_ln_var #(
 
     for (genvar l = 0; l < Lanes; l++) begin : gen_lane
       logic signed [AWidth-1:0]   a;
-      // a^2 <= 2^(2*AWidth-2): 2*AWidth-1 unsigned bits, the product's low bits.
-      logic [2*AWidth-2:0]        a_sq;
+      // a^2 <= 2^(2*AWidth-2) (|a| <= 2^(InWidth-Shift)), and below 2^SqWidth at Shift 0
+      // (|y| <= 2^InWidth - 1): the product's low ASqWidth bits are exact.
+      localparam int unsigned ASqWidth = (2 * AWidth - 1 < SqWidth) ? 2 * AWidth - 1 : SqWidth;
+      logic [ASqWidth-1:0]        a_sq;
       logic [Shift > 0 ? Shift - 1 : 0:0] unused_low;
 
       // floor(y / 2^Shift): the arithmetic shift drops Shift bits; what is left fits AWidth.
       assign a    = AWidth'(y_q[l] >>> Shift);
-      assign a_sq = $unsigned((2*AWidth-1)'(a) * (2*AWidth-1)'(a));
+      assign a_sq = $unsigned(ASqWidth'(a) * ASqWidth'(a));
       if (Shift > 0) begin : gen_unused
         assign unused_low = y_q[l][(Shift > 0 ? Shift - 1 : 0):0];
       end else begin : gen_no_unused

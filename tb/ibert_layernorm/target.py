@@ -75,14 +75,25 @@ class IBertLayerNormConfig:
                 "NewtonBudget": self.newton_budget}
 
     @property
+    def mean_steps(self) -> int:
+        """The mean divider's cycles: ceil(in_width / div) (the quotient has in_width bits)."""
+        return math.ceil(self.in_width / self.div_bits_per_cycle)
+
+    @property
+    def root_cycles(self) -> int:
+        """ibert_isqrt's fixed time per row: (NewtonBudget + 1) (ceil(32 / div) + 2) + 2."""
+        return (self.newton_budget + 1) * (math.ceil(max(32, self.max_bit) / self.div_bits_per_cycle) + 2) + 2
+
+    @property
     def row_latency(self) -> int:
-        """Documented in rtl/ibert/ibert_layernorm_unit.sv: Beats + MeanSteps + RootCycles + 8,
-        with MeanSteps = ceil(in_width / div) (the mean's quotient has in_width bits) and RootCycles =
-        (NewtonBudget + 1) (ceil(32 / div) + 2) + 2 (ibert_isqrt: 32-bit quotients)."""
-        div = self.div_bits_per_cycle
-        mean_steps = math.ceil(self.in_width / div)
-        root_cycles = (self.newton_budget + 1) * (math.ceil(max(32, self.max_bit) / div) + 2) + 2
-        return self.beats_per_row + mean_steps + root_cycles + 8
+        """Documented in rtl/ibert/ibert_layernorm_unit.sv: Beats + MeanSteps + RootCycles + 8."""
+        return self.beats_per_row + self.mean_steps + self.root_cycles + 8
+
+    @property
+    def row_interval(self) -> int:
+        """Documented there too: rows of fewer beats than RootCycles (or MeanSteps + 1) leave one
+        per RootCycles (or MeanSteps + 1) cycles."""
+        return max(self.root_cycles, self.mean_steps + 1)
 
 
 class IBertLayerNormTarget(UnitTarget, top="ibert_layernorm_unit",
@@ -110,7 +121,7 @@ class IBertLayerNormStreamModel(RowStreamModel):
         """Row kinds, the dynamic shift, mean rounding ties, and Newton update counts."""
         return ("row:constant", "row:near_constant", "row:outlier", "row:fullscale", "shift:0", "shift:1",
                 "shift:>=2", "mean:tie", "mean:negative", "mean:positive",
-                *(f"newton:updates[{k}]" for k in range(NEWTON_UPDATES + 1)))
+                *(f"newton:updates[{k}]" for k in range(NEWTON_UPDATES + 1)), "beat:sum_sq_top_bit")
 
     def cover_rows(self, cov: Coverage, x: np.ndarray) -> None:
         d = x.shape[1]
@@ -131,6 +142,11 @@ class IBertLayerNormStreamModel(RowStreamModel):
         cov.add("mean:tie", (twice_rem == d).sum())
         cov.add("mean:negative", (mean < 0).sum())
         cov.add("mean:positive", (mean > 0).sum())
+        # A beat's sum of y^2 with the top bit of ibert_ln_var's BeatWidth set.
+        lanes = self.lanes
+        beat_sq = (t["y"].astype(np.int64) ** 2)[:, :d - d % lanes].reshape(len(x), -1, lanes).sum(axis=2)
+        beat_width = 2 * fmt.width + ((lanes - 1).bit_length() if lanes > 1 else 0)
+        cov.add("beat:sum_sq_top_bit", (beat_sq >= 2 ** (beat_width - 1)).any(axis=1).sum())
         updates = np.array([isqrt_newton(np.array([v]))[1] for v in var])
         for k in range(NEWTON_UPDATES + 1):
             cov.add(f"newton:updates[{k}]", (updates == k).sum())

@@ -8,8 +8,10 @@ from the datapath's roundings (accuracy_bound):
 - RandomRows: Gaussian rows plus rows whose sum is a rounding tie for the mean.
 - ConstantRows: constant rows (exactly 0 out) and rows within +-1 code of a constant.
 - OutlierRows: one element far from a quiet row.
-- FullScaleRows: codes over the whole format, and rows just past 2^MaxBit in sum of squares
-  (the dynamic shift > 0).
+- FullScaleRows: codes over the whole format, rows just past 2^MaxBit in sum of squares
+  (the dynamic shift > 0), rows of one extreme with a beat at the other (a beat's sum of
+  squares reaches the top bit of its declared width), and rows whose squares land just past the
+  power of two a narrower square or beat sum would wrap at (wrap_rows).
 - FullRateRows, RowLatency, BackpressureRows, ResetMidRow: the row-bench family
   (tb/common/rowbench.py) over the row kinds.
 The pure-Python test at the end checks the bound itself, without the simulator.
@@ -22,6 +24,7 @@ import math
 import numpy as np
 import pyuvm
 
+from models.fixedpoint import FixedFormat
 from models.stimulus import layernorm_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
@@ -51,6 +54,56 @@ def accuracy_bound(x: np.ndarray, max_bit: int) -> tuple[np.ndarray, np.ndarray]
     return applies, bound + 1e-9  # float64 slack of the reference
 
 
+def extreme_beat_rows(rng: np.random.Generator, fmt: FixedFormat, rows: int, dim: int, lanes: int) -> np.ndarray:
+    """Rows of one format extreme with one whole beat (a random one) at the other: that beat's
+    every |y| is close to 2^InWidth, so its sum of squares nears Lanes 2^(2 InWidth), the bound
+    ibert_ln_var's BeatWidth is sized for."""
+    low = rng.random(rows) < 0.5
+    codes = np.where(low[:, None], fmt.max_code, fmt.min_code) * np.ones((1, dim), dtype=np.int64)
+    for r, beat in enumerate(rng.integers(0, dim // lanes, rows)):
+        codes[r, beat * lanes:(beat + 1) * lanes] = fmt.min_code if low[r] else fmt.max_code
+    return codes
+
+
+def wrap_rows(rng: np.random.Generator, fmt: FixedFormat, rows: int, dim: int, lanes: int,
+              max_bit: int) -> np.ndarray:
+    """Rows whose shift-0 squares land just above a power of two that a narrower square or beat
+    sum would wrap at: k elements of one beat at a format extreme, the rest at a level c chosen
+    so that the k squares sum to 2^b + 2^(max_bit - 2), b = 2 InWidth - 1 (k = 1: one y^2) or
+    2 InWidth + clog2(Lanes) - 1 (k = Lanes / 2 + 1: one beat's sum). The sum overflows 2^max_bit,
+    so the shift is >= 1; wrapped at 2^b it would not, and shift 0 would be taken (the rest of the
+    row adds less than 2^(max_bit - 1) at the default dim). So ibert_ln_var's SqWidth and BeatWidth
+    are bounds: one bit less fails here. Rows a dim or lane count cannot build are left out."""
+    w = fmt.width
+    beat_bits = (lanes - 1).bit_length() if lanes > 1 else 0
+    made = []
+    for k, b in ((1, 2 * w - 1), (lanes // 2 + 1, 2 * w + beat_bits - 1)):
+        if k > lanes or k >= dim:
+            continue
+        target = 2 ** b + 2 ** (max_bit - 2)
+        # k (c - lo)^2 (1 - k / dim)^2 ~ target, then c nudged until the codes give it exactly.
+        span = int(math.sqrt(target / k) / (1 - k / dim))
+        for c in range(fmt.min_code + span - 64, fmt.min_code + span + 64):
+            if c > fmt.max_code:
+                break
+            row = np.full(dim, c, dtype=np.int64)
+            row[:k] = fmt.min_code
+            y = row - (row.sum() + dim // 2) // dim
+            if 2 ** b <= int((y[:k] ** 2).sum()) < 2 ** b + 2 ** (max_bit - 1):
+                made.append(row)
+                break
+    if not made:
+        return np.zeros((0, dim), dtype=np.int64)
+    picks = [made[i % len(made)] for i in range(rows)]
+    # The same rows mirrored (the extremes at the top of the format), and at a random beat.
+    out = []
+    for i, row in enumerate(picks):
+        row = row if i % 2 == 0 else fmt.min_code + fmt.max_code - row
+        beat = int(rng.integers(0, dim // lanes))
+        out.append(np.roll(row, beat * lanes))
+    return np.array(out, dtype=np.int64)
+
+
 # ----------------------------------------------------------------------------------------
 # Tests
 # ----------------------------------------------------------------------------------------
@@ -65,6 +118,11 @@ class IBertLayerNormTest(RowTest):
         return self.model.config
 
     def make_rows(self, kind: str, rows: int) -> np.ndarray:
+        if kind == "extreme_beat":
+            return extreme_beat_rows(self.np_rng, self.model.in_fmt, rows, self.config.dim, self.config.lanes)
+        if kind == "wrap":
+            return wrap_rows(self.np_rng, self.model.in_fmt, rows, self.config.dim, self.config.lanes,
+                             self.config.max_bit)
         return layernorm_rows(kind, self.np_rng, self.model.in_fmt, rows, self.config.dim,
                               sum_sq_bits=self.config.max_bit)
 
@@ -106,8 +164,8 @@ class OutlierRows(IBertLayerNormTest):
 
 @pyuvm.test()
 class FullScaleRows(IBertLayerNormTest):
-    row_kinds = ("fullscale", "wide")
-    required_coverage = ("row:fullscale", "shift:1", "shift:>=2")
+    row_kinds = ("fullscale", "wide", "extreme_beat", "wrap")
+    required_coverage = ("row:fullscale", "shift:1", "shift:>=2", "beat:sum_sq_top_bit")
 
 
 register_tests(__name__, IBertLayerNormTest, rowbench, {
