@@ -31,7 +31,9 @@ module sole_e2softmax_recip #(
   output logic [RecipFrac:0]   recip_o
 );
 
-  localparam int unsigned LzcBits  = $clog2(SumWidth + 1);
+  // sum >= 2^SumFrac: its leading one is among the top TopWidth bits, which the LZC scans.
+  localparam int unsigned TopWidth = SumWidth - SumFrac;
+  localparam int unsigned LzcBits  = $clog2(TopWidth + 1);
   localparam int unsigned CorrBits = (CorrEntries > 1) ? $clog2(CorrEntries) : 0;
   localparam int unsigned ExtWidth = SumWidth + MantBits;
 
@@ -55,9 +57,9 @@ module sole_e2softmax_recip #(
   logic [ExtWidth-1:0] norm;
 
   lzc #(
-    .Width(SumWidth)
+    .Width(TopWidth)
   ) u_lzc (
-    .data_i(sum_i),
+    .data_i(sum_i[SumWidth-1 -: TopWidth]),
     .cnt_o (lead_zeros),
     .zero_o(sum_zero)
   );
@@ -67,7 +69,9 @@ module sole_e2softmax_recip #(
   assign norm = {sum_i << lead_zeros, MantBits'(0)};
 
   logic                unused_lzc_zero, unused_norm_top;
-  assign unused_lzc_zero = sum_zero;  // the row maximum contributes 2^SumFrac: never zero
+  // The row maximum contributes 2^SumFrac (sole_e2softmax_unit asserts it): never zero. An
+  // empty row (no element kept) sums 0, and its outputs are all masked.
+  assign unused_lzc_zero = sum_zero;
   assign unused_norm_top = norm[ExtWidth-1];
 
   logic                valid_q;
@@ -86,7 +90,7 @@ module sole_e2softmax_recip #(
     if (sum_valid_i) begin
       f_q <= norm[ExtWidth-2 -: MantBits];
       // Leading one at SumWidth-1-lead_zeros; sum >= 2^SumFrac keeps this non-negative.
-      w_q <= WBits'(LzcBits'(SumWidth - 1 - SumFrac) - lead_zeros);
+      w_q <= WBits'(LzcBits'(TopWidth - 1) - lead_zeros);
     end
   end
 

@@ -272,6 +272,26 @@ module sole_e2softmax_unit #(
     end
   end
 
+`ifndef SYNTHESIS
+  // Assertion support: whether the row summed into sum_q had a term (a kept element). Its
+  // maximum's term is then 2^SumFrac, which sole_e2softmax_recip's LZC scan relies on.
+  logic row_term_q, sum_term_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      row_term_q <= 1'b0;
+      sum_term_q <= 1'b0;
+    end else if (beat_valid_q) begin
+      row_term_q <= !beat_last_q && (row_term_q || beat_sum_q != '0);
+      if (beat_last_q) begin
+        sum_term_q <= row_term_q || beat_sum_q != '0;
+      end
+    end
+  end
+
+  `ASSERT(RowSumHasMaxTerm, sum_valid_q && sum_term_q |-> sum_q >= (SumWidth'(1) << SumFrac), clk_i, !rst_ni)
+`endif
+
   // ---------------------------------------------------------------------------
   // Divider (stage 4) into the (w, recip) FIFO
   // ---------------------------------------------------------------------------
