@@ -87,11 +87,23 @@ class RowStreamModel:
         sequential divider or 1/x sets it): rows of fewer beats cannot stream at full rate."""
         return int(getattr(self.config, "row_interval", 1))
 
+    @property
+    def throttled(self) -> bool:
+        """Rows shorter than the row interval: back-to-back rows leave one per row_interval
+        cycles, and the input stalls by design."""
+        return self.row_interval > self.row_beats
+
     def due_cycles(self, in_cycles: np.ndarray, frames: np.ndarray | None = None) -> np.ndarray:
         """Earliest cycle of every output beat: the documented row latency after the row's last
-        input, then one beat per cycle (rows of varying length: see framed_row_due_cycles)."""
-        if frames is None:
+        input, then one beat per cycle, and no row sooner than row_interval cycles after the one
+        before it (rows of varying length, or shorter than the interval: framed_row_due_cycles)."""
+        if frames is None and not self.throttled:
             return row_due_cycles(in_cycles, self.row_beats, self.row_latency)
+        if frames is None:
+            rows = len(in_cycles) // self.row_beats
+            frames = np.zeros(rows * self.row_beats, dtype=np.int64)
+            frames[self.row_beats - 1::self.row_beats] = 1
+            in_cycles = np.asarray(in_cycles, dtype=np.int64)[:rows * self.row_beats]
         spans = self.row_spans(frames)
         whole = [(a, b) for a, b in spans if b <= len(in_cycles)]
         in_cycles = np.asarray(in_cycles, dtype=np.int64)
@@ -341,6 +353,16 @@ class FullRateRows(RowTest):
                               "out_elements_per_cycle": out_rate, "row_latency_min": int(latency.min()),
                               "row_latency_max": int(latency.max()), "row_latency_documented": expected}
         self.logger.info(f"back-to-back rows: {sb.results['rows']}")
+        if self.model.throttled:
+            # Rows shorter than the row interval: the input stalls by design, and every output
+            # beat leaves exactly when the documented timing says (the first row's at the row
+            # latency, each next row's row_interval cycles after the one before).
+            due = self.model.due_cycles(in_cycles)
+            late = np.flatnonzero(out_cycles != due)
+            assert not late.size, (f"beat {late[0]} left at cycle {out_cycles[late[0]]}, documented {due[late[0]]} "
+                                   f"(row latency {expected}, one row per {self.model.row_interval} cycles)")
+            record_rate(self, out_rate, expected, per_row=True)
+            return
         for name, rate in (("input", in_rate), ("output", out_rate)):
             assert rate == lanes, f"{name} has bubbles: {rate:.4f} elements/cycle, documented {lanes}"
         # Row 0 enters an idle unit; the others follow back to back.
@@ -508,6 +530,38 @@ class VariableRows(RowTest):
         return [(f"{count} rows of random lengths", self.random_rows(count))]
 
 
+class FullQueueRows(VariableRows):
+    """Framed units: rows of one element against a stalled sink until the unit stops taking
+    input, then the sink released. Every queue fills to its depth in rows (the row queues' row
+    counts reach their top bits, which random backpressure on longer rows never does), and what
+    comes out is checked beat for beat: nothing lost, duplicated or reordered."""
+
+    idle_probability = 0.0
+    stall_probability = 0.0
+    required_coverage = ()
+    # Cycles without an input handshake that show the unit is full.
+    full_after = 64
+
+    async def stimulus(self) -> None:
+        rows = [r[:1] for r in self.make_rows(self.row_kinds[0], 4 * self.beats_per_row + 64)]
+        beats = self.framed_beats(rows)
+        sink, inputs, clk = self.bench.sink, self.env.scoreboard.inputs, self.bench.dut.clk_i
+        sink.stall_probability = 1.0
+        send = cocotb.start_soon(send_without_drain(self, [("one-element rows", beats)]))
+        quiet = 0
+        while quiet < self.full_after and not send.done():
+            taken = len(inputs.cycles)
+            await ClockCycles(clk, 1)
+            quiet = quiet + 1 if len(inputs.cycles) == taken else 0
+        held = len(inputs.cycles)
+        sink.stall_probability = 0.0
+        await send
+        await self.drain()
+        self.env.scoreboard.results["full_queue"] = {"rows_held": held, "rows_sent": len(rows)}
+        self.logger.info(f"a stalled sink: the unit took {held} one-element rows, then stopped")
+        assert held < len(rows), f"the unit took all {len(rows)} rows against a stalled sink: it never filled"
+
+
 class VariableRowsFullRate(VariableRows):
     """Framed units: back-to-back rows of random lengths, no gaps, no backpressure. First rows
     of at least the unit's row_interval beats: the input never stalls (Lanes elements
@@ -543,6 +597,6 @@ class VariableRowsFullRate(VariableRows):
 
 
 __all__ = ["RowStreamModel", "RowTest", "FullRateRows", "RowLatency", "BackpressureRows", "ResetMidRow",
-           "VariableRows", "VariableRowsFullRate", "FRAME_BINS",
+           "VariableRows", "VariableRowsFullRate", "FullQueueRows", "FRAME_BINS",
            "EqualRows", "DominantRows", "ExtremeRows",
            "SOFTMAX_ROW_BINS", "cover_softmax_rows", "row_latencies", "DOMINANT_P"]

@@ -35,7 +35,7 @@ ELEMENTWISE_TESTS = ("ExhaustiveSweep", "FullRate", "Backpressure")
 SOFTMAX_KIND_TESTS = ("EqualRows", "DominantRows", "ExtremeRows")
 ROW_FAMILY_TESTS = ("FullRateRows", "RowLatency", "BackpressureRows", "ResetMidRow")
 # The row-bench family's tests of rows of varying length, for units with framed streams.
-FRAMED_ROW_TESTS = ("VariableRows", "VariableRowsFullRate")
+FRAMED_ROW_TESTS = ("VariableRows", "VariableRowsFullRate", "FullQueueRows")
 
 
 class BenchTarget(Protocol):

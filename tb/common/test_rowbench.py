@@ -111,3 +111,16 @@ def test_framed_coverage_bins_each_row_kind() -> None:
     assert bins["frame:one_element"] == 1 and bins["frame:longest"] == 2 and bins["frame:nothing_kept"] == 1
     assert bins["frame:partial_last_beat"] == 1 and bins["frame:masked_inside"] == 1
     assert bins["frame:cut_at_longest"] == 1 and bins["row:zero_sum"] == 2
+
+
+def test_rows_shorter_than_the_row_interval_are_due_one_interval_apart() -> None:
+    model = RowSum()  # rows of 2 beats, row latency 3
+    in_cycles = np.arange(8)  # four rows back to back
+    assert not model.throttled
+    assert model.due_cycles(in_cycles).tolist() == [4, 5, 6, 7, 8, 9, 10, 11]
+    model.config.row_interval = 5  # a row-level stage slower than the rows
+    assert model.throttled
+    # The first row at its latency, each next one 5 cycles after the one before.
+    assert model.due_cycles(in_cycles).tolist() == [4, 5, 9, 10, 14, 15, 19, 20]
+    # Rows that arrive further apart than the interval are not held back.
+    assert model.due_cycles(np.array([0, 1, 20, 21])).tolist() == [4, 5, 24, 25]

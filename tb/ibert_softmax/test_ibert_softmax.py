@@ -102,6 +102,7 @@ register_tests(__name__, IBertSoftmaxTest, rowbench, {
     "ResetMidRow": {"row_kinds": ("attention", "equal")},
     "VariableRows": {},
     "VariableRowsFullRate": {},
+    "FullQueueRows": {},
 })
 
 

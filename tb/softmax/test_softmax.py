@@ -119,6 +119,7 @@ register_tests(__name__, SoftmaxTest, rowbench, {
     "ResetMidRow": {"row_kinds": ("attention", "equal"), "extra_coverage": ("row:all_equal",)},
     "VariableRows": {},
     "VariableRowsFullRate": {},
+    "FullQueueRows": {},
 })
 
 

@@ -89,14 +89,26 @@ class AILayerNormConfig:
         return FixedFormat(self.bias_width, self.out_frac)
 
     @property
-    def stat_cycles(self) -> int:
-        """The statistics' latency as rtl/sole/sole_ailn_stats.sv documents it: each sequential
-        unit's result bits over the steps per cycle (ex2, the root of var, the 31-bit factor) + 3."""
+    def stat_steps(self) -> tuple[int, int, int]:
+        """Each sequential unit's cycles in rtl/sole/sole_ailn_stats.sv: its result bits over the
+        steps per cycle (ex2, the root of var, the 31-bit factor)."""
         ex2_bits = 2 * (self.in_width - 1 + self.ptf_max) + 1 + 2 * self.stat_frac
         var_bits = max(ex2_bits, max(1, self.eps_int.bit_length())) + 1
         root_bits = (var_bits + 1) // 2
         s = self.steps_per_cycle
-        return sum(math.ceil(b / s) for b in (ex2_bits, root_bits, FACTOR_BITS)) + 3
+        ex2, root, factor = (math.ceil(b / s) for b in (ex2_bits, root_bits, FACTOR_BITS))
+        return ex2, root, factor
+
+    @property
+    def stat_cycles(self) -> int:
+        """The statistics' latency as sole_ailn_stats documents it: the three units + 3."""
+        return sum(self.stat_steps) + 3
+
+    @property
+    def row_interval(self) -> int:
+        """StatInterval in rtl/sole/sole_ailayernorm_unit.sv: the slowest sequential unit's
+        cycles + 1; rows of fewer beats leave one per StatInterval cycles."""
+        return max(self.stat_steps) + 1
 
     @property
     def row_latency(self) -> int:

@@ -142,6 +142,7 @@ register_tests(__name__, E2SoftmaxTest, rowbench, {
     "ResetMidRow": {"row_kinds": ("attention", "equal"), "extra_coverage": ("row:all_equal",)},
     "VariableRows": {},
     "VariableRowsFullRate": {},
+    "FullQueueRows": {},
 })
 
 
