@@ -531,7 +531,9 @@ async def send_without_drain(test: StreamTest, blocks: list[tuple[str, np.ndarra
 
 async def write_port(dut: Any, enable: str, writes: list[dict[str, int]]) -> None:
     """One write per cycle through a unit's write port: `enable` high with the given signals'
-    values (two's complement, masked to each signal's width), then low for a cycle."""
+    values (two's complement, masked to each signal's width), then low for a cycle. With the
+    enable low the other signals carry random values (cocotb's seeded `random`), so that a
+    port that writes without its enable corrupts an entry the bench then reads."""
     we = getattr(dut, enable)
     for fields in writes:
         we.value = 1
@@ -540,6 +542,9 @@ async def write_port(dut: Any, enable: str, writes: list[dict[str, int]]) -> Non
             signal.value = int(value) & ((1 << len(signal)) - 1)
         await RisingEdge(dut.clk_i)
     we.value = 0
+    for name in {name for fields in writes for name in fields}:
+        signal = getattr(dut, name)
+        signal.value = random.getrandbits(len(signal))
     await RisingEdge(dut.clk_i)
 
 
