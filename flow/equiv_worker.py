@@ -10,6 +10,10 @@ its own. Prints one verdict line:
   has flushed, its outputs are functions of its inputs, and equal), any other by equiv_induct
   from free state. Either is a stronger claim than the unit's equivalence and a much smaller
   proof (a mutant deep in a 16-lane unit);
+- EQUIVALENT (top, submodules cut): a mutant in the top's own file; the top alone, with its
+  submodule instances cut out (their inputs become outputs to prove equal, their outputs
+  shared inputs; both sides must instantiate the same submodules with the same parameters),
+  proved by equiv_induct;
 - EQUIVALENT: equiv_induct proves every output of the whole unit equal;
 - INVALID (...): Yosys cannot elaborate the mutant (an asynchronous reset tested with the wrong
   polarity, say), so it is not synthesisable RTL;
@@ -37,6 +41,8 @@ PURGE = "; opt_clean -purge"
 PROVE = "equiv_make gold gate equiv; hierarchy -top equiv; async2sync; equiv_simple -seq 5; equiv_induct -seq 5"
 # Cycles a pipeline module's bounded proof unrolls: pipelines up to PIPELINE_STEPS - 1 deep.
 PIPELINE_STEPS = 8
+# The dump of a unit's top with its submodule instances cut out.
+CUT = "--cut"
 
 
 def netlist_text(path: Path, renamed: dict[str, str]) -> str:
@@ -79,12 +85,23 @@ def mutated_modules(request: dict[str, Any]) -> list[str]:
 
 def run_dump(request_path: str, kind: str, out: str, module: str, purge: bool) -> None:
     """Writes one side's netlist: the whole unit, or (module given) the one instance of a
-    mutated module named `module` in the elaborated hierarchy, flattened, as top."""
+    mutated module named `module` in the elaborated hierarchy, flattened, as top, or (module
+    CUT) the top alone with every submodule instance cut out: its inputs become the top's
+    outputs and its outputs the top's inputs (expose -evert). A cut dump also writes the names
+    of the submodules it cut, with their parameters, to <out>.cut."""
     from pyosys import libyosys as ys
 
     request = json.loads(Path(request_path).read_text())
     design = ys.Design()
     elaborate(ys, design, request, kind)
+    if module == CUT:
+        ys.run_pass("proc; opt_clean; memory -nomap; memory_map; opt -fast", design)
+        top = design.top_module().name.str()
+        Path(f"{out}.cut").write_text("\n".join(sorted(m.name.str() for m in design.modules_.values()
+                                                        if m.name.str() != top)))
+        ys.run_pass("rename -top TOP; expose -evert TOP; hierarchy -top TOP", design)
+        ys.run_pass(f"write_rtlil {out}", design)
+        return
     if module:
         ys.run_pass(f"rename {module} mutated_top; hierarchy -top mutated_top", design)
     ys.run_pass("rename -top TOP; " + ELABORATE + (PURGE if purge else ""), design)
@@ -170,7 +187,30 @@ def verdict(request_path: str) -> str:
             else:
                 return (f"EQUIVALENT (module {names[0].split(chr(92))[-1]}, {len(names)} parameter set(s), "
                         f"{' and '.join(sorted(how))})")
+        elif only_the_top_mutated(request) and top_cut_equivalent(request_path, Path(tmp)):
+            return "EQUIVALENT (top, submodules cut)"
         return "EQUIVALENT" if prove(gold, gate) else "NOT PROVED"
+
+
+def only_the_top_mutated(request: dict[str, Any]) -> bool:
+    """The mutated file defines the top and nothing else (so every submodule is the same code on
+    both sides)."""
+    changed = [copy for original, copy in zip(request["gold"], request["gate"]) if copy != original]
+    return len(changed) == 1 and re.findall(r"^\s*module\s+(\w+)", Path(changed[0]).read_text(), re.M) == \
+        [request["top"]]
+
+
+def top_cut_equivalent(request_path: str, tmp: Path) -> bool:
+    """A mutant in the top's own file: the top alone, every submodule instance cut out, proved
+    by induction. Sound when both sides instantiate the same submodules with the same
+    parameters (checked): their inputs must then be equal (they are outputs of the cut top),
+    and their outputs, equal functions of equal inputs, are shared inputs."""
+    gold, gate = tmp / "gold_cut.il", tmp / "gate_cut.il"
+    for kind, path in (("gold", gold), ("gate", gate)):
+        if dump(request_path, kind, path, CUT).returncode:
+            return False
+    same_parts = Path(f"{gold}.cut").read_text() == Path(f"{gate}.cut").read_text()
+    return same_parts and prove(gold, gate)
 
 
 def main() -> None:

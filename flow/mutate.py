@@ -316,6 +316,9 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
         return "equivalent", (f"its module proved equivalent on its own, with free inputs, at every parameter set "
                               f"the unit uses (Yosys; pipeline: from any state once flushed, induction: "
                               f"equiv_induct): {said[len('EQUIVALENT ('):-1]}")
+    if said == "EQUIVALENT (top, submodules cut)":
+        return "equivalent", ("the unit's top on its own, every submodule instance cut out (their inputs proved "
+                              "equal, their outputs shared), proved equivalent by Yosys (equiv_induct)")
     if said == "EQUIVALENT":
         return "equivalent", "proved equivalent by Yosys (equiv_induct) at the default parameters"
     if said.startswith("INVALID ("):

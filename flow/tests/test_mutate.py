@@ -148,3 +148,29 @@ def test_a_pipeline_module_is_proved_after_it_flushes(tmp_path, mutated: str, pr
     for kind in ("gold", "gate"):
         assert dump(str(request), kind, tmp_path / f"{kind}.il", name).returncode == 0
     assert prove_pipeline(tmp_path / "gold.il", tmp_path / "gate.il") is proved
+
+
+@pytest.mark.parametrize("mutated,proved", [
+    # alpha is AlphaBits = clog2(PtfMax + 1) bits, so at most PtfMax: `>` -> `>=` clamps the same.
+    ("assign alpha_in = (32'(alpha_i) >= PtfMax) ? AlphaBits'(PtfMax) : alpha_i;", True),
+    # Every alpha inverted on its way into the parameter registers.
+    ("assign alpha_in = ~alpha_i;", False),
+])
+def test_a_mutant_in_the_top_is_proved_with_its_submodules_cut(tmp_path, mutated: str, proved: bool) -> None:
+    import json
+
+    from flow.equiv_worker import only_the_top_mutated, top_cut_equivalent
+    from flow.mutate import mutated_copy
+    from tb.common.sources import INCLUDE_DIRS
+
+    spec = UNITS["sole_ailayernorm"]
+    target = spec.target(spec.config())
+    mutant = mutant_of("sole_ailayernorm", "rtl/sole/sole_ailayernorm_unit.sv", "assign alpha_in", mutated)
+    original, copy = mutated_copy(mutant, tmp_path / "src")
+    sources, _ = target.prepare(tmp_path / "gen")
+    request = {"gold": [str(p) for p in sources], "gate": [str(copy if p == original else p) for p in sources],
+               "top": target.toplevel, "params": target.hdl_parameters(),
+               "includes": [str(d) for d in INCLUDE_DIRS]}
+    (tmp_path / "equiv.json").write_text(json.dumps(request))
+    assert only_the_top_mutated(request)
+    assert top_cut_equivalent(str(tmp_path / "equiv.json"), tmp_path) is proved
