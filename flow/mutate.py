@@ -289,20 +289,28 @@ def other_configurations(spec: UnitSpec, target: Any, original: Path, copy: Path
     return "survived", ""
 
 
+def equivalence_request(target: Any, original: Path, copy: Path, work: Path) -> Path:
+    """Writes flow/equiv_worker.py's request: the unit's sources as they are (gold) and with the
+    mutated copy in place of the original (gate), its top and default parameters."""
+    from tb.common.sources import INCLUDE_DIRS
+
+    sources, _ = target.prepare(work / "gen")
+    request = {"gold": [str(p) for p in sources], "gate": [str(copy if p == original else p) for p in sources],
+               "top": target.toplevel, "params": target.hdl_parameters(),
+               "includes": [str(d) for d in INCLUDE_DIRS]}
+    path = work / "equiv.json"
+    path.write_text(json.dumps(request))
+    return path
+
+
 def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: Path) -> tuple[str, str]:
     """Yosys equivalence of the unit with and without the mutant (default parameters)."""
     import subprocess
     import sys
 
-    sources, _ = target.prepare(work / "gen")
-    mutated = [copy if p == original else p for p in sources]
-    request = {"gold": [str(p) for p in sources], "gate": [str(p) for p in mutated], "top": target.toplevel,
-               "params": target.hdl_parameters(), "includes": [str(d) for d in
-                                                               __import__("tb.common.sources",
-                                                                          fromlist=["INCLUDE_DIRS"]).INCLUDE_DIRS]}
-    (work / "equiv.json").write_text(json.dumps(request))
+    request = equivalence_request(target, original, copy, work)
     try:
-        proc = subprocess.run([sys.executable, "-m", "flow.equiv_worker", str(work / "equiv.json")],
+        proc = subprocess.run([sys.executable, "-m", "flow.equiv_worker", str(request)],
                               capture_output=True, text=True, timeout=EQUIV_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return "survived", f"equivalence not decided within {EQUIV_TIMEOUT_S} s"

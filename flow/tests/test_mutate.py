@@ -131,19 +131,11 @@ def test_a_pipeline_module_is_proved_after_it_flushes(tmp_path, mutated: str, pr
     import json
 
     from flow.equiv_worker import dump, mutated_modules, prove_pipeline, variants
-    from flow.mutate import mutated_copy
-    from tb.common.sources import INCLUDE_DIRS
+    from flow.mutate import equivalence_request, mutated_copy
 
     spec = UNITS["ibert_softmax"]
-    target = spec.target(spec.config())
     mutant = mutant_of("ibert_softmax", "rtl/ibert/ibert_exp_lane.sv", mutated.split("=")[0].strip(), mutated)
-    original, copy = mutated_copy(mutant, tmp_path / "src")
-    sources, _ = target.prepare(tmp_path / "gen")
-    request = tmp_path / "equiv.json"
-    request.write_text(json.dumps({"gold": [str(p) for p in sources],
-                                   "gate": [str(copy if p == original else p) for p in sources],
-                                   "top": target.toplevel, "params": target.hdl_parameters(),
-                                   "includes": [str(d) for d in INCLUDE_DIRS]}))
+    request = equivalence_request(spec.target(spec.config()), *mutated_copy(mutant, tmp_path / "src"), tmp_path)
     (name,) = variants(str(request), mutated_modules(json.loads(request.read_text())))
     for kind in ("gold", "gate"):
         assert dump(str(request), kind, tmp_path / f"{kind}.il", name).returncode == 0
@@ -160,17 +152,10 @@ def test_a_mutant_in_the_top_is_proved_with_its_submodules_cut(tmp_path, mutated
     import json
 
     from flow.equiv_worker import only_the_top_mutated, top_cut_equivalent
-    from flow.mutate import mutated_copy
-    from tb.common.sources import INCLUDE_DIRS
+    from flow.mutate import equivalence_request, mutated_copy
 
     spec = UNITS["sole_ailayernorm"]
-    target = spec.target(spec.config())
     mutant = mutant_of("sole_ailayernorm", "rtl/sole/sole_ailayernorm_unit.sv", "assign alpha_in", mutated)
-    original, copy = mutated_copy(mutant, tmp_path / "src")
-    sources, _ = target.prepare(tmp_path / "gen")
-    request = {"gold": [str(p) for p in sources], "gate": [str(copy if p == original else p) for p in sources],
-               "top": target.toplevel, "params": target.hdl_parameters(),
-               "includes": [str(d) for d in INCLUDE_DIRS]}
-    (tmp_path / "equiv.json").write_text(json.dumps(request))
-    assert only_the_top_mutated(request)
-    assert top_cut_equivalent(str(tmp_path / "equiv.json"), tmp_path) is proved
+    request = equivalence_request(spec.target(spec.config()), *mutated_copy(mutant, tmp_path / "src"), tmp_path)
+    assert only_the_top_mutated(json.loads(request.read_text()))
+    assert top_cut_equivalent(str(request), tmp_path) is proved

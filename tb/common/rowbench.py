@@ -100,10 +100,10 @@ class RowStreamModel:
         if frames is None and not self.throttled:
             return row_due_cycles(in_cycles, self.row_beats, self.row_latency)
         if frames is None:
-            rows = len(in_cycles) // self.row_beats
-            frames = np.zeros(rows * self.row_beats, dtype=np.int64)
-            frames[self.row_beats - 1::self.row_beats] = 1
-            in_cycles = np.asarray(in_cycles, dtype=np.int64)[:rows * self.row_beats]
+            in_cycles = np.asarray(in_cycles, dtype=np.int64)
+            last = in_cycles[self.row_beats - 1::self.row_beats]
+            return framed_row_due_cycles(last, np.full(len(last), self.row_beats), self.row_latency - self.row_beats,
+                                         self.row_interval)
         spans = self.row_spans(frames)
         whole = [(a, b) for a, b in spans if b <= len(in_cycles)]
         in_cycles = np.asarray(in_cycles, dtype=np.int64)
