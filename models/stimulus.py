@@ -19,6 +19,8 @@ LayerNorm-like rows (features), `layernorm_rows(kind, ...)`:
   constant but for one element, where |normalised| = sqrt(D-1) exactly;
 - fullscale: uniform codes over the whole format, and rows of only the two end codes;
 - tie: random rows nudged so that the mean lies exactly half-way between two codes (D even);
+- tiny: codes within +-2 LSB, most of them zero, a third of the rows with a single nonzero
+  element (the smallest sums of squares: RMSNorm's largest normalising shifts);
 - wide: zero-mean rows whose sum of squares (in codes^2) lies between 2^(sum_sq_bits + 0.2)
   and 2^(sum_sq_bits + 1.8) (an integer variance that needs a dynamic shift).
 """
@@ -122,7 +124,7 @@ def softmax_rows(kind: str, rng: Generator, fmt: FixedFormat, rows: int, n: int,
 
 # ------------------------------------------------------------------------------ LayerNorm
 
-LAYERNORM_KINDS = ("random", "constant", "near_constant", "outlier", "fullscale", "tie", "wide")
+LAYERNORM_KINDS = ("random", "constant", "near_constant", "outlier", "fullscale", "tie", "tiny", "wide")
 
 
 def layernorm_rows(kind: str, rng: Generator, fmt: FixedFormat, rows: int, dim: int,
@@ -165,6 +167,12 @@ def layernorm_rows(kind: str, rng: Generator, fmt: FixedFormat, rows: int, dim: 
         delta = (dim // 2 - x.sum(axis=1) % dim) % dim
         x[:, 0] = np.where(x[:, 0] + delta <= hi, x[:, 0] + delta, x[:, 0] + delta - dim)
         return x
+    if kind == "tiny":
+        codes = rng.choice(np.array([-2, -1, 0, 0, 0, 0, 0, 0, 1, 2]), (rows, dim))
+        single = rng.random(rows) < 1 / 3
+        codes[single] = 0
+        codes[np.flatnonzero(single), rng.integers(0, dim, int(single.sum()))] = rng.choice([-2, -1, 1, 2], int(single.sum()))
+        return np.clip(codes, lo, hi)
     if kind == "wide":
         std = np.sqrt(2.0 ** (sum_sq_bits + rng.uniform(0.2, 1.8, (rows, 1))) / dim)
         return np.clip(np.rint(rng.normal(0.0, 1.0, (rows, dim)) * std), lo, hi).astype(np.int64)

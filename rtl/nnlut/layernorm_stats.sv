@@ -26,23 +26,24 @@ module layernorm_stats #(
   output logic [S2Width-1:0]        s2_o
 );
 
-  if (S1Width <= InWidth || S2Width < 2 * InWidth) begin : gen_check_widths
-    $fatal(1, "layernorm_stats: S1Width (%0d) must exceed InWidth (%0d) and S2Width (%0d) be >= 2*InWidth",
-           S1Width, InWidth, S2Width);
-  end
-
   // ---------------------------------------------------------------------------
   // Lane sums of one beat (registered when the beat is accepted)
   // ---------------------------------------------------------------------------
-  localparam int unsigned SqWidth = 2 * InWidth;
+  // x^2 <= 2^(2W-2), reached at x = -2^(W-1): 2W - 1 bits.
+  localparam int unsigned SqWidth = 2 * InWidth - 1;
+
+  if (S1Width <= InWidth || S2Width < SqWidth) begin : gen_check_widths
+    $fatal(1, "layernorm_stats: S1Width (%0d) must exceed InWidth (%0d) and S2Width (%0d) be >= 2*InWidth - 1",
+           S1Width, InWidth, S2Width);
+  end
 
   logic signed [InWidth-1:0] x   [Lanes];
   logic        [SqWidth-1:0] x_sq[Lanes];
 
   for (genvar l = 0; l < Lanes; l++) begin : gen_lane
     assign x[l] = beat_i[l*InWidth +: InWidth];
-    // x^2 <= 2^(2W-2): the signed 2W-bit product is never negative, so reading it as
-    // unsigned is exact.
+    // The product modulo 2^(2W-1) of x sign-extended to 2W - 1 bits is x^2 itself, as
+    // x^2 < 2^(2W-1).
     assign x_sq[l] = $unsigned(SqWidth'(x[l]) * SqWidth'(x[l]));
   end
 

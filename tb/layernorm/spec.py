@@ -51,8 +51,7 @@ SPEC = UnitSpec(
     tables=lambda c: [("rsqrt", c.entries, 1.0, float(c.rsqrt_range))],
     error_target=lambda c: (ACCURACY_TARGET, f"target ±{ACCURACY_TARGET:g}"),
     prepare_input=programmed_input, input_params=("gamma", "beta"),
-    # x^2 <= 2^(2 InWidth - 2) is kept in 2 InWidth bits and read as unsigned, so a narrower x^2 is
-    # exact (not a bound); the sums of the row are.
-    bound_widths=("layernorm_unit:VarWidth", "layernorm_unit:NumWidth"),
+    # x^2 <= 2^(2 InWidth - 2) (at the most negative code) and the sums of the row.
+    bound_widths=("layernorm_stats:SqWidth", "layernorm_unit:VarWidth", "layernorm_unit:NumWidth"),
     note="exact statistics, 1/sqrt table on [1, 2); gamma/beta port",
 )

@@ -217,9 +217,10 @@ class ProgrammedParams(AILayerNormTest):
         for _ in range(2):
             gamma = rng.uniform(0.25, 2.0, c.dim) * rng.choice([-1.0, 1.0], c.dim)
             beta = rng.uniform(-4.0, 4.0, c.dim) * np.abs(gamma)
-            # beta / gamma at both ends of the bias range on a few channels: saturation.
+            # beta / gamma at both ends of the bias range on a few channels (half of them exactly
+            # at the end, which saturates whatever a large epsilon leaves of the normalised x).
             ends = rng.permutation(c.dim)[:8]
-            beta[ends] = gamma[ends] * np.array([1, -1] * 4) * rng.uniform(0.9 * limit, limit, 8)
+            beta[ends] = gamma[ends] * np.array([1, -1] * 4) * np.r_[np.full(4, limit), rng.uniform(0.9 * limit, limit, 4)]
             # Writes to indices >= D (where the index width allows any) must change nothing.
             ignored = [(i, c.ptf_max, (1 << (c.bias_width - 1)) - 1) for i in range(c.dim, min(idx_limit, c.dim + 8))]
             await self.program(gamma, beta, ignored)
