@@ -9,10 +9,33 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from flow.cli import add_run_arguments, add_unit_options, fail, unit_config
 from flow.runner import run_bench
 from tb.registry import UNITS
+
+
+def failure_reasons(results_xml: Path) -> dict[str, str]:
+    """Why each failed test failed, as cocotb recorded it: the exception's type and the first
+    line of its message (a simulation that crashed may leave no record)."""
+    if not results_xml.exists():
+        return {}
+    try:
+        root = ET.parse(results_xml).getroot()
+    except ET.ParseError:
+        return {}
+    reasons = {}
+    for case in root.iter("testcase"):
+        failure = case.find("failure")
+        if failure is None:
+            failure = case.find("error")
+        if failure is not None:
+            message = (failure.get("message") or "").strip().splitlines()
+            reasons[case.get("name", "?")] = ": ".join(
+                part for part in (failure.get("type", ""), message[0] if message else "") if part) or "failed"
+    return reasons
 
 
 def main() -> None:
@@ -36,15 +59,18 @@ def main() -> None:
         run = run_bench(target, testcase=tests, seed=seed, waves=bool(args.waves), sim=args.sim)
     except (ValueError, RuntimeError) as err:
         fail(str(err))
+    reasons = failure_reasons(run.build_dir / "results.xml")
     for test in tests:
         path = run.results_dir / f"{test}.json"
-        if path.exists():
+        if test in reasons:
+            print(f"{test}: FAILED: {reasons[test]}")
+        elif path.exists():
             r = json.loads(path.read_text())
             err = r.get("rtl_error", {})
             print(f"{test}: bit-exact={r['integrity']['ok']} max err {err.get('max_abs', float('nan')):.3e} "
                   f"({err.get('max_lsb', float('nan')):.2f} LSB) rate {r.get('rate', '-')}")
         else:
-            print(f"{test}: FAILED before writing results (see the log)")
+            print(f"{test}: FAILED before writing results (the simulation stopped; see the log)")
     print(f"{run.tests - run.failed}/{run.tests} bench tests passed in {run.seconds:.1f} s; "
           f"log {run.build_dir / 'sim.log'}")
     if run.waves:

@@ -4,10 +4,12 @@ apply, defaults from the unit."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
 from flow.cli import add_unit_options, check_options_apply, unit_config
+from flow.sim import failure_reasons
 from tb.registry import UNITS, unit
 
 
@@ -52,3 +54,15 @@ def test_registry_names_are_unique_and_seeds_distinct() -> None:
     assert len(set(seeds)) == len(seeds)
     with pytest.raises(ValueError, match="unknown unit 'nope'"):
         unit("nope")
+
+
+def test_the_console_names_why_a_bench_test_failed(tmp_path: Path) -> None:
+    xml = tmp_path / "results.xml"
+    xml.write_text('<testsuites><testsuite name="all">'
+                   '<testcase name="RandomRows" time="1"><failure type="AssertionError" '
+                   'message="coverage holes: [\'e[4]\']&#10;assert not [\'e[4]\']">trace</failure></testcase>'
+                   '<testcase name="ExtremeRows" time="1"/></testsuite></testsuites>')
+    assert failure_reasons(xml) == {"RandomRows": "AssertionError: coverage holes: ['e[4]']"}
+    assert failure_reasons(tmp_path / "missing.xml") == {}
+    (tmp_path / "torn.xml").write_text("<testsuites><testcase")
+    assert failure_reasons(tmp_path / "torn.xml") == {}
