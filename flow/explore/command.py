@@ -24,6 +24,7 @@ Steps (each prints its progress):
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shlex
 import shutil
@@ -142,7 +143,8 @@ class Evaluated:
 @dataclass
 class Explorer:
     args: argparse.Namespace
-    log: Any = print
+    # Flushed, so that progress shows line by line when the output goes to a file or a pipe.
+    log: Any = functools.partial(print, flush=True)
     records: list[Any] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
