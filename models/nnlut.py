@@ -131,12 +131,13 @@ class IntTable:
 
     @property
     def acc_width(self) -> int:
-        # Same sizing rule as the RTL: wider of product and aligned intercept, +1 for the
-        # sum, +1 for the rounding add.
+        # Same sizing rule as the RTL (nnlut_core SumWidth): the sum fits the product's width
+        # when that is the wider operand (|s*x| <= 2^(prod-2)), else the aligned intercept's
+        # plus a carry; +1 for the rounding add.
         p = self.params
         prod = p.slope_width + p.in_fmt.width
         aligned = p.intercept_width + self.prod_frac - self.intercept_frac
-        return max(prod, aligned) + 2
+        return max(prod, aligned + 1) + 1
 
     def segment(self, x_codes: np.ndarray) -> np.ndarray:
         x = np.asarray(x_codes, dtype=np.int64)

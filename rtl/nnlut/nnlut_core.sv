@@ -86,9 +86,11 @@ module nnlut_core #(
   localparam int unsigned ProdWidth  = SlopeWidth + InWidth;
   // t <<< AlignShift.
   localparam int unsigned AlignedInterceptWidth = InterceptWidth + AlignShift;
-  // Exact sum of the two (one carry bit above the wider operand).
+  // Exact sum of the two: |s*x| <= 2^(ProdWidth-2) and |t <<< AlignShift| <=
+  // 2^(AlignedInterceptWidth-1), so the sum fits ProdWidth bits when the product is the wider
+  // operand (ProdWidth > AlignedInterceptWidth), else one carry bit above the intercept.
   localparam int unsigned SumWidth   =
-      ((ProdWidth > AlignedInterceptWidth) ? ProdWidth : AlignedInterceptWidth) + 1;
+      (ProdWidth > AlignedInterceptWidth) ? ProdWidth : AlignedInterceptWidth + 1;
   // Sum plus the rounding constant 2^(RoundShift-1) (one more carry bit). This is the
   // widest intermediate the bit-accurate model needs, hence the 64-bit limit.
   localparam int unsigned AccWidth   = SumWidth + 1;
@@ -120,9 +122,9 @@ module nnlut_core #(
   end
   if (AccWidth > 64) begin : gen_check_acc_width
     // The format is split into %s pieces only to respect the line length limit.
-    $fatal(1, "nnlut_core: AccWidth must be <= 64 (got %0d)%s%s(%0d+%0d, %0d+%0d+%0d-%0d)+2",
+    $fatal(1, "nnlut_core: AccWidth must be <= 64 (got %0d)%s%s(%0d+%0d, %0d+%0d+%0d-%0d+1)+1",
            AccWidth, "; AccWidth = max(SlopeWidth+InWidth, InterceptWidth+SlopeFrac+InFrac",
-           "-InterceptFrac)+2 = max",
+           "-InterceptFrac+1)+1 = max",
            SlopeWidth, InWidth, InterceptWidth, SlopeFrac, InFrac, InterceptFrac);
   end
 

@@ -56,8 +56,10 @@ module nnlut_serial_core #(
   localparam int unsigned AlignShift = (InterceptFrac <= ProdFrac) ? ProdFrac - InterceptFrac : 0;
   localparam int unsigned RoundShift = (OutFrac <= ProdFrac) ? ProdFrac - OutFrac : 0;
   localparam int unsigned ProdWidth  = SlopeWidth + InWidth;
+  // As nnlut_core's: the final s*x + t' fits, and the partial sums wrap modulo 2^SumWidth back
+  // onto it.
   localparam int unsigned SumWidth   =
-      ((ProdWidth > InterceptWidth + AlignShift) ? ProdWidth : InterceptWidth + AlignShift) + 1;
+      (ProdWidth > InterceptWidth + AlignShift) ? ProdWidth : InterceptWidth + AlignShift + 1;
   localparam int unsigned Steps      = IdxWidth + SlopeWidth;   // search, then multiply
   localparam int unsigned StepWidth  = $clog2(Steps + 1);
 
