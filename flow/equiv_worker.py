@@ -36,7 +36,7 @@ from typing import Any
 
 # Sound rewrites only. For the comparison as text, what reaches no output goes too (a mutant there
 # leaves the netlist alone); the proofs keep every name, which equiv_make pairs signals by.
-ELABORATE = "proc; flatten; opt_clean; memory -nomap; memory_map; opt -fast"
+ELABORATE = "proc; flatten -noscopeinfo; opt_clean; memory -nomap; memory_map; opt -fast"
 PURGE = "; opt_clean -purge"
 PROVE = "equiv_make gold gate equiv; hierarchy -top equiv; async2sync; equiv_simple -seq 5; equiv_induct -seq 5"
 # Cycles a pipeline module's bounded proof unrolls: pipelines up to PIPELINE_STEPS - 1 deep.

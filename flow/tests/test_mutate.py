@@ -106,6 +106,12 @@ def mutant_of(unit: str, file: str, starts: str, mutated: str) -> Mutant:
     ("rtl/common/row_max.sv", "tree[s+1][l] =",
      "tree[s+1][l] = (tree[s][2*l] > tree[s][2*l+1]) ? tree[s][2*l] : tree[s][2*l+1];",
      "equivalent", "module row_max"),
+    # One bit less for recip + 2^(s-1) in the output stage: the sum stays below 2^SMax, and where
+    # the constant wraps (s = SMax) the quotient is 0 either way. The module instantiates
+    # stream_pipe_ctrl: flattening it must leave no $scopeinfo cell for the Yosys binary.
+    ("rtl/sole/sole_e2softmax_out.sv", "localparam int unsigned AddWidth =",
+     "localparam int unsigned AddWidth = (((RecipFrac + 1 > SMax) ? RecipFrac + 1 : SMax) + 1) - 1;",
+     "equivalent", "module sole_e2softmax_out"),
     # `if (!rst_ni)` -> `if (rst_ni)` under `negedge rst_ni`: not synthesisable.
     ("rtl/common/row_queue.sv", "if (!rst_ni) begin", "if (rst_ni) begin", "invalid", "Yosys cannot elaborate"),
     # The reset value of a register only first_o reads, which the Softmax units leave open.
