@@ -15,10 +15,11 @@ one file (the working tree is never touched). A mutant is
   survives it, at one of its other regression configurations (where generate branches the
   defaults do not build are live); a build that fails elaboration checks is reported as invalid,
 - equivalent: it survived and Yosys showed it equivalent to the original at the unit's default
-  parameters: the same netlist after elaboration (a mutant in code that only computes
+  configuration and at each other regression configuration that builds the mutated file (a
+  line dead at the defaults may be live in another): the same netlist after elaboration (a mutant in code that only computes
   parameters, in a generate condition that picks the same branch, or in a value nothing reads),
   or else a proof (equiv_make / equiv_simple / equiv_induct) of the mutated module on its own
-  at every parameter set the unit uses, or of the whole unit (flow/equiv_worker.py); a survivor
+  at every parameter set the configuration uses, or of the whole unit (flow/equiv_worker.py); a survivor
   Yosys cannot elaborate (not synthesisable RTL) is invalid,
 - survived: neither; listed with its change.
 Score = killed / (mutants - equivalent - invalid).
@@ -64,6 +65,8 @@ CACHE_DIR = OUT_DIR / "cache"
 CACHE_INPUTS = ("models", "flow/runner.py")
 RUN_VERSION = "1"
 EQUIV_INPUTS = ("flow/equiv_worker.py",)
+# Bumped when what an equivalence verdict covers changes (2: every regression configuration).
+EQUIV_VERSION = "2"
 # Width mutants are built with Verilator's WIDTH warnings off: a narrowed port no longer matches
 # its connection, which lint refuses (make lint stays strict); the question here is whether a
 # simulation finds the lost bit.
@@ -291,7 +294,7 @@ def other_configurations(spec: UnitSpec, target: Any, original: Path, copy: Path
 
 def equivalence_request(target: Any, original: Path, copy: Path, work: Path) -> Path:
     """Writes flow/equiv_worker.py's request: the unit's sources as they are (gold) and with the
-    mutated copy in place of the original (gate), its top and default parameters."""
+    mutated copy in place of the original (gate), the configuration's top and parameters."""
     from tb.common.sources import INCLUDE_DIRS
 
     sources, _ = target.prepare(work / "gen")
@@ -304,10 +307,35 @@ def equivalence_request(target: Any, original: Path, copy: Path, work: Path) -> 
 
 
 def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: Path) -> tuple[str, str]:
-    """Yosys equivalence of the unit with and without the mutant (default parameters)."""
+    """Yosys equivalence of the unit with and without the mutant at the default configuration and
+    at each other regression configuration that builds the mutated file: the mutant survived the
+    benches of all of them, and a line dead at the defaults (a generate branch) may be live in
+    another. Equivalent only if equivalent at every one; else the first other verdict."""
+    verdicts: list[str] = []
+    for config in (None, *spec.regression):
+        other = target if config is None else spec.target(config)
+        if config is not None and other.tag == target.tag:
+            continue
+        sources, _ = other.prepare(work / "equiv" / other.tag / "gen")
+        if original not in sources:
+            continue
+        outcome, detail = equivalence_at(other, original, copy, work / "equiv" / other.tag)
+        if outcome != "equivalent":
+            return outcome, detail if config is None else f"at {other.tag}: {detail}"
+        verdicts.append(detail)
+    if len(verdicts) == 1:
+        return "equivalent", f"{verdicts[0]} (the unit's only configuration that builds the file)"
+    counts = {v: verdicts.count(v) for v in verdicts}
+    return "equivalent", (f"at each of the {len(verdicts)} regression configurations that build the file: "
+                          + "; ".join(f"{v} (x{n})" if n > 1 else v for v, n in counts.items()))
+
+
+def equivalence_at(target: Any, original: Path, copy: Path, work: Path) -> tuple[str, str]:
+    """Yosys equivalence of one configuration of the unit with and without the mutant."""
     import subprocess
     import sys
 
+    work.mkdir(parents=True, exist_ok=True)
     request = equivalence_request(target, original, copy, work)
     try:
         proc = subprocess.run([sys.executable, "-m", "flow.equiv_worker", str(request)],
@@ -319,7 +347,7 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
     said = lines[-1] if proc.returncode == 0 and lines else ""
     if said == "EQUIVALENT (identical netlists)":
         return "equivalent", ("elaborates to the same netlist as the original once what reaches no output is "
-                              "removed (Yosys, default parameters)")
+                              "removed (Yosys)")
     if said.startswith("EQUIVALENT (module "):
         return "equivalent", (f"its module proved equivalent on its own, with free inputs, at every parameter set "
                               f"the unit uses (Yosys; pipeline: from any state once flushed, induction: "
@@ -328,7 +356,7 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
         return "equivalent", ("the unit's top on its own, every submodule instance cut out (their inputs proved "
                               "equal, their outputs shared), proved equivalent by Yosys (equiv_induct)")
     if said == "EQUIVALENT":
-        return "equivalent", "proved equivalent by Yosys (equiv_induct) at the default parameters"
+        return "equivalent", "the whole unit proved equivalent by Yosys (equiv_induct)"
     if said.startswith("INVALID ("):
         return "invalid", f"not synthesisable: {said[len('INVALID ('):-1]}"
     return "survived", "not proved equivalent (see equiv.log)"
@@ -371,7 +399,7 @@ def inputs_digest(spec: UnitSpec) -> str:
 
 
 def equivalence_digest() -> str:
-    digest = hashlib.sha256(str(EQUIV_TIMEOUT_S).encode())
+    digest = hashlib.sha256(f"{EQUIV_TIMEOUT_S} {EQUIV_VERSION}".encode())
     for name in EQUIV_INPUTS:
         digest.update((REPO_ROOT / name).read_bytes())
     return digest.hexdigest()
@@ -384,8 +412,8 @@ def cache_path(mutant: Mutant, seed: int, digest: str) -> Path:
 
 
 def recheck_equivalence(mutant: Mutant) -> None:
-    """A cached survivor met an equivalence check older than today's: check it again (its
-    benches' verdict stands)."""
+    """A cached survivor or equivalent met an equivalence check older than today's: check it
+    again (its benches' verdict stands)."""
     spec = UNITS[mutant.unit]
     target = spec.target(spec.config())
     work = OUT_DIR / mutant.unit / f"m{mutant.index:02d}"
@@ -410,13 +438,14 @@ def read_cached(path: Path) -> dict[str, Any] | None:
 
 def run_cached(mutant: Mutant, seed: int, digest: str, fresh: bool) -> bool:
     """Run the mutant unless a run on the same inputs is cached; True when it came from the cache.
-    A cached survivor whose equivalence check is older than today's is checked again."""
+    A cached survivor or equivalent whose equivalence check is older than today's is checked again."""
     path = cache_path(mutant, seed, digest)
     equiv = equivalence_digest()
     saved = None if fresh else read_cached(path)
     if saved is not None:
         mutant.outcome, mutant.detail, mutant.seconds = saved["outcome"], saved["detail"], saved["seconds"]
-        if mutant.outcome != "survived" or saved.get("equivalence") == equiv:
+        # A survivor, or an equivalence judged by an older check, is checked again.
+        if mutant.outcome not in ("survived", "equivalent") or saved.get("equivalence") == equiv:
             return True
         recheck_equivalence(mutant)
     else:

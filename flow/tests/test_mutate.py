@@ -126,6 +126,19 @@ def test_equivalence_verdicts(tmp_path, file: str, starts: str, mutated: str, ou
     assert (verdict, says in detail) == (outcome, True), (mutated, verdict, detail)
 
 
+def test_a_mutant_dead_at_the_defaults_is_judged_where_it_is_live(tmp_path) -> None:
+    """GELU's binary search is built only by its regression configurations with BinarySearch = 1:
+    at the defaults a mutant there elaborates to the same netlist, at those it does not."""
+    from flow.mutate import equivalence, mutated_copy
+
+    spec = UNITS["gelu"]
+    mutant = mutant_of("gelu", "rtl/nnlut/nnlut_lane.sv", "assign at_or_above =",
+                       "assign at_or_above = (32'(candidate) <= Entries) &&")
+    original, copy = mutated_copy(mutant, tmp_path / "src")
+    verdict, detail = equivalence(spec, spec.target(spec.config()), original, copy, tmp_path)
+    assert verdict == "survived" and "_bs:" in detail, (verdict, detail)
+
+
 @pytest.mark.parametrize("mutated,proved", [
     # Round half to even: p * M is never an exact half at these constants (its trailing zeros
     # stop short of the shift), so the sticky mask's `- 1` -> `+ 1` changes no output.
