@@ -292,12 +292,15 @@ def other_configurations(spec: UnitSpec, target: Any, original: Path, copy: Path
     return "survived", ""
 
 
-def equivalence_request(target: Any, original: Path, copy: Path, work: Path) -> Path:
-    """Writes flow/equiv_worker.py's request: the unit's sources as they are (gold) and with the
-    mutated copy in place of the original (gate), the configuration's top and parameters."""
+def equivalence_request(target: Any, original: Path, copy: Path, work: Path,
+                        sources: list[Path] | None = None) -> Path:
+    """Writes flow/equiv_worker.py's request: the unit's sources (prepared here unless given) as
+    they are (gold) and with the mutated copy in place of the original (gate), the
+    configuration's top and parameters."""
     from tb.common.sources import INCLUDE_DIRS
 
-    sources, _ = target.prepare(work / "gen")
+    if sources is None:
+        sources, _ = target.prepare(work / "gen")
     request = {"gold": [str(p) for p in sources], "gate": [str(copy if p == original else p) for p in sources],
                "top": target.toplevel, "params": target.hdl_parameters(),
                "includes": [str(d) for d in INCLUDE_DIRS]}
@@ -319,7 +322,7 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
         sources, _ = other.prepare(work / "equiv" / other.tag / "gen")
         if original not in sources:
             continue
-        outcome, detail = equivalence_at(other, original, copy, work / "equiv" / other.tag)
+        outcome, detail = equivalence_at(other, original, copy, work / "equiv" / other.tag, sources)
         if outcome != "equivalent":
             return outcome, detail if config is None else f"at {other.tag}: {detail}"
         verdicts.append(detail)
@@ -330,13 +333,14 @@ def equivalence(spec: UnitSpec, target: Any, original: Path, copy: Path, work: P
                           + "; ".join(f"{v} (x{n})" if n > 1 else v for v, n in counts.items()))
 
 
-def equivalence_at(target: Any, original: Path, copy: Path, work: Path) -> tuple[str, str]:
-    """Yosys equivalence of one configuration of the unit with and without the mutant."""
+def equivalence_at(target: Any, original: Path, copy: Path, work: Path, sources: list[Path]) -> tuple[str, str]:
+    """Yosys equivalence of one configuration of the unit (its prepared sources) with and without
+    the mutant."""
     import subprocess
     import sys
 
     work.mkdir(parents=True, exist_ok=True)
-    request = equivalence_request(target, original, copy, work)
+    request = equivalence_request(target, original, copy, work, sources)
     try:
         proc = subprocess.run([sys.executable, "-m", "flow.equiv_worker", str(request)],
                               capture_output=True, text=True, timeout=EQUIV_TIMEOUT_S)
@@ -350,7 +354,7 @@ def equivalence_at(target: Any, original: Path, copy: Path, work: Path) -> tuple
                               "removed (Yosys)")
     if said.startswith("EQUIVALENT (module "):
         return "equivalent", (f"its module proved equivalent on its own, with free inputs, at every parameter set "
-                              f"the unit uses (Yosys; pipeline: from any state once flushed, induction: "
+                              f"the configuration uses (Yosys; pipeline: from any state once flushed, induction: "
                               f"equiv_induct): {said[len('EQUIVALENT ('):-1]}")
     if said == "EQUIVALENT (top, submodules cut)":
         return "equivalent", ("the unit's top on its own, every submodule instance cut out (their inputs proved "
