@@ -3,7 +3,8 @@ its own. Prints one verdict line:
 
 - EQUIVALENT (identical netlists): the two elaborate to the same netlist once logic that reaches
   no output is removed (a mutant in code that only computes parameters, in a generate condition
-  that picks the same branch, or in a value nothing reads);
+  that picks the same branch, or in a value nothing reads), up to the order Yosys lists objects
+  in and the numbers it gives its own names (canonical_netlist);
 - EQUIVALENT (module <name>, ...): the mutated file's module, at every parameter set the unit
   instantiates it with, is proved equal to the original on its own, with free inputs: a module
   whose registers form no loop (a pipeline) by a bounded proof from an undefined state (after it
@@ -45,13 +46,49 @@ PIPELINE_STEPS = 8
 CUT = "--cut"
 
 
-def netlist_text(path: Path, renamed: dict[str, str]) -> str:
-    """An elaborated netlist without its source positions (src, cell_src ...: the mutated copy is
-    another file), and with the copy's path read as the original's wherever a name holds it."""
-    text = re.sub(r"^\s*attribute \\\w*src .*$", "", path.read_text(), flags=re.M)
+# A name Yosys numbers itself ends in, or holds, `$` and a counter: `$and$x.sv:12$345_Y`.
+COUNTER = re.compile(r"\$(\d+)(?!\d)")
+
+
+def canonical_netlist(path: Path, renamed: dict[str, str]) -> list[str]:
+    """An elaborated netlist (write_rtlil) as a sorted list of its objects, equal for two netlists
+    exactly when one is the other up to the order Yosys lists objects in and the counters it
+    numbers its own names with. Yosys counts every object it creates, so an extra loop iteration
+    whose logic reaches no output shifts the counters of everything created after it, and its
+    hash tables list what survives in an order that depends on what was deleted.
+
+    Sound because each step is a bijective renaming or a reordering: source positions go (src
+    attributes; the mutated copy's path is read as the original's), cell names go (nothing in
+    RTLIL refers to a cell by name), and each counter becomes its rank among the netlist's
+    distinct counters (as written: `$07` and `$7` stay apart), an injective map applied to tokens
+    that parse back the same way."""
+    text = path.read_text()
     for copy, original in renamed.items():
         text = text.replace(copy, original)
-    return text
+    text = re.sub(r"^\s*attribute \\\w*src .*\n|^autoidx .*\n", "", text, flags=re.M)
+    text = re.sub(r"^(  cell \S+) \S+$", r"\1", text, flags=re.M)
+    counters = sorted(set(COUNTER.findall(text)), key=lambda n: (int(n), n))
+    rank = {n: str(i) for i, n in enumerate(counters)}
+    text = COUNTER.sub(lambda m: "$" + rank[m.group(1)], text)
+    objects: list[str] = []
+    attributes: list[str] = []
+    body: list[str] | None = None
+    for line in text.splitlines():
+        if body is not None:
+            body.append(line)
+            if line == "  end":
+                objects.append("\n".join(body))
+                body = None
+        elif line.startswith("  attribute "):
+            attributes.append(line)
+        elif line.startswith(("  cell ", "  process ")):
+            body, attributes = [*attributes, line], []
+        else:
+            objects.append("\n".join([*attributes, line]))
+            attributes = []
+    if body is not None or attributes:
+        raise ValueError(f"{path}: the netlist ends inside an object")
+    return sorted(objects)
 
 
 def dump(request_path: str, kind: str, out: Path, module: str = "", purge: bool = False
@@ -165,7 +202,7 @@ def verdict(request_path: str) -> str:
         proc = dump(request_path, "gate", gate, purge=True)
         if proc.returncode:
             return f"INVALID (Yosys cannot elaborate the mutant: {yosys_error(proc)})"
-        if netlist_text(gold, {}) == netlist_text(gate, renamed):
+        if canonical_netlist(gold, {}) == canonical_netlist(gate, renamed):
             return "EQUIVALENT (identical netlists)"
         for kind, path in (("gold", gold), ("gate", gate)):
             if dump(request_path, kind, path).returncode:

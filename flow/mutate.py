@@ -351,7 +351,7 @@ def equivalence_at(target: Any, original: Path, copy: Path, work: Path, sources:
     said = lines[-1] if proc.returncode == 0 and lines else ""
     if said == "EQUIVALENT (identical netlists)":
         return "equivalent", ("elaborates to the same netlist as the original once what reaches no output is "
-                              "removed (Yosys)")
+                              "removed, up to Yosys' numbering and order of its own objects (Yosys)")
     if said.startswith("EQUIVALENT (module "):
         return "equivalent", (f"its module proved equivalent on its own, with free inputs, at every parameter set "
                               f"the configuration uses (Yosys; pipeline: from any state once flushed, induction: "
