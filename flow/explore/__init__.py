@@ -6,6 +6,8 @@ Choi et al., arXiv 2009.06237), scored end to end on all-MiniLM-L6-v2 (`make exp
 - evaluator: a small torch network from configuration to log area and log Fmax, against a
   linear regression on the same features;
 - fidelity: per-candidate calibrated approximations and the relaxed (Gumbel) MiniLM forward;
+- truth_cache: the end-to-end results (calibrated fidelity, the search's loss at a design)
+  cached by sources and corpora, snapshotted next to the cost samples;
 - search: gradient search, random search and greedy search under one evaluation budget;
 - command: `python -m flow.explore` (report, front, verification).
 """

@@ -10,12 +10,14 @@ Steps (each prints its progress):
 3. the gradient search, one run per lambda; random and greedy search with as many true
    evaluations as the gradient search proposed designs;
 4. true evaluation of every proposed design: synthesis of its three units (1 and 4 lanes,
-   the lane model to 16) and the calibrated end-to-end run on the evaluation corpus;
+   the lane model to 16) and the calibrated end-to-end run on the evaluation corpus (cached by
+   the design's functions, the corpora and the sources: flow.explore.truth_cache; its snapshot,
+   docs/explore/fidelity_samples.json, seeds the cache as the cost snapshot does);
 5. the front (the gradient search's Pareto points, area against 1 - cosine), each point
    synthesized again directly at 16 lanes; the chosen design: the smallest front point that
    meets the fidelity targets; next to it the default 16-entry 16-bit units, I-BERT and SOLE;
-6. build/report/explore.{md,png,json}; the report, the plot and the cost snapshot are copied
-   to docs/explore/.
+6. build/report/explore.{md,png,json}; the report, the plot and the cost and fidelity
+   snapshots are copied to docs/explore/.
 
     python -m flow.explore [--seed 2026] [--jobs 2] [--dask local|tcp://host:8786] [--tiny]
     python -m flow.explore --sample-only [--per-kind 32]     # refresh the cost snapshot only
@@ -238,6 +240,15 @@ def main(argv: list[str] | None = None) -> None:
     calibration, search_sentences = pool[:n_cal], pool[n_cal:]
     log(f"fidelity: all-MiniLM-L6-v2, {len(eval_sentences)} evaluation, {len(calibration)} calibration and "
         f"{len(search_sentences)} search sentences")
+    from flow.explore import truth_cache
+
+    try:
+        current, rows = truth_cache.seed_from_snapshot()
+    except ValueError as err:
+        fail(str(err))
+    if rows:
+        log(f"fidelity snapshot {truth_cache.SNAPSHOT.relative_to(REPO_ROOT)}: {current} of {rows} results "
+            "computed by the current sources seeded into the cache")
     bench = FidelityBench(eval_sentences, search_sentences, calibration, log=log)
     proposals: list[search.Proposal] = []
     for i, lam in enumerate(args.lambdas):
@@ -252,7 +263,7 @@ def main(argv: list[str] | None = None) -> None:
     def evaluate(design: Design, how: str) -> Evaluated:
         area, by_kind = explorer.lane_model_area(design)
         truth = bench.true_fidelity(design)
-        loss = float(bench.relaxed_loss({k: (design.of(k).function_key, _one()) for k in KINDS}).detach())
+        loss = bench.design_loss(design)
         point = Evaluated(design, how, search.predicted_total_area(model, design), area, by_kind,
                           truth.cos_mean, truth.top1, loss)
         log(f"  {how}: {design.label()}: {area / 1e6:.3f} mm^2 (predicted {point.predicted_area_um2 / 1e6:.3f}), "
@@ -314,6 +325,7 @@ def main(argv: list[str] | None = None) -> None:
         "baselines": baselines, "budget": budget, "lambdas": list(args.lambdas), "steps": args.steps,
         "corpus": {"evaluation": len(eval_sentences), "calibration": len(calibration), "search": len(search_sentences)},
         "calibration_seconds": bench.calibration_seconds, "timings_s": explorer.timings, "cores": os.cpu_count(),
+        "end_to_end_results": {"read": bench.read_count, "computed": bench.computed_count},
     }
     args.report_dir.mkdir(parents=True, exist_ok=True)
     write_report(result, args.report_dir)
@@ -322,20 +334,15 @@ def main(argv: list[str] | None = None) -> None:
         for name in ("explore.md", "explore.png", "explore.json"):
             shutil.copy(args.report_dir / name, DOCS_DIR / name)
         sampling.write_snapshot(explorer.records, command=command)
+        truth_cache.write_snapshot(bench.results.values(), command=command)
     log(f"report: {args.report_dir / 'explore.md'} ({explorer.timings['total']:.0f} s)")
-
-
-def _one() -> Any:
-    import torch
-
-    return torch.ones((), dtype=torch.float64)
 
 
 def baseline_points(explorer: Explorer, bench: Any, args: argparse.Namespace) -> dict[str, Any]:
     """I-BERT's and SOLE's units at 16 lanes (their default formats) and their calibrated
     end-to-end fidelity (SOLE has no GELU: its GELU sites stay float and its area has none)."""
     from flow.cost import cost
-    from models.e2e.methods import Widths, make_method
+    from models.e2e.methods import Widths
     from tb.registry import UNITS
 
     out = {}
@@ -345,7 +352,7 @@ def baseline_points(explorer: Explorer, bench: Any, args: argparse.Namespace) ->
             records = [cost(UNITS[u], UNITS[u].config(lanes=TARGET_LANES), ecp5=False) for u in units]
             explorer.records += records
             area, fmax = sum(r.area_um2 for r in records), min(r.fmax_mhz for r in records)
-        truth = bench.method_fidelity(make_method(method.lower().replace("-", ""), Widths(16, 16)))
+        truth = bench.method_fidelity(method.lower().replace("-", ""), Widths(16, 16))
         out[method] = {"units": list(units), "true_area_um2": area, "fmax16_mhz": fmax,
                        "true_cos_mean": truth.cos_mean, "true_top1": truth.top1,
                        "note": "no GELU unit: GELU stays float, not in the area" if method == "SOLE" else ""}

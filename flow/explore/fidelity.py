@@ -18,6 +18,7 @@ Two uses:
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -99,8 +100,12 @@ class FidelityBench:
     reference: np.ndarray = field(init=False)
     search_reference: torch.Tensor = field(init=False)
     _candidates: dict[tuple[str, tuple[int, int]], dict[Any, Any]] = field(default_factory=dict, init=False)
-    _true: dict[Design, Fidelity] = field(default_factory=dict, init=False)
     calibration_seconds: float = field(default=0.0, init=False)
+    # The end-to-end results of this run (flow.explore.truth_cache): by key, and how many were
+    # read from the cache and how many computed.
+    results: dict[str, tuple[dict[str, Any], dict[str, float]]] = field(default_factory=dict, init=False)
+    read_count: int = field(default=0, init=False)
+    computed_count: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         from models.e2e.encoder import load_encoder
@@ -110,6 +115,25 @@ class FidelityBench:
         self.reference = self.encoder.embed(list(self.eval_sentences))
         self.search_reference = torch.from_numpy(self.encoder.embed(list(self.search_sentences)))
 
+    def _result(self, what: dict[str, Any], corpora: tuple[Sequence[str], ...],
+                compute: Callable[[], dict[str, float]]) -> dict[str, float]:
+        """A result from the cache (flow.explore.truth_cache), else computed and cached."""
+        from flow.explore import truth_cache
+
+        key = {**what, "corpus": truth_cache.corpus_digest(*corpora, max_tokens=self.max_tokens),
+               "sources": truth_cache.sources_digest()}
+        name = json.dumps(key, sort_keys=True)
+        if name not in self.results:
+            value = truth_cache.read(key)
+            if value is None:
+                value = compute()
+                truth_cache.store(key, value)
+                self.computed_count += 1
+            else:
+                self.read_count += 1
+            self.results[name] = (key, value)
+        return self.results[name][1]
+
     # -- the truth ----------------------------------------------------------------------
     def evaluate(self, assignment: dict[Any, Any]) -> Fidelity:
         with self.encoder.approximations(assignment):
@@ -118,19 +142,38 @@ class FidelityBench:
 
     def true_fidelity(self, design: Design) -> Fidelity:
         """The design's units calibrated together, block by block, on the calibration corpus and
-        evaluated on the evaluation corpus (cached per design)."""
+        evaluated on the evaluation corpus (cached by the design's functions: its table and
+        search choices compute the same values)."""
         from models.e2e.calibrate import calibrate
 
-        if design not in self._true:
-            self._true[design] = self.evaluate(calibrate(self.encoder, DesignMethod(design),
-                                                         list(self.calibration_sentences)))
-        return self._true[design]
+        def compute() -> dict[str, float]:
+            return self.evaluate(calibrate(self.encoder, DesignMethod(design),
+                                           list(self.calibration_sentences))).as_dict()
 
-    def method_fidelity(self, method: Any) -> Fidelity:
-        """A baseline method (I-BERT, SOLE) through the same calibration and evaluation."""
+        what = {"what": "design", "functions": {k: list(design.of(k).function_key) for k in KINDS}}
+        return Fidelity(**self._result(what, (self.eval_sentences, self.calibration_sentences), compute))
+
+    def method_fidelity(self, name: str, widths: Widths) -> Fidelity:
+        """A baseline method (models.e2e.methods: "ibert", "sole") through the same calibration
+        and evaluation (cached)."""
         from models.e2e.calibrate import calibrate
+        from models.e2e.methods import make_method
 
-        return self.evaluate(calibrate(self.encoder, method, list(self.calibration_sentences)))
+        def compute() -> dict[str, float]:
+            return self.evaluate(calibrate(self.encoder, make_method(name, widths),
+                                           list(self.calibration_sentences))).as_dict()
+
+        what = {"what": "method", "method": name, "widths": dataclasses.asdict(widths)}
+        return Fidelity(**self._result(what, (self.eval_sentences, self.calibration_sentences), compute))
+
+    def design_loss(self, design: Design) -> float:
+        """The search's fidelity model at a design (relaxed_loss with every weight 1), cached."""
+        def compute() -> dict[str, float]:
+            one = torch.ones((), dtype=torch.float64)
+            return {"loss": float(self.relaxed_loss({k: (design.of(k).function_key, one) for k in KINDS}).detach())}
+
+        what = {"what": "search loss", "functions": {k: list(design.of(k).function_key) for k in KINDS}}
+        return self._result(what, (self.calibration_sentences, self.search_sentences), compute)["loss"]
 
     # -- the search's candidates ------------------------------------------------------------
     def candidate(self, kind: str, function: tuple[int, int]) -> dict[Any, Any]:

@@ -11,6 +11,16 @@ from flow.explore.search import TARGET_COS_MEAN, TARGET_TOP1
 from flow.explore.space import TARGET_LANES
 
 
+def _results_note(result: dict[str, Any]) -> str:
+    counts = result.get("end_to_end_results")
+    if not counts:
+        return ""
+    return (f" End-to-end results (calibrated fidelity, and the search's fidelity model at each evaluated design): "
+            f"{counts['computed']} computed in this run, {counts['read']} read from the cache "
+            "(flow/explore/truth_cache.py: same designs' functions, corpora and sources; "
+            "docs/explore/fidelity_samples.json seeds it on a clean clone).")
+
+
 def _mm2(value: float | None) -> str:
     return "-" if value is None else f"{value / 1e6:.3f}"
 
@@ -53,7 +63,7 @@ def write_report(result: dict[str, Any], out_dir: Path) -> None:
         "# Design search: the smallest NN-LUT units that keep all-MiniLM-L6-v2 faithful", "",
         f"Command: `{result['command']}` (generated; do not edit). Total {result['timings_s']['total']:.0f} s on "
         f"{result['cores']} cores: " + ", ".join(f"{k} {v:.0f} s" for k, v in result["timings_s"].items()
-                                                 if k != "total") + ".", "",
+                                                 if k != "total") + "." + _results_note(result), "",
         f"Area: {result['cost_label']}; flip-flops counted; the three units (GELU, Softmax, LayerNorm) at "
         f"{TARGET_LANES} lanes, Softmax rows of 128 and LayerNorm rows of 384 (row buffers are macros, "
         "their bits not in the area). Fidelity: all-MiniLM-L6-v2 with every GELU, Softmax and LayerNorm on "

@@ -210,10 +210,10 @@ def read_snapshot(path: Path = SNAPSHOT) -> list[tuple[CostRecord, str]]:
         for record, _ in rows:
             _config_of(record)
     except FileNotFoundError:
-        raise CostError(f"no cost snapshot at {path}; run `python -m flow.explore sample` to make one") from None
+        raise CostError(f"no cost snapshot at {path}; run `python -m flow.explore --sample-only` to make one") from None
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise CostError(f"cost snapshot {path} is malformed ({err}); regenerate it with "
-                        f"`python -m flow.explore sample`") from None
+                        f"`python -m flow.explore --sample-only`") from None
     return rows
 
 

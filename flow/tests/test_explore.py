@@ -133,8 +133,13 @@ def test_tiny_exploration(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sampling, "cached", lambda kind, choice, lanes, ecp5=False: fake_record(kind, choice, lanes))
     monkeypatch.setattr(sampling, "SNAPSHOT", tmp_path / "none.json")
+    monkeypatch.setattr("flow.explore.truth_cache.CACHE_DIR", tmp_path / "fidelity")
+    monkeypatch.setattr("flow.explore.truth_cache.SNAPSHOT", tmp_path / "none_fidelity.json")
     command.main(["--tiny", "--per-kind", "4", "--report-dir", str(tmp_path)])
     result: dict[str, Any] = json.loads((tmp_path / "explore.json").read_text())
+    # An empty cache: every end-to-end result computed here, each one cached.
+    counts = result["end_to_end_results"]
+    assert counts["read"] == 0 and counts["computed"] == len(list((tmp_path / "fidelity").glob("*.json"))) > 0
     for key in ("evaluator", "linear", "front", "default", "chosen", "searches", "baselines"):
         assert key in result
     assert {"mape", "spearman"} <= set(result["evaluator"]["area_um2"])
@@ -144,3 +149,45 @@ def test_tiny_exploration(tmp_path, monkeypatch):
     assert result["budget"] == len(result["searches"]["random"]) >= 1
     assert Path(tmp_path / "explore.png").stat().st_size > 0
     assert "The answer" in (tmp_path / "explore.md").read_text()
+
+
+def _bare_bench() -> Any:
+    """A FidelityBench without its model, for the cache logic alone."""
+    from flow.explore.fidelity import FidelityBench
+
+    bench = FidelityBench.__new__(FidelityBench)
+    bench.max_tokens, bench.results, bench.read_count, bench.computed_count = 64, {}, 0, 0
+    return bench
+
+
+def test_end_to_end_results_are_cached_by_sources_and_corpus(tmp_path, monkeypatch):
+    from flow.explore import truth_cache
+
+    monkeypatch.setattr(truth_cache, "CACHE_DIR", tmp_path / "cache")
+    computed: list[int] = []
+
+    def result(bench: Any, corpus: tuple[str, ...] = ("a sentence",)) -> dict[str, float]:
+        return bench._result({"what": "design", "functions": {"gelu": [16, 16]}}, (corpus,),
+                             lambda: computed.append(1) or {"cos_mean": 0.5 + len(computed)})
+
+    first = _bare_bench()
+    assert result(first) == {"cos_mean": 1.5} and (first.computed_count, first.read_count) == (1, 0)
+    second = _bare_bench()
+    assert result(second) == {"cos_mean": 1.5} and (second.computed_count, second.read_count) == (0, 1)
+    # Another corpus or other sources: other keys, computed again.
+    assert result(_bare_bench(), ("another sentence",)) == {"cos_mean": 2.5}
+    monkeypatch.setattr(truth_cache, "sources_digest", lambda: "other sources")
+    assert result(_bare_bench()) == {"cos_mean": 3.5} and len(computed) == 3
+
+    # The snapshot seeds an empty cache with the rows of the current sources only.
+    truth_cache.write_snapshot([*first.results.values(), *second.results.values()], tmp_path / "snap.json")
+    monkeypatch.setattr(truth_cache, "CACHE_DIR", tmp_path / "clean")
+    assert truth_cache.seed_from_snapshot(tmp_path / "snap.json") == (0, 2)
+    monkeypatch.undo()
+    monkeypatch.setattr(truth_cache, "CACHE_DIR", tmp_path / "clean")
+    assert truth_cache.seed_from_snapshot(tmp_path / "snap.json") == (2, 2)
+    assert result(_bare_bench()) == {"cos_mean": 1.5} and len(computed) == 3
+
+    (tmp_path / "bad.json").write_text('{"version": 1, "results": [{"key": {}}]}')
+    with pytest.raises(ValueError, match="bad.json is malformed"):
+        truth_cache.seed_from_snapshot(tmp_path / "bad.json")
