@@ -362,13 +362,22 @@ def sweep(points: list[tuple[UnitSpec, Any]], jobs: int = 2, ecp5: bool = True,
 
     def one(index: int) -> None:
         spec, config = points[index]
-        record = cost(spec, config, ecp5 if ecp5_for is None else ecp5_for[index])
+        with_ecp5 = ecp5 if ecp5_for is None else ecp5_for[index]
+        was_cached = cache_file(spec, config, with_ecp5).exists()
+        if not was_cached:
+            # A point takes minutes (a 16-lane LayerNorm about 20): say what is running.
+            progress(f"  started {spec.name} {spec.target(config).tag}{' with ECP5' if with_ecp5 else ''} "
+                     f"({time.monotonic() - started:.0f} s)")
+        record = cost(spec, config, with_ecp5)
         results[index] = record
         done = sum(r is not None for r in results)
+        fpga = (f"ECP5 {record.ecp5_lut4} LUT4 {record.ecp5_fmax_mhz:.0f} MHz" if record.ecp5_lut4 is not None
+                and record.ecp5_fmax_mhz is not None else
+                f"ECP5 not placed: {record.ecp5_note}" if record.ecp5_note else "ECP5 not run")
         progress(f"[{done}/{len(points)}] {spec.name} {record.tag}: {record.area_um2:,.0f} um^2 "
                  f"({record.seq_area_um2:,.0f} seq), {record.fmax_mhz:.0f} MHz, "
-                 f"{record.storage_bits} macro bits; ECP5 {record.ecp5_lut4} LUT4 "
-                 f"{record.ecp5_fmax_mhz or float('nan'):.0f} MHz ({time.monotonic() - started:.0f} s)")
+                 f"{record.storage_bits} macro bits; {fpga} "
+                 f"({'cached' if was_cached else f'{time.monotonic() - started:.0f} s'})")
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for future in [pool.submit(one, i) for i in range(len(points))]:
