@@ -363,12 +363,15 @@ def sweep(points: list[tuple[UnitSpec, Any]], jobs: int = 2, ecp5: bool = True,
     def one(index: int) -> None:
         spec, config = points[index]
         with_ecp5 = ecp5 if ecp5_for is None else ecp5_for[index]
-        was_cached = cache_file(spec, config, with_ecp5).exists()
-        if not was_cached:
+        # One preparation of the sources for a cached point (cost() prepares them again only for
+        # a point it measures, which takes minutes anyway).
+        record = _load(cache_file(spec, config, with_ecp5))
+        was_cached = record is not None
+        if record is None:
             # A point takes minutes (a 16-lane LayerNorm about 20): say what is running.
             progress(f"  started {spec.name} {spec.target(config).tag}{' with ECP5' if with_ecp5 else ''} "
                      f"({time.monotonic() - started:.0f} s)")
-        record = cost(spec, config, with_ecp5)
+            record = cost(spec, config, with_ecp5)
         results[index] = record
         done = sum(r is not None for r in results)
         fpga = (f"ECP5 {record.ecp5_lut4} LUT4 {record.ecp5_fmax_mhz:.0f} MHz" if record.ecp5_lut4 is not None

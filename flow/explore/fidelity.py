@@ -71,6 +71,11 @@ def _float_op(kind: str) -> Callable[..., torch.Tensor]:
     return lambda x, weight, bias, eps: F.layer_norm(x, (x.shape[-1],), weight, bias, eps)
 
 
+def _functions(design: Design) -> dict[str, list[int]]:
+    """What a design computes, per kind (its table and search choices compute the same values)."""
+    return {k: list(design.of(k).function_key) for k in KINDS}
+
+
 @dataclass
 class RelaxedSite:
     """A site's approximation during the search: the sampled candidate's unit output, with the
@@ -150,7 +155,7 @@ class FidelityBench:
             return self.evaluate(calibrate(self.encoder, DesignMethod(design),
                                            list(self.calibration_sentences))).as_dict()
 
-        what = {"what": "design", "functions": {k: list(design.of(k).function_key) for k in KINDS}}
+        what = {"what": "design", "functions": _functions(design)}
         return Fidelity(**self._result(what, (self.eval_sentences, self.calibration_sentences), compute))
 
     def method_fidelity(self, name: str, widths: Widths) -> Fidelity:
@@ -172,7 +177,7 @@ class FidelityBench:
             one = torch.ones((), dtype=torch.float64)
             return {"loss": float(self.relaxed_loss({k: (design.of(k).function_key, one) for k in KINDS}).detach())}
 
-        what = {"what": "search loss", "functions": {k: list(design.of(k).function_key) for k in KINDS}}
+        what = {"what": "search loss", "functions": _functions(design)}
         return self._result(what, (self.calibration_sentences, self.search_sentences), compute)["loss"]
 
     # -- the search's candidates ------------------------------------------------------------
