@@ -40,7 +40,7 @@ from flow.explore.space import DEFAULT_DESIGN, KINDS, SAMPLE_LANES, TARGET_LANES
 from models.paths import BUILD_DIR, REPO_ROOT
 
 DOCS_DIR = REPO_ROOT / "docs" / "explore"
-PER_KIND = 24
+PER_KIND = 32
 SEED = 2026
 BASELINE_UNITS = {"I-BERT": ("ibert_gelu", "ibert_softmax", "ibert_layernorm"),
                   "SOLE": ("sole_e2softmax", "sole_ailayernorm")}

@@ -215,5 +215,8 @@ def summary(errors: dict[str, Any]) -> list[str]:
     lines = ["| model | target | held-out MAPE | Spearman | n |", "|---|---|---|---|---|"]
     for model, targets in errors.items():
         for target, e in targets.items():
-            lines.append(f"| {model} | {target} | {e['mape']:.2f}% | {e['spearman']:.3f} | {e['n']} |")
+            if e["n"] == 0:
+                lines.append(f"| {model} | {target} | no samples | - | 0 |")
+            else:
+                lines.append(f"| {model} | {target} | {e['mape']:.2f}% | {e['spearman']:.3f} | {e['n']} |")
     return lines

@@ -8,8 +8,8 @@ Two uses:
   what the verification reports.
 - the search's relaxed forward (`RelaxedSite`): during the search every site holds the
   calibrated approximation of one sampled candidate per kind (the candidates are the distinct
-  functions (entries, width) of the kind, each calibrated once with only its kind replaced),
-  weighted by the Gumbel-softmax sample's weight. Straight-through: the forward value is the
+  functions of the kind, its entries, width, coeffs and internal choices, each calibrated once
+  with only its kind replaced), weighted by the Gumbel-softmax sample's weight. Straight-through: the forward value is the
   unit's bit-accurate output, the gradient flows as through the float op, and the weight's
   gradient is the deviation (unit - float) times the loss gradient (GDAS-style: one candidate per
   kind and step, Dong and Yang, CVPR 2019), so each step costs one forward pass.
@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from flow.explore.space import KINDS, Choice, Design, unit_config
+from flow.explore.space import DEFAULT, KINDS, Choice, Design, unit_config
 from models.e2e.methods import NnlutMethod
 from models.e2e.metrics import Fidelity, fidelity
 from models.e2e.method_base import Widths
@@ -104,7 +104,7 @@ class FidelityBench:
     encoder: Any = field(init=False)
     reference: np.ndarray = field(init=False)
     search_reference: torch.Tensor = field(init=False)
-    _candidates: dict[tuple[str, tuple[int, int]], dict[Any, Any]] = field(default_factory=dict, init=False)
+    _candidates: dict[tuple[str, tuple[Any, ...]], dict[Any, Any]] = field(default_factory=dict, init=False)
     calibration_seconds: float = field(default=0.0, init=False)
     # The end-to-end results of this run (flow.explore.truth_cache): by key, and how many were
     # read from the cache and how many computed.
@@ -181,25 +181,25 @@ class FidelityBench:
         return self._result(what, (self.calibration_sentences, self.search_sentences), compute)["loss"]
 
     # -- the search's candidates ------------------------------------------------------------
-    def candidate(self, kind: str, function: tuple[int, int]) -> dict[Any, Any]:
-        """Per-site calibrated approximations of one kind's function (entries, width), that
-        kind alone replaced (cached)."""
+    def candidate(self, kind: str, function: tuple[Any, ...]) -> dict[Any, Any]:
+        """Per-site calibrated approximations of one kind's function (its FUNCTION_DIMS values),
+        that kind alone replaced (cached)."""
         from models.e2e.calibrate import calibrate
 
         key = (kind, function)
         if key not in self._candidates:
             started = time.perf_counter()
-            entries, width = function
-            choice = Choice(entries, width, "programmable", "parallel")
-            design = Design(**{k: choice for k in KINDS})
+            choice = Choice.of_function(function)
+            # The other kinds are not replaced (kinds=...); any valid choice of theirs will do.
+            design = Design(**{k: (choice if k == kind else DEFAULT) for k in KINDS})
             self._candidates[key] = calibrate(self.encoder, DesignMethod(design), list(self.calibration_sentences),
                                               kinds=(KIND_OF[kind],))
             seconds = time.perf_counter() - started
             self.calibration_seconds += seconds
-            self.log(f"    calibrated {kind} E{entries} W{width} ({seconds:.1f} s)")
+            self.log(f"    calibrated {kind} {' '.join(choice.label().split()[:len(function)])} ({seconds:.1f} s)")
         return self._candidates[key]
 
-    def relaxed_loss(self, chosen: dict[str, tuple[tuple[int, int], torch.Tensor]]) -> torch.Tensor:
+    def relaxed_loss(self, chosen: dict[str, tuple[tuple[Any, ...], torch.Tensor]]) -> torch.Tensor:
         """1 - mean cosine to the float embeddings on the search corpus, with every site of each
         kind on that kind's sampled candidate, weighted (straight-through) by its Gumbel weight."""
         assignment = {}

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from flow.explore.evaluator import summary
 from flow.explore.search import TARGET_COS_MEAN, TARGET_TOP1
 from flow.explore.space import TARGET_LANES
 
@@ -98,11 +99,7 @@ def write_report(result: dict[str, Any], out_dir: Path) -> None:
               f"Trained on {result['samples']} synthesized samples (space-filling, seed {result['seed']}). Held-out "
               "error by cross-validation over configurations (both lane counts of a configuration held out "
               "together):", ""]
-    lines += ["| model | target | held-out MAPE | Spearman | n |", "|---|---|---|---|---|"]
-    for model in ("evaluator", "linear"):
-        for target, e in result[model].items():
-            lines.append(f"| {'network' if model == 'evaluator' else 'linear'} | {target} | {e['mape']:.2f}% | "
-                         f"{e['spearman']:.3f} | {e['n']} |")
+    lines += summary({"network": result["evaluator"], "linear": result["linear"]})
     lines += ["", verdict(result), "", lane_model_check(result), "", "## The searches", "",
               f"Each search gets {result['budget']} true evaluations (synthesis plus the calibrated end-to-end "
               f"run): the gradient search proposed that many distinct designs over lambda = "

@@ -61,7 +61,7 @@ def space_filling(kind: str, count: int, seed: int) -> list[Choice]:
         for row in sampler.random(count):
             values = [DIMENSIONS[n][min(int(u * len(DIMENSIONS[n])), len(DIMENSIONS[n]) - 1)]
                       for n, u in zip(names, row)]
-            choice = Choice(*values)
+            choice = Choice(**dict(zip(names, values)))
             if choice in valid and choice not in out:
                 out.append(choice)
             if len(out) == count or len(out) == len(valid):

@@ -7,8 +7,9 @@ judged by true evaluations (synthesis plus the calibrated end-to-end run):
   evaluator; one run per lambda, each ending in one design (the argmax of its logits);
 - random: designs drawn uniformly from the valid choices;
 - greedy: from the default design, one step at a time along a fixed list of area-saving moves
-  (halve a kind's entries, narrow its width by 2 bits, drop the table's reset, binary search),
-  each move truly evaluated and kept when the design still meets the fidelity targets.
+  (drop the table's reset, binary search, reduced internal formats, halve entries, narrower
+  coefficients, narrow the width by 2 bits), each move truly evaluated and kept when the design
+  still meets the fidelity targets.
 
 Random and greedy get as many true evaluations as the gradient search proposed designs.
 """
@@ -25,7 +26,7 @@ from torch.nn import functional as F
 from flow.explore.evaluator import Evaluator, predicted_area, relaxed_area
 from flow.explore.fidelity import FidelityBench
 from flow.explore.space import (DEFAULT_DESIGN, DIMENSIONS, FUNCTION_DIMS, KINDS, TARGET_LANES, Choice, Design,
-                                valid_choices)
+                                allowed_values, valid_choices)
 
 # Issue 5's fidelity targets (models.e2e.evaluate).
 TARGET_COS_MEAN = 0.999
@@ -61,6 +62,9 @@ def gradient_search(bench: FidelityBench, evaluator: Evaluator, lam: float, seed
             with torch.no_grad():
                 logits[k][d][values.index(getattr(DEFAULT_DESIGN.of(k), d))] += 1.0
     optimizer = torch.optim.Adam([p for k in KINDS for p in logits[k].values()], lr=LEARNING_RATE)
+    # A value no valid choice of the kind has (GELU's "reduced" internal formats) is never drawn.
+    mask = {k: {d: torch.tensor([0.0 if v in allowed_values(k, d) else -np.inf for v in DIMENSIONS[d]],
+                                dtype=torch.float64) for d in DIMENSIONS} for k in KINDS}
     loss_value = float("nan")
     for step in range(steps):
         tau = TAU[0] * (TAU[1] / TAU[0]) ** (step / max(1, steps - 1))
@@ -72,13 +76,13 @@ def gradient_search(bench: FidelityBench, evaluator: Evaluator, lam: float, seed
             for d in FUNCTION_DIMS:
                 gumbel = -torch.log(-torch.log(torch.rand(len(DIMENSIONS[d]), generator=generator,
                                                           dtype=torch.float64).clamp(1e-12, 1.0)))
-                soft = F.softmax((logits[k][d] + gumbel) / tau, dim=0)
+                soft = F.softmax((logits[k][d] + mask[k][d] + gumbel) / tau, dim=0)
                 index = int(soft.argmax())
                 hard[d] = (index, soft[index] / soft[index].detach())   # 1 forward, soft gradient
             function = tuple(DIMENSIONS[d][hard[d][0]] for d in FUNCTION_DIMS)
-            weight = hard[FUNCTION_DIMS[0]][1] * hard[FUNCTION_DIMS[1]][1]
+            weight = torch.stack([hard[d][1] for d in FUNCTION_DIMS]).prod()
             chosen[k] = (function, weight)
-            probs = {d: F.softmax(logits[k][d] / tau, dim=0) for d in DIMENSIONS}
+            probs = {d: F.softmax((logits[k][d] + mask[k][d]) / tau, dim=0) for d in DIMENSIONS}
             area = area + relaxed_area(evaluator, k, probs, TARGET_LANES)
         fidelity_loss = bench.relaxed_loss(chosen) / FIDELITY_SCALE
         loss = fidelity_loss + lam * torch.log(area)
@@ -88,8 +92,8 @@ def gradient_search(bench: FidelityBench, evaluator: Evaluator, lam: float, seed
         if step % 6 == 0 or step == steps - 1:
             log(f"    lambda {lam:g} step {step + 1}/{steps}: fidelity loss {loss_value:.3f} "
                 f"(x{FIDELITY_SCALE:g}), predicted area {float(area.detach()) / 1e6:.3f} mm^2, tau {tau:.2f}")
-    design = Design(**{k: _valid(k, Choice(*(DIMENSIONS[d][int(logits[k][d].argmax())] for d in DIMENSIONS)))
-                       for k in KINDS})
+    design = Design(**{k: _valid(k, Choice(**{d: DIMENSIONS[d][int((logits[k][d] + mask[k][d]).argmax())]
+                                              for d in DIMENSIONS})) for k in KINDS})
     return Proposal(design, f"gradient lambda={lam:g}", predicted_total_area(evaluator, design))
 
 
@@ -111,19 +115,25 @@ def random_designs(count: int, seed: int) -> list[Design]:
 
 def greedy_moves(design: Design) -> list[Design]:
     """Single-step changes that save area, in the order greedy tries them: per kind (LayerNorm,
-    Softmax, GELU: the largest first) drop the reset, binary search, halve entries, narrow width."""
+    Softmax, GELU: the largest first) drop the reset, binary search, reduced internal formats,
+    halve entries, narrow the coefficients by one step, narrow the width by 2 bits."""
     moves = []
     for k in ("layernorm", "softmax", "gelu"):
         c = design.of(k)
         options = []
         if c.table == "programmable":
-            options.append(Choice(c.entries, c.width, "no_reset", c.search))
+            options.append(c.replace(table="no_reset"))
         if c.search == "parallel":
-            options.append(Choice(c.entries, c.width, c.table, "binary"))
+            options.append(c.replace(search="binary"))
+        if c.internal == "standard":
+            options.append(c.replace(internal="reduced"))
         if c.entries > DIMENSIONS["entries"][0]:
-            options.append(Choice(c.entries // 2, c.width, c.table, c.search))
+            options.append(c.replace(entries=c.entries // 2))
+        coeffs = DIMENSIONS["coeffs"].index(c.coeffs)
+        if coeffs > 0:
+            options.append(c.replace(coeffs=DIMENSIONS["coeffs"][coeffs - 1]))
         if c.width > DIMENSIONS["width"][0]:
-            options.append(Choice(c.entries, c.width - 2, c.table, c.search))
+            options.append(c.replace(width=c.width - 2))
         for o in options:
             if o in valid_choices(k):
                 moves.append(Design(**{kk: (o if kk == k else design.of(kk)) for kk in KINDS}))

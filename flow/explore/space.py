@@ -2,21 +2,33 @@
 the RTL offers, and how a choice becomes the unit's configuration.
 
 Choices (every one an elaboration parameter of the unit):
-- entries: table segments, 8 to 64;
+- entries: table segments, 8 to 64 (for Softmax both its tables, exp and 1/x; for LayerNorm its
+  1/sqrt table);
 - width: the unit's input and output data width (in_width = out_width); the fractional bits
   follow the end-to-end evaluation's rule (models.e2e.method_base.Widths) and calibration
   moves them per kind, which changes no hardware;
+- coeffs: the table's slope and intercept widths, "s12t16", "s14t18" or "s16t20" (the fitter
+  places the binary point of each table from its largest value, models.nnlut);
+- internal: the internal formats behind the inner tables. Softmax "standard" is
+  models.softmax.NARROW_INTERNAL (rows up to 512), "reduced" is SHORT_ROW_INTERNAL (rows up to
+  128: the space's units are built for 128, MiniLM's rows are at most 64 tokens); LayerNorm
+  "standard" is its defaults, "reduced" a 12-bit 1/sqrt table input and 2 guard bits after the
+  normalisation instead of 4 (REDUCED_LAYERNORM). GELU has none: "standard" only;
 - table: "programmable" (write port, table in flops with reset) or "no_reset" (write port,
   flops without reset). A hardwired table cannot hold per-site tables, which the calibrated
   end-to-end flow loads into every unit, so it is not in this space;
 - search: "parallel" comparators or "binary" (a pipelined binary segment search).
 
-Held at one value: slope and intercept widths (16/20, the calibrated tables' formats), the
-Softmax internal formats (models.softmax.NARROW_INTERNAL, issue 9's choice: the default
-internal widths cost 35 minutes of synthesis at 16 lanes and no accuracy the model can see) and
-the LayerNorm's table and guard widths (its defaults). `entries` and `width` change what the
-unit computes (the fidelity search relaxes them); `table` and `search` change only its cost
-(the benches check every option bit-exact against the same model).
+Not in the space: separate input and output widths (one width per unit keeps the candidates
+few enough to calibrate each once), pipelining (the units' pipelines are fixed: the RTL has no
+option for it), Softmax's serial 1/x core (one result every few cycles: at 16 lanes it cannot
+keep up with rows of 128, so it fails the throughput every unit is held to), and the lane count,
+which the search holds at TARGET_LANES (the cost is sampled at 1 and 4 lanes and modelled
+linearly in lanes, see flow.explore.evaluator).
+
+`entries`, `width`, `coeffs` and `internal` change what the unit computes (the fidelity search
+relaxes them); `table` and `search` change only its cost (the benches check every option
+bit-exact against the same model).
 
 A combination the unit refuses (its configuration's checks, the same that stop elaboration)
 is not in the space: `valid_choices` filters with them.
@@ -29,7 +41,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
-from models.softmax import NARROW_INTERNAL
+from models.softmax import NARROW_INTERNAL, SHORT_ROW_INTERNAL
 from tb.common.spec import UnitSpec
 from tb.registry import UNITS
 
@@ -38,17 +50,26 @@ KIND_LABELS = {"gelu": "GELU", "softmax": "Softmax", "layernorm": "LayerNorm"}
 DIMENSIONS: dict[str, tuple[Any, ...]] = {
     "entries": (8, 16, 32, 64),
     "width": (12, 14, 16),
+    "coeffs": ("s12t16", "s14t18", "s16t20"),
+    "internal": ("standard", "reduced"),
     "table": ("programmable", "no_reset"),
     "search": ("parallel", "binary"),
 }
 # The dimensions that change the unit's function (the fidelity candidates); the rest change
 # only its cost.
-FUNCTION_DIMS = ("entries", "width")
+FUNCTION_DIMS = ("entries", "width", "coeffs", "internal")
+COST_DIMS = tuple(d for d in DIMENSIONS if d not in FUNCTION_DIMS)
+COEFF_WIDTHS = {"s12t16": (12, 16), "s14t18": (14, 18), "s16t20": (16, 20)}
+REDUCED_LAYERNORM = {"table_in_width": 12, "y_guard": 2}
+# Each kind's internal formats by choice; a kind without a choice is absent (only "standard").
+INTERNAL = {"softmax": {"standard": dict(NARROW_INTERNAL), "reduced": dict(SHORT_ROW_INTERNAL)},
+            "layernorm": {"standard": {}, "reduced": dict(REDUCED_LAYERNORM)}}
 # Cost samples are synthesized at these lane counts; the area at TARGET_LANES is the shared part
 # plus TARGET_LANES lanes (area(L) = a1 + (L - 1) * (a4 - a1) / 3, see flow.explore.evaluator).
 SAMPLE_LANES = (1, 4)
 TARGET_LANES = 16
-DEFAULT_CHOICE = {"entries": 16, "width": 16, "table": "programmable", "search": "parallel"}
+DEFAULT_CHOICE = {"entries": 16, "width": 16, "coeffs": "s16t20", "internal": "standard", "table": "programmable",
+                  "search": "parallel"}
 
 
 @dataclass(frozen=True, order=True)
@@ -57,6 +78,8 @@ class Choice:
 
     entries: int
     width: int
+    coeffs: str
+    internal: str
     table: str
     search: str
 
@@ -66,12 +89,21 @@ class Choice:
                 raise ValueError(f"{name}={value!r} is not in the design space {DIMENSIONS[name]}")
 
     @property
-    def function_key(self) -> tuple[int, int]:
-        """What the unit computes: choices with the same key are bit-identical."""
-        return (self.entries, self.width)
+    def function_key(self) -> tuple[Any, ...]:
+        """What the unit computes (the FUNCTION_DIMS values): choices with the same key are
+        bit-identical."""
+        return tuple(getattr(self, d) for d in FUNCTION_DIMS)
+
+    @classmethod
+    def of_function(cls, function: tuple[Any, ...]) -> "Choice":
+        """The choice that computes `function` with the default cost choices."""
+        return cls(**dict(zip(FUNCTION_DIMS, function)), **{d: DEFAULT_CHOICE[d] for d in COST_DIMS})
+
+    def replace(self, **changes: Any) -> "Choice":
+        return Choice(**{**asdict(self), **changes})
 
     def label(self) -> str:
-        return f"E{self.entries} W{self.width} {self.table} {self.search}"
+        return f"E{self.entries} W{self.width} {self.coeffs} {self.internal} {self.table} {self.search}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,9 +135,14 @@ def formats(kind: str, width: int) -> dict[str, Any]:
 
 def unit_config(kind: str, choice: Choice, lanes: int) -> Any:
     """The unit configuration of a choice (ValueError if the unit refuses it)."""
-    extra = dict(NARROW_INTERNAL) if kind == "softmax" else {}
-    return unit_spec(kind).config(lanes=lanes, entries=choice.entries, table=choice.table,
-                                  search=choice.search, **formats(kind, choice.width), **extra)
+    internal = INTERNAL.get(kind, {"standard": {}})
+    if choice.internal not in internal:
+        raise ValueError(f"{kind} has no internal formats to choose: internal={choice.internal!r} is not "
+                         f"one of {', '.join(internal)}")
+    slope_width, intercept_width = COEFF_WIDTHS[choice.coeffs]
+    return unit_spec(kind).config(lanes=lanes, entries=choice.entries, table=choice.table, search=choice.search,
+                                  slope_width=slope_width, intercept_width=intercept_width,
+                                  **formats(kind, choice.width), **internal[choice.internal])
 
 
 @cache
@@ -121,6 +158,12 @@ def valid_choices(kind: str) -> tuple[Choice, ...]:
             continue
         out.append(choice)
     return tuple(out)
+
+
+@cache
+def allowed_values(kind: str, dimension: str) -> frozenset[Any]:
+    """The values of one dimension that some valid choice of the kind takes."""
+    return frozenset(getattr(c, dimension) for c in valid_choices(kind))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ import torch
 from flow.cost import CostError, CostRecord
 from flow.explore import evaluator as ev
 from flow.explore import samples as sampling
-from flow.explore.space import (DEFAULT, DEFAULT_DESIGN, DIMENSIONS, KINDS, Choice, Design, unit_config,
-                                valid_choices)
+from flow.explore.space import (DEFAULT, DEFAULT_DESIGN, DIMENSIONS, KINDS, Choice, Design, allowed_values,
+                                unit_config, valid_choices)
 
 
 def fake_record(kind: str, choice: Choice, lanes: int) -> CostRecord:
@@ -40,7 +40,11 @@ def test_space_choices_are_checked():
     for kind in KINDS:
         assert DEFAULT in valid_choices(kind)
     with pytest.raises(ValueError, match="entries=12"):
-        Choice(12, 16, "programmable", "parallel")
+        DEFAULT.replace(entries=12)
+    with pytest.raises(ValueError, match="gelu has no internal formats"):
+        unit_config("gelu", DEFAULT.replace(internal="reduced"), 1)
+    assert allowed_values("gelu", "internal") == {"standard"}
+    assert allowed_values("softmax", "internal") == set(DIMENSIONS["internal"])
     with pytest.raises(ValueError, match="missing layernorm"):
         Design.from_dict({"gelu": DEFAULT.to_dict(), "softmax": DEFAULT.to_dict()})
     assert Design.from_dict(DEFAULT_DESIGN.to_dict()) == DEFAULT_DESIGN
@@ -50,9 +54,9 @@ def test_space_filling_is_reproducible_and_spread():
     a = sampling.space_filling("gelu", 12, seed=7)
     assert a == sampling.space_filling("gelu", 12, seed=7)
     assert len(set(a)) == 12
-    # A Latin hypercube draws every value of every dimension.
-    for name, values in DIMENSIONS.items():
-        assert {getattr(c, name) for c in a} == set(values)
+    # A Latin hypercube draws every value of every dimension (that the kind's units accept).
+    for name in DIMENSIONS:
+        assert {getattr(c, name) for c in a} == allowed_values("gelu", name)
     with pytest.raises(ValueError, match="unknown kind"):
         sampling.plan({"relu": 3}, seed=1)
 
@@ -120,7 +124,7 @@ def test_dask_local_cluster_measures_a_point(tmp_path, monkeypatch):
     goes to a worker, which runs the cost flow and returns the record."""
     pytest.importorskip("distributed")
     monkeypatch.setattr("flow.cost.CACHE_DIR", tmp_path / "cache")
-    choice = Choice(8, 12, "no_reset", "parallel")
+    choice = DEFAULT.replace(entries=8, width=12, table="no_reset")
     lines: list[str] = []
     result = sampling.collect([("gelu", choice)], jobs=1, dask="local", log=lines.append, lanes_list=(1,))
     assert len(result) == 1 and result[0].record.unit == "gelu" and result[0].record.area_um2 > 0
