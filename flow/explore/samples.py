@@ -127,8 +127,12 @@ def collect(points: list[tuple[str, Choice]], jobs: int = 2, ecp5_kinds: tuple[s
         finished = len(records) - len(found)
         elapsed = time.monotonic() - started
         eta = elapsed / finished * (len(todo) - finished)
+        fpga = ""
+        if ecp5:
+            fpga = (f", ECP5 {record.ecp5_lut4} LUT4" if record.ecp5_lut4 is not None
+                    else f", ECP5 not placed: {record.ecp5_note}")
         log(f"  [{finished}/{len(todo)}] {kind} {choice.label()} L{lanes}: {record.area_um2:,.0f} um^2, "
-            f"{record.fmax_mhz:.0f} MHz ({record.seconds:.0f} s; {elapsed:.0f} s elapsed, ~{eta:.0f} s left)")
+            f"{record.fmax_mhz:.0f} MHz{fpga} ({record.seconds:.0f} s; {elapsed:.0f} s elapsed, ~{eta:.0f} s left)")
 
     if dask:
         _collect_dask(tasks, todo, dask, jobs, done)

@@ -19,7 +19,7 @@ coverage, error bounds) and registers them with `@pyuvm.test()`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import cocotb
 import numpy as np
@@ -237,16 +237,26 @@ def cover_softmax_rows(cov: Coverage, rows: np.ndarray, fmt: FixedFormat, probab
     cov.add("row:has_max_code", int((rows == fmt.max_code).any(axis=1).sum()))
 
 
-class RowTest(StreamTest):
-    """Base of every row-unit test: rows of the unit's kinds, cut into beats."""
+ModelT = TypeVar("ModelT", bound=RowStreamModel)
+ConfigT = TypeVar("ConfigT")
+
+
+class RowTest(StreamTest, Generic[ModelT, ConfigT]):
+    """Base of every row-unit test: rows of the unit's kinds, cut into beats. A unit's test base
+    names its stream model and configuration types, `class SoftmaxTest(RowTest[SoftmaxStreamModel,
+    SoftmaxConfig])`, and `model` and `config` have those types."""
 
     # The row kinds this test sends, by the names the unit's make_rows knows.
     row_kinds: tuple[str, ...] = ("random",)
     beats_per_test = BEATS_PER_TEST
 
     @property
-    def model(self) -> RowStreamModel:
-        return self.bench.model  # type: ignore[return-value]
+    def model(self) -> ModelT:
+        return cast(ModelT, self.bench.model)
+
+    @property
+    def config(self) -> ConfigT:
+        return cast(ConfigT, self.model.config)
 
     @property
     def lanes(self) -> int:

@@ -108,14 +108,7 @@ def wrap_rows(rng: np.random.Generator, fmt: FixedFormat, rows: int, dim: int, l
 # Tests
 # ----------------------------------------------------------------------------------------
 
-class IBertLayerNormTest(RowTest):
-    @property
-    def model(self) -> IBertLayerNormStreamModel:
-        return self.bench.model  # type: ignore[return-value]
-
-    @property
-    def config(self) -> IBertLayerNormConfig:
-        return self.model.config
+class IBertLayerNormTest(RowTest[IBertLayerNormStreamModel, IBertLayerNormConfig]):
 
     def make_rows(self, kind: str, rows: int) -> np.ndarray:
         if kind == "extreme_beat":

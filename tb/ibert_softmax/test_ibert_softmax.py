@@ -38,18 +38,10 @@ def iexp_relative_error() -> float:
     return float(np.abs((0.3585 * (r + 1.353) ** 2 + 0.344) / np.exp(r) - 1.0).max())
 
 
-class IBertSoftmaxTest(RowTest):
+class IBertSoftmaxTest(RowTest[IBertSoftmaxStreamModel, IBertSoftmaxConfig]):
     """Base: row generators and the error bound against float64 softmax."""
 
     row_kinds = ("attention",)
-
-    @property
-    def model(self) -> IBertSoftmaxStreamModel:
-        return self.bench.model  # type: ignore[return-value]
-
-    @property
-    def config(self) -> IBertSoftmaxConfig:
-        return self.model.config
 
     def make_rows(self, kind: str, rows: int) -> np.ndarray:
         return softmax_rows(kind, self.np_rng, self.model.in_fmt, rows, self.config.row_length, ROW_SHAPE)

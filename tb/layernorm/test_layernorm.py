@@ -39,18 +39,10 @@ WATCHDOG = {"timeout_time": 2, "timeout_unit": "ms"}
 ALL_KINDS = ("random", "outlier", "constant", "fullscale", "near_constant")
 
 
-class LayerNormTest(RowTest):
+class LayerNormTest(RowTest[LayerNormStreamModel, LayerNormConfig]):
     """Row stimulus, the parameter port, and the accuracy target at gamma 1, beta 0."""
 
     check_accuracy = True
-
-    @property
-    def model(self) -> LayerNormStreamModel:
-        return self.bench.model  # type: ignore[return-value]
-
-    @property
-    def config(self) -> LayerNormConfig:
-        return self.model.config
 
     def make_rows(self, kind: str, rows: int) -> np.ndarray:
         return layernorm_rows(kind, self.np_rng, self.config.in_fmt, rows, self.config.dim)

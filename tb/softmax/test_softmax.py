@@ -37,19 +37,15 @@ from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_test
 from tb.softmax.target import SoftmaxStreamModel
 
 
-class SoftmaxTest(RowTest):
+class SoftmaxTest(RowTest[SoftmaxStreamModel, SoftmaxConfig]):
     """Base: row generators, mode-aware coverage requirements and the accuracy target."""
 
     row_kinds = ("attention",)
     check_accuracy = True
 
     @property
-    def config(self) -> SoftmaxConfig:
-        return self.bench.model.config
-
-    @property
     def unit_model(self) -> SoftmaxModel:
-        return self.bench.model.model  # type: ignore[attr-defined, no-any-return]
+        return self.model.model
 
     def with_tables(self, exp_table: IntTable | None = None, recip_table: IntTable | None = None) -> SoftmaxStreamModel:
         """The stream model with these tables (the fitted one where None)."""

@@ -82,7 +82,7 @@ def extreme_code_rows(rng: np.random.Generator, c: AILayerNormConfig) -> np.ndar
 # Tests
 # ----------------------------------------------------------------------------------------
 
-class AILayerNormTest(RowTest):
+class AILayerNormTest(RowTest[AILayerNormStreamModel, AILayerNormConfig]):
     """Base: the parameter port, calibrated PTF factors, row kinds and error bounds.
 
     Row kinds: "realistic" (Transformer-like rows, PTF-quantized), "uniform" (codes over the
@@ -90,14 +90,6 @@ class AILayerNormTest(RowTest):
 
     row_kinds = ("realistic",)
     check_error_bound = True
-
-    @property
-    def model(self) -> AILayerNormStreamModel:
-        return self.bench.model  # type: ignore[return-value]
-
-    @property
-    def config(self) -> AILayerNormConfig:
-        return self.model.config
 
     def build_phase(self) -> None:
         super().build_phase()

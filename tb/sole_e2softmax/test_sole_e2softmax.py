@@ -64,19 +64,11 @@ def divider_rows(c: E2SoftmaxConfig) -> np.ndarray:
     return np.asarray(rows)
 
 
-class E2SoftmaxTest(RowTest):
+class E2SoftmaxTest(RowTest[E2SoftmaxStreamModel, E2SoftmaxConfig]):
     """Base: row generators, error bounds where they apply."""
 
     row_kinds = ("attention",)
     check_error_bound = False
-
-    @property
-    def model(self) -> E2SoftmaxStreamModel:
-        return self.bench.model  # type: ignore[return-value]
-
-    @property
-    def config(self) -> E2SoftmaxConfig:
-        return self.model.config
 
     def make_rows(self, kind: str, rows: int) -> np.ndarray:
         return softmax_rows(kind, self.np_rng, self.config.in_fmt, rows, self.config.row_length, ROW_SHAPE)
