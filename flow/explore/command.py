@@ -317,6 +317,9 @@ def main(argv: list[str] | None = None) -> None:
     result = {
         "command": command, "seed": args.seed, "lanes": TARGET_LANES,
         "cost_label": COST_LABEL, "samples": len(data),
+        # What the samples cost when they were synthesized (this run or the one that made the snapshot).
+        "sample_synthesis_s": sum(s.record.seconds for s in data),
+        "samples_with_ecp5": sum(s.record.ecp5_lut4 is not None for s in data),
         "evaluator": errors["network"], "linear": errors["linear"],
         "front": [p.to_dict() for p in front], "default": default.to_dict(),
         "chosen": chosen.to_dict() if chosen else None,

@@ -96,7 +96,10 @@ def write_report(result: dict[str, Any], out_dir: Path) -> None:
         lines.append(f"| {name} | {_mm2(b['true_area_um2'])} | {fmax} | {b['true_cos_mean']:.6f} | "
                      f"{b['true_top1']:.1%} | {b['note']} |")
     lines += ["", "## The evaluator", "",
-              f"Trained on {result['samples']} synthesized samples (space-filling, seed {result['seed']}). Held-out "
+              f"Trained on {result['samples']} synthesized samples (space-filling, seed {result['seed']}; "
+              f"{result['sample_synthesis_s'] / 60:.0f} min of synthesis, with place and route where done, on "
+              f"one core; {result['sample_synthesis_s'] / max(1, result['samples']):.0f} s a sample; "
+              f"{result['samples_with_ecp5']} of them also placed and routed on the ECP5). Held-out "
               "error by cross-validation over configurations (both lane counts of a configuration held out "
               "together):", ""]
     lines += summary({"network": result["evaluator"], "linear": result["linear"]})
