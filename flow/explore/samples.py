@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,8 +141,9 @@ def collect(points: list[tuple[str, Choice]], jobs: int = 2, ecp5_kinds: tuple[s
             kind, choice, lanes, ecp5 = tasks[index]
             return index, CostRecord(**measure(kind, choice.to_dict(), lanes, ecp5))
 
+        # Reported as they finish (a long point does not hold back the progress of the others).
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for future in [pool.submit(one, i) for i in todo]:
+            for future in as_completed([pool.submit(one, i) for i in todo]):
                 done(*future.result())
     return [Sample(t[0], t[1], t[2], records[i]) for i, t in enumerate(tasks)]
 
