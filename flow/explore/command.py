@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> None:
 def baseline_points(explorer: Explorer, bench: Any, args: argparse.Namespace) -> dict[str, Any]:
     """I-BERT's and SOLE's units at 16 lanes (their default formats) and their calibrated
     end-to-end fidelity (SOLE has no GELU: its GELU sites stay float and its area has none)."""
-    from flow.cost import cost
+    from flow.cost import cached_cost, cost
     from models.e2e.methods import Widths
     from tb.registry import UNITS
 
@@ -352,7 +352,12 @@ def baseline_points(explorer: Explorer, bench: Any, args: argparse.Namespace) ->
     for method, units in BASELINE_UNITS.items():
         area = fmax = None
         if not args.tiny:
-            records = [cost(UNITS[u], UNITS[u].config(lanes=TARGET_LANES), ecp5=False) for u in units]
+            records = []
+            for u in units:
+                config = UNITS[u].config(lanes=TARGET_LANES)
+                if cached_cost(UNITS[u], config) is None:
+                    explorer.log(f"  {method}: synthesizing {u} at {TARGET_LANES} lanes (minutes for the larger units)")
+                records.append(cost(UNITS[u], config, ecp5=False))
             explorer.records += records
             area, fmax = sum(r.area_um2 for r in records), min(r.fmax_mhz for r in records)
         truth = bench.method_fidelity(method.lower().replace("-", ""), Widths(16, 16))
