@@ -46,6 +46,11 @@ BASELINE_UNITS = {"I-BERT": ("ibert_gelu", "ibert_softmax", "ibert_layernorm"),
                   "SOLE": ("sole_e2softmax", "sole_ailayernorm")}
 
 
+def _shown(path: Path) -> str:
+    """A path as the log shows it: relative to the repository where it lies inside."""
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def fail(message: str) -> NoReturn:
     print(f"error: {message}", file=sys.stderr)
     raise SystemExit(2)
@@ -203,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
             # Kept in the snapshot this run writes, whether or not this run needs them.
             explorer.records += sampling.seed_cache(rows)
             stale = len(rows) - len(explorer.records)
-            log(f"cost snapshot {sampling.SNAPSHOT.relative_to(REPO_ROOT)}: {len(explorer.records)} records seeded "
+            log(f"cost snapshot {_shown(sampling.SNAPSHOT)}: {len(explorer.records)} records seeded "
                 "into the cache" + (f", {stale} measured on other sources (left out; measured again where needed)"
                                     if stale else ""))
         points = sampling.plan({k: args.per_kind for k in KINDS}, args.seed)
@@ -247,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as err:
         fail(str(err))
     if rows:
-        log(f"fidelity snapshot {truth_cache.SNAPSHOT.relative_to(REPO_ROOT)}: {current} of {rows} results "
+        log(f"fidelity snapshot {_shown(truth_cache.SNAPSHOT)}: {current} of {rows} results "
             "computed by the current sources seeded into the cache")
     bench = FidelityBench(eval_sentences, search_sentences, calibration, log=log)
     proposals: list[search.Proposal] = []

@@ -195,8 +195,9 @@ def _key(record: CostRecord) -> str:
     return cache_file(UNITS[record.unit], _config_of(record), _has_ecp5(record)).name
 
 
-def write_snapshot(records: list[CostRecord], path: Path = SNAPSHOT, command: str = "") -> None:
+def write_snapshot(records: list[CostRecord], path: Path | None = None, command: str = "") -> None:
     """Every record (cost samples, verification points, baselines) with its cache key."""
+    path = SNAPSHOT if path is None else path   # read at call time (tests point SNAPSHOT elsewhere)
     unique = {(r.unit, json.dumps(r.options, sort_keys=True), _has_ecp5(r)): r for r in records}
     rows = [{"record": r.to_dict(), "cache_key": _key(r)} for _, r in sorted(unique.items())]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -204,9 +205,10 @@ def write_snapshot(records: list[CostRecord], path: Path = SNAPSHOT, command: st
                                indent=0, sort_keys=True) + "\n")
 
 
-def read_snapshot(path: Path = SNAPSHOT) -> list[tuple[CostRecord, str]]:
+def read_snapshot(path: Path | None = None) -> list[tuple[CostRecord, str]]:
     """The snapshot's records and their cache keys (a malformed file is an error that names it,
     never half-read)."""
+    path = SNAPSHOT if path is None else path
     try:
         data = json.loads(path.read_text())
         if data.get("version") != SNAPSHOT_VERSION:

@@ -79,17 +79,19 @@ def store(key: dict[str, Any], value: dict[str, float]) -> None:
     os.replace(tmp, path)
 
 
-def write_snapshot(entries: Iterable[tuple[dict[str, Any], dict[str, float]]], path: Path = SNAPSHOT,
+def write_snapshot(entries: Iterable[tuple[dict[str, Any], dict[str, float]]], path: Path | None = None,
                    command: str = "") -> None:
+    path = SNAPSHOT if path is None else path   # read at call time (tests point SNAPSHOT elsewhere)
     rows = sorted(({"key": k, "value": v} for k, v in entries), key=lambda r: json.dumps(r["key"], sort_keys=True))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"version": SNAPSHOT_VERSION, "generated_by": command, "results": rows},
                                indent=0, sort_keys=True) + "\n")
 
 
-def seed_from_snapshot(path: Path = SNAPSHOT) -> tuple[int, int]:
+def seed_from_snapshot(path: Path | None = None) -> tuple[int, int]:
     """Put the snapshot's results into the cache; (rows of the current sources, all rows). A
     malformed snapshot is an error that names it, never half-read."""
+    path = SNAPSHOT if path is None else path
     if not path.exists():
         return 0, 0
     try:
