@@ -32,7 +32,8 @@ class Value:
         return self.to_unsigned()
 
     def __str__(self) -> str:
-        return "x" if self.v is None else str(self.v)
+        # A bit string, as LogicArray's.
+        return "x" if self.v is None else format(self.v, "b")
 
 
 def run(cycles: list[tuple[Any, Any, Any]], reset: list[int] | None = None) -> StreamMonitor:
