@@ -57,6 +57,7 @@ def fail(message: str) -> NoReturn:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from flow.explore.evaluator import EPOCHS
     from flow.explore.search import LAMBDAS, STEPS
 
     parser = argparse.ArgumentParser(prog="python -m flow.explore", description=__doc__,
@@ -75,6 +76,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lambdas", default=",".join(f"{x:g}" for x in LAMBDAS),
                         help="area weights of the gradient search, one run each")
     parser.add_argument("--steps", type=int, default=STEPS, help=f"gradient steps per lambda (default {STEPS})")
+    parser.add_argument("--epochs", type=int, default=EPOCHS,
+                        help=f"training epochs of the cost evaluator, each fold and the final fit (default {EPOCHS})")
     parser.add_argument("--eval-sentences", type=int, default=None,
                         help="evaluation corpus size (default: make e2e's)")
     parser.add_argument("--calibration-sentences", type=int, default=None,
@@ -84,8 +87,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-verify16", action="store_true",
                         help="skip the direct 16-lane synthesis of the front (minutes per LayerNorm)")
     parser.add_argument("--tiny", action="store_true",
-                        help="a few sentences, one lambda, two steps, one random and one greedy design: "
-                             "the path end to end in minutes (the regression's test)")
+                        help="a few sentences, one lambda, two steps, 100 evaluator epochs, one random and one "
+                             "greedy design: the path end to end in minutes (the regression's test)")
     parser.add_argument("--sample-only", action="store_true", help="only collect the cost samples and write "
                         "the snapshot")
     parser.add_argument("--report-dir", type=Path, default=BUILD_DIR / "report")
@@ -97,6 +100,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         fail(f"--lambdas must be comma-separated numbers, got {args.lambdas!r}")
     args.ecp5_kinds = tuple(k.strip() for k in args.ecp5_kinds.split(",") if k.strip())
     for name, value, low in (("--per-kind", args.per_kind, 1), ("--jobs", args.jobs, 1), ("--steps", args.steps, 1),
+                             ("--epochs", args.epochs, 1),
                              ("--search-sentences", args.search_sentences, 2)):
         if value < low:
             fail(f"{name} must be at least {low}, got {value}")
@@ -107,6 +111,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         fail(f"--ecp5-kinds: unknown kind(s) {', '.join(unknown)}; choose from {', '.join(KINDS)}")
     if args.tiny:
         args.lambdas, args.steps = args.lambdas[:1], min(args.steps, 2)
+        # Enough to run every line of the fit; the test checks the path, not the evaluator's error.
+        args.epochs = min(args.epochs, 100)
         args.eval_sentences = args.eval_sentences or 12
         args.calibration_sentences = args.calibration_sentences or 8
         args.search_sentences = min(args.search_sentences, 6)
@@ -226,11 +232,11 @@ def main(argv: list[str] | None = None) -> None:
     from flow.explore import evaluator as ev
 
     step = time.perf_counter()
-    errors = ev.held_out(data, seed=args.seed)
+    errors = ev.held_out(data, seed=args.seed, epochs=args.epochs)
     for line in ev.summary(errors):
         log("  " + line)
     x, y, _ = ev.dataset(data)
-    model = ev.fit_network(x, y, seed=args.seed)
+    model = ev.fit_network(x, y, seed=args.seed, epochs=args.epochs)
     explorer.timings["evaluator"] = time.perf_counter() - step
 
     # 3. searches

@@ -159,7 +159,8 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def held_out(samples: list[Sample], folds: int = FOLDS, seed: int = 0) -> dict[str, dict[str, dict[str, float]]]:
+def held_out(samples: list[Sample], folds: int = FOLDS, seed: int = 0,
+             epochs: int = EPOCHS) -> dict[str, dict[str, dict[str, float]]]:
     """Cross-validated error of both models on configurations they never saw:
     {model: {target: {"mape": %, "spearman": rho, "n": samples}}}, targets in their own units
     (area um^2, Fmax MHz, LUT4)."""
@@ -173,8 +174,8 @@ def held_out(samples: list[Sample], folds: int = FOLDS, seed: int = 0) -> dict[s
         train, test = fold != k, fold == k
         if not test.any():
             continue
-        for name, fit in (("network", fit_network), ("linear", fit_linear)):
-            predictions[name][test] = fit(x[train], y[train]).predict(x[test])
+        predictions["network"][test] = fit_network(x[train], y[train], epochs=epochs).predict(x[test])
+        predictions["linear"][test] = fit_linear(x[train], y[train]).predict(x[test])
     out: dict[str, dict[str, dict[str, float]]] = {}
     names = {"log_area": "area_um2", "log_fmax": "fmax_mhz", "lut4": "ecp5_lut4"}
     for model, pred in predictions.items():
