@@ -113,9 +113,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.lambdas, args.steps = args.lambdas[:1], min(args.steps, 2)
         # Enough to run every line of the fit; the test checks the path, not the evaluator's error.
         args.epochs = min(args.epochs, 100)
-        args.eval_sentences = args.eval_sentences or 12
-        args.calibration_sentences = args.calibration_sentences or 8
-        args.search_sentences = min(args.search_sentences, 6)
+        args.eval_sentences = args.eval_sentences or 8
+        args.calibration_sentences = args.calibration_sentences or 4
+        args.search_sentences = min(args.search_sentences, 4)
         args.no_verify16 = True
         args.no_docs = True
     return args
