@@ -27,3 +27,19 @@ def test_unit_bench(spec, index, config) -> None:  # type: ignore[no-untyped-def
                   f"({run.test_seconds.get(test, float('nan')):.1f} s)")
     assert run.tests == len(spec.tests), f"expected {len(spec.tests)} bench tests, ran {run.tests}; log: {run.build_dir / 'sim.log'}"
     assert run.failed == 0, f"{run.failed} bench test(s) failed; log: {run.build_dir / 'sim.log'}"
+
+
+def test_the_simulator_rewrites_only_the_benches_assertions() -> None:
+    """cocotb hands the pattern to pytest's assertion rewriter: the benches' files match it, and
+    the libraries they import (rewritten from source in every simulator process) do not."""
+    from pathlib import Path
+
+    import numpy
+    from _pytest.pathlib import fnmatch_ex
+
+    import tb.common.uvm_env
+    from flow.runner import REWRITE_ASSERTION_FILES
+
+    patterns = REWRITE_ASSERTION_FILES.split()
+    assert any(fnmatch_ex(p, Path(tb.common.uvm_env.__file__)) for p in patterns)
+    assert not any(fnmatch_ex(p, Path(numpy.__file__)) for p in patterns)

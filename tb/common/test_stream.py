@@ -104,3 +104,18 @@ def test_each_frame_rule_fires(cycles: list[tuple[Any, Any, Any, Any, Any]], mes
 
 def test_reset_excuses_a_dropped_beat() -> None:
     assert run([(1, 0, 5), (0, 1, None), (1, 1, 6)], reset=[1, 0, 1]).protocol_errors == []
+
+
+@pytest.mark.parametrize("bits,expected", [
+    ("0101", 5), ("HL01", 9), ("1" * 72, (1 << 72) - 1),
+    ("01X1", None), ("Z", None), ("U000", None), ("0W", None), ("-1", None), ("1-", None),
+])
+def test_a_value_is_read_whole_or_not_at_all(bits: str, expected: int | None) -> None:
+    """What the monitor reads of a real cocotb value: every bit 0/1 (L and H as cocotb reads
+    them), else None; never a number made of the resolvable part ("-1" is not minus one)."""
+    from cocotb.types import LogicArray
+
+    from tb.common.stream import unsigned_or_none
+
+    assert unsigned_or_none(LogicArray(bits)) == expected
+
