@@ -113,6 +113,12 @@ def collect(points: list[tuple[str, Choice]], jobs: int = 2, ecp5_kinds: tuple[s
              for kind, choice in dict.fromkeys(points) for lanes in lanes_list]
     found = {i: r for i, t in enumerate(tasks) if (r := cached(*t)) is not None}
     todo = [i for i in range(len(tasks)) if i not in found]
+    # The kinds take turns, so that a run stopped early (ECP5 takes minutes a point) leaves
+    # samples of every kind rather than all of the first.
+    turn: dict[int, int] = {}
+    for i in todo:
+        turn[i] = sum(tasks[j][0] == tasks[i][0] for j in turn)
+    todo.sort(key=lambda i: (turn[i], i))
     if todo:
         check_tools(ecp5=any(tasks[i][3] for i in todo))
     log(f"cost: {len(tasks) // len(lanes_list)} configurations x {len(lanes_list)} lane count(s) = {len(tasks)} "
