@@ -42,6 +42,9 @@ def ensure_verilator_on_path() -> None:
     # `make test`) makes all but the first of them a cache hit.
     if shutil.which("ccache") and "OBJCACHE" not in os.environ:
         os.environ["OBJCACHE"] = "ccache"
+        # Paths below the checkout (its build folders, the venv's Verilator headers) go into the
+        # cache key relative, so that another clone of the project hits the same entries.
+        os.environ.setdefault("CCACHE_BASEDIR", str(REPO_ROOT))
     bin_dir = str(root / "bin")
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
