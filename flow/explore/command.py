@@ -72,7 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ecp5-kinds", default="",
                         help="kinds whose 1-lane samples are also placed and routed on the ECP5 (comma-"
                              "separated; default none: place and route takes minutes per point, ten times "
-                             "the ASIC flow; the committed snapshot has it for 22 of the 33 GELU points)")
+                             "the ASIC flow; the report says how many samples of the committed snapshot have it)")
     parser.add_argument("--lambdas", default=",".join(f"{x:g}" for x in LAMBDAS),
                         help="area weights of the gradient search, one run each")
     parser.add_argument("--steps", type=int, default=STEPS, help=f"gradient steps per lambda (default {STEPS})")

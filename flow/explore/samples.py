@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -115,9 +116,8 @@ def collect(points: list[tuple[str, Choice]], jobs: int = 2, ecp5_kinds: tuple[s
     todo = [i for i in range(len(tasks)) if i not in found]
     # The kinds take turns, so that a run stopped early (ECP5 takes minutes a point) leaves
     # samples of every kind rather than all of the first.
-    turn: dict[int, int] = {}
-    for i in todo:
-        turn[i] = sum(tasks[j][0] == tasks[i][0] for j in turn)
+    seen: Counter[str] = Counter()
+    turn = {i: (seen.update([tasks[i][0]]) or seen[tasks[i][0]]) for i in todo}
     todo.sort(key=lambda i: (turn[i], i))
     if todo:
         check_tools(ecp5=any(tasks[i][3] for i in todo))
