@@ -50,6 +50,26 @@ def ensure_verilator_on_path() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
+def _verilator_runner() -> Any:
+    """cocotb's Verilator runner, with the sources named relative to the build folder.
+
+    cocotb hands Verilator absolute paths, and Verilator writes each source's path into the C++
+    it generates (assertion messages, $stop locations). So the same unit built in two clones of
+    the project compiled to different C++, and ccache could not share the objects between them.
+    Build folders sit at the same depth in every checkout (build/sim/<tag>), so a relative path
+    is the same text everywhere."""
+    from cocotb_tools.runner import Verilator
+
+    class RelativeSourcesVerilator(Verilator):  # type: ignore[misc]
+        def _build_command(self) -> list[Any]:
+            commands = super()._build_command()
+            sources = {str(source.value) for source in [*self._sources, *self._verilog_sources]}
+            commands[0] = [os.path.relpath(arg, self.cwd) if arg in sources else arg for arg in commands[0]]
+            return commands
+
+    return RelativeSourcesVerilator()
+
+
 def check_simulator(sim: str) -> None:
     if sim not in SUPPORTED_SIMULATORS:
         raise ValueError(f"SIM={sim} is not supported; this project runs on "
@@ -126,7 +146,7 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
     """Prepare, build the unit in its own folder and run its cocotb tests (replace_sources: an
     RTL file to build from instead of one of the unit's, as the mutation campaign does;
     extra_build_args: more Verilator options, such as its width mutants' -Wno-WIDTH)."""
-    from cocotb_tools.runner import get_results, get_runner
+    from cocotb_tools.runner import get_results
 
     check_simulator(sim)
     ensure_verilator_on_path()
@@ -146,7 +166,7 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
     if waves:
         check_fst_headers()
     check_importable_in_simulator()
-    runner = get_runner(sim)
+    runner = _verilator_runner()
     start = time.monotonic()
     failure: type[RuntimeError] = BuildFailed
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from flow.runner import run_bench
+from models.paths import REPO_ROOT
 from tb.registry import UNITS
 
 CASES = [(spec, index, config) for spec in UNITS.values() for index, config in enumerate(spec.regression)]
@@ -27,6 +28,9 @@ def test_unit_bench(spec, index, config) -> None:  # type: ignore[no-untyped-def
                   f"({run.test_seconds.get(test, float('nan')):.1f} s)")
     assert run.tests == len(spec.tests), f"expected {len(spec.tests)} bench tests, ran {run.tests}; log: {run.build_dir / 'sim.log'}"
     assert run.failed == 0, f"{run.failed} bench test(s) failed; log: {run.build_dir / 'sim.log'}"
+    # ccache shares compiled objects between clones only if the C++ is the same text in each.
+    absolute = [p.name for p in run.build_dir.glob("Vtop*.cpp") if str(REPO_ROOT) in p.read_text(errors="replace")]
+    assert not absolute, f"generated C++ names the checkout's absolute path: {absolute}"
 
 
 def test_the_simulator_rewrites_only_the_benches_assertions() -> None:
