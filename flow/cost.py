@@ -265,7 +265,7 @@ def _digest(spec: UnitSpec, config: Any, sources: list[Path], ecp5: bool) -> str
     for path in sources:
         h.update(path.name.encode())
         # What Yosys reads, so that comments and assertions do not throw measurements away.
-        h.update(synthesis_view(path.read_text()).encode())
+        h.update(synthesis_view(path.read_text(), INCLUDE_DIRS).encode())
     return h.hexdigest()[:20]
 
 

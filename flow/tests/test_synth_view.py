@@ -48,6 +48,65 @@ def test_malformed_text_is_reported(text: str, problem: str) -> None:
 
 
 def test_every_rtl_file_has_a_view() -> None:
+    """Every RTL file has a view, with its assertions gone and every project macro it uses
+    expanded (a macro the view did not know would stay in the key as text, and hide a changed
+    definition)."""
+    from tb.common.sources import INCLUDE_DIRS
+
     for path in sorted(RTL_DIR.rglob("*.sv")):
-        view = synthesis_view(path.read_text())
+        view = synthesis_view(path.read_text(), INCLUDE_DIRS)
         assert "ASSERT" not in view and "module" in view, path
+        assert "`" not in view.replace("`ifdef", "").replace("`ifndef", "").replace("`endif", ""), path
+
+
+HEADER = """// a header
+`ifndef H_SVH
+`define H_SVH
+`define IN_PORTS(__bits) \\
+  input  logic in_valid_i, \\
+  input  logic [__bits-1:0] in_data_i
+`define PAIR(__a, __b) `IN_PORTS(__a``__b)
+`endif
+"""
+WRITTEN_OUT = """module m (
+  input  logic              in_valid_i,
+  input  logic [Lanes*W-1:0] in_data_i,
+  output logic b_o);
+endmodule
+"""
+THROUGH_MACRO = """`include "h.svh"
+module m (
+  `IN_PORTS(Lanes*W),
+  output logic b_o);
+endmodule
+"""
+
+
+def test_a_port_group_through_a_header_macro_has_the_view_written_out(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "h.svh").write_text(HEADER)
+    assert synthesis_view(THROUGH_MACRO, [tmp_path]) == synthesis_view(WRITTEN_OUT)
+    pasted = THROUGH_MACRO.replace("`IN_PORTS(Lanes*W)", "`PAIR(Lanes*, W)")
+    assert synthesis_view(pasted, [tmp_path]) == synthesis_view(WRITTEN_OUT)
+
+
+def test_editing_a_header_macro_changes_the_view_of_its_users(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "h.svh").write_text(HEADER)
+    before = synthesis_view(THROUGH_MACRO, [tmp_path])
+    (tmp_path / "h.svh").write_text(HEADER.replace("__bits-1:0", "__bits:0"))
+    assert synthesis_view(THROUGH_MACRO, [tmp_path]) != before
+
+
+@pytest.mark.parametrize("use, problem", [
+    ("`IN_PORTS(A, B),", "takes 1 argument"), ("`IN_PORTS,", "without its arguments"),
+    ("`IN_PORTS((A),", "unbalanced"),
+])
+def test_a_wrong_macro_use_is_reported(tmp_path, use: str, problem: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "h.svh").write_text(HEADER)
+    with pytest.raises(SynthViewError, match=problem):
+        synthesis_view(f'`include "h.svh"\nmodule m ({use}', [tmp_path])
+
+
+def test_a_header_that_is_not_there_is_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SynthViewError, match='"h.svh" is in none of the include folders'):
+        synthesis_view(THROUGH_MACRO, [tmp_path])
+

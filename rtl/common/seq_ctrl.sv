@@ -10,15 +10,14 @@
 //
 // Timing: an operand taken at edge n gives out_valid_o after edge n + Cycles.
 `include "assert.svh"
+`include "port_groups.svh"
 
 module seq_ctrl #(
   parameter int unsigned Cycles = 8
 ) (
   input  logic clk_i, rst_ni,
-  input  logic in_valid_i,
-  output logic in_ready_o,
-  output logic out_valid_o,
-  input  logic out_ready_i,
+  `STREAM_IN_HANDSHAKE,
+  `STREAM_OUT_HANDSHAKE,
   output logic load_o,
   output logic step_o
 );

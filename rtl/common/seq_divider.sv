@@ -15,6 +15,8 @@
 // Timing (seq_ctrl): an operand taken at edge n gives out_valid_o after edge n + Cycles,
 // Cycles = ceil(QuoWidth / BitsPerCycle); the result is held until taken, and a new operand
 // may be taken at the edge that takes the result.
+`include "port_groups.svh"
+
 module seq_divider #(
   parameter  int unsigned NumWidth     = 32,
   parameter  int unsigned DenWidth     = 16,
@@ -26,13 +28,11 @@ module seq_divider #(
       (BitsPerCycle > 0) ? (QuoWidth + BitsPerCycle - 1) / BitsPerCycle : 1
 ) (
   input  logic                clk_i, rst_ni,
-  input  logic                in_valid_i,
-  output logic                in_ready_o,
+  `STREAM_IN_HANDSHAKE,
   input  logic [NumWidth-1:0] num_i,
   input  logic [DenWidth-1:0] den_i,
   input  logic [TagWidth-1:0] tag_i,
-  output logic                out_valid_o,
-  input  logic                out_ready_i,
+  `STREAM_OUT_HANDSHAKE,
   output logic [QuoWidth-1:0] quo_o,
   output logic [DenWidth-1:0] rem_o,
   output logic [TagWidth-1:0] tag_o

@@ -14,6 +14,8 @@
 // Timing (seq_ctrl): an operand taken at edge n gives out_valid_o after edge n + Cycles,
 // Cycles = ceil(ceil(InWidth / 2) / StepsPerCycle); results wait until taken, and a new
 // operand may be taken at the edge that takes the result.
+`include "port_groups.svh"
+
 module seq_isqrt #(
   parameter  int unsigned InWidth       = 38,
   parameter  int unsigned StepsPerCycle = 1,
@@ -23,12 +25,10 @@ module seq_isqrt #(
       (StepsPerCycle > 0) ? (RootWidth + StepsPerCycle - 1) / StepsPerCycle : 1
 ) (
   input  logic                 clk_i, rst_ni,
-  input  logic                 in_valid_i,
-  output logic                 in_ready_o,
+  `STREAM_IN_HANDSHAKE,
   input  logic [InWidth-1:0]   n_i,
   input  logic [TagWidth-1:0]  tag_i,
-  output logic                 out_valid_o,
-  input  logic                 out_ready_i,
+  `STREAM_OUT_HANDSHAKE,
   output logic [RootWidth-1:0] root_o,
   output logic [TagWidth-1:0]  tag_o
 );

@@ -35,6 +35,8 @@
 // so a row longer than the one before it leaves a gap in the output (its length difference).
 // Backpressure fills the e queue, then the x queue, then drops in_ready_o (which comes from
 // registers only); nothing is lost, duplicated or reordered. Reset empties both queues.
+`include "port_groups.svh"
+
 module softmax_rows #(
   parameter  int unsigned Lanes    = 4,
   parameter  int unsigned InWidth  = 16,
@@ -45,11 +47,7 @@ module softmax_rows #(
 ) (
   input  logic                     clk_i, rst_ni,
   // the unit's input stream
-  input  logic                     in_valid_i,
-  output logic                     in_ready_o,
-  input  logic [Lanes*InWidth-1:0] in_data_i,
-  input  logic                     in_last_i,
-  input  logic [Lanes-1:0]         in_keep_i,
+  `ROW_STREAM_IN_PORTS(Lanes*InWidth, Lanes),
   // to the exp stage
   output logic                     issue_o,
   output logic                     issue_first_o,
@@ -65,8 +63,7 @@ module softmax_rows #(
   input  logic                     norm_valid_i,
   input  logic [RowWidth-1:0]      norm_i,
   // to the output stage
-  output logic                     out_valid_o,
-  input  logic                     out_ready_i,
+  `STREAM_OUT_HANDSHAKE,
   output logic [EWidth-1:0]        out_e_o,
   output logic [RowWidth-1:0]      out_norm_o,
   output logic                     out_last_o,

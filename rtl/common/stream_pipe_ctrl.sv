@@ -20,15 +20,14 @@
 // ready path is too long for a deep pipeline.
 
 `include "assert.svh"
+`include "port_groups.svh"
 
 module stream_pipe_ctrl #(
   parameter int unsigned Stages = 1
 ) (
   input  logic              clk_i, rst_ni,
-  input  logic              in_valid_i,
-  output logic              in_ready_o,
-  output logic              out_valid_o,
-  input  logic              out_ready_i,
+  `STREAM_IN_HANDSHAKE,
+  `STREAM_OUT_HANDSHAKE,
   output logic [Stages-1:0] en_o
 );
 

@@ -32,6 +32,7 @@
 // output 40 signed. An OutWidth below what the constants need stops elaboration.
 
 `include "assert.svh"
+`include "port_groups.svh"
 
 module ibert_gelu_unit #(
   parameter  int unsigned     Lanes    = 16,
@@ -44,13 +45,9 @@ module ibert_gelu_unit #(
 ) (
   input  logic                       clk_i, rst_ni,
 
-  input  logic                       in_valid_i,
-  output logic                       in_ready_o,
-  input  logic [Lanes*InWidth-1:0]   in_data_i,
+  `STREAM_IN_PORTS(Lanes*InWidth),
 
-  output logic                       out_valid_o,
-  input  logic                       out_ready_i,
-  output logic [Lanes*OutWidth-1:0]  out_data_o
+  `STREAM_OUT_PORTS(Lanes*OutWidth)
 );
 
   localparam int unsigned Latency = 4;

@@ -23,6 +23,8 @@
 //
 // in_ready_o is high in IDLE only: the stage takes one row at a time.
 
+`include "port_groups.svh"
+
 module ibert_isqrt #(
   parameter  int unsigned MaxBit       = 32,
   parameter  int unsigned InWidth      = 16,
@@ -39,8 +41,7 @@ module ibert_isqrt #(
   localparam int unsigned RootCycles   = (NewtonBudget + 1) * (DivSteps + 2) + 2
 ) (
   input  logic                   clk_i, rst_ni,
-  input  logic                   in_valid_i,
-  output logic                   in_ready_o,
+  `STREAM_IN_HANDSHAKE,
   input  logic [MaxBit-1:0]      var_i,
   input  logic [ShiftWidth-1:0]  shift_i,
   input  logic [InWidth-1:0]     mean_i,

@@ -57,6 +57,7 @@
 // dropped and the next accepted beat starts a new row.
 
 `include "assert.svh"
+`include "port_groups.svh"
 
 module ibert_layernorm_unit #(
   parameter  int unsigned Dim             = 384,
@@ -70,13 +71,9 @@ module ibert_layernorm_unit #(
 ) (
   input  logic                       clk_i, rst_ni,
 
-  input  logic                       in_valid_i,
-  output logic                       in_ready_o,
-  input  logic [Lanes*InWidth-1:0]   in_data_i,
+  `STREAM_IN_PORTS(Lanes*InWidth),
 
-  output logic                       out_valid_o,
-  input  logic                       out_ready_i,
-  output logic [Lanes*OutWidth-1:0]  out_data_o
+  `STREAM_OUT_PORTS(Lanes*OutWidth)
 );
 
   // floor(a / 2) for a signed a (SystemVerilog's / truncates towards zero; the model floors).

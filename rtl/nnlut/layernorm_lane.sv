@@ -14,22 +14,10 @@
 // nnlut_round_sat with Shift = 1 computes from 2P >>> shift. Data registers have no reset:
 // they are only meaningful under the parent's valid bits.
 
+`include "layernorm_lane.svh"
+
 module layernorm_lane #(
-  parameter int unsigned Dim        = 384,
-  parameter int unsigned InWidth    = 16,
-  parameter int unsigned S1Width    = 25,
-  parameter int unsigned NumWidth   = 26,
-  parameter int unsigned RWidth     = 18,
-  parameter int unsigned ShiftWidth = 5,
-  parameter int unsigned YWidth     = 21,
-  parameter int unsigned GammaWidth = 16,
-  parameter int unsigned BetaWidth  = 16,
-  // beta's left shift onto y*gamma's binary point, and the bits dropped to the output
-  parameter int unsigned BetaAlign  = 16,
-  parameter int unsigned OutShift   = 16,
-  parameter int unsigned OutWidth   = 16,
-  parameter int unsigned GammaFrac  = 12,
-  parameter bit          Affine     = 1'b1
+  `LAYERNORM_LANE_PARAMS
 ) (
   input  logic                      clk_i,
   input  logic [3:0]                en_i,

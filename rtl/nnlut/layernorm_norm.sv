@@ -10,35 +10,22 @@
 // The per-row values are registered once here, next to the lanes' stages that use them,
 // rather than in every lane.
 
+`include "port_groups.svh"
+`include "layernorm_lane.svh"
+
 module layernorm_norm #(
   parameter int unsigned Lanes      = 4,
-  parameter int unsigned Dim        = 384,
-  parameter int unsigned InWidth    = 16,
-  parameter int unsigned S1Width    = 25,
-  parameter int unsigned NumWidth   = 26,
-  parameter int unsigned RWidth     = 18,
-  parameter int unsigned ShiftWidth = 5,
-  parameter int unsigned YWidth     = 21,
-  parameter int unsigned GammaWidth = 16,
-  parameter int unsigned BetaWidth  = 16,
-  parameter int unsigned BetaAlign  = 16,
-  parameter int unsigned OutShift   = 16,
-  parameter int unsigned OutWidth   = 16,
-  parameter int unsigned GammaFrac  = 12,
-  parameter bit          Affine     = 1'b1
+  `LAYERNORM_LANE_PARAMS
 ) (
   input  logic                        clk_i, rst_ni,
-  input  logic                        in_valid_i,
-  output logic                        in_ready_o,
+  `STREAM_IN_HANDSHAKE,
   input  logic [Lanes*InWidth-1:0]    x_i,
   input  logic [Lanes*GammaWidth-1:0] gamma_i,
   input  logic [Lanes*BetaWidth-1:0]  beta_i,
   input  logic signed [S1Width-1:0]   s1_i,
   input  logic signed [RWidth-1:0]    r_i,
   input  logic [ShiftWidth-1:0]       shift_i,
-  output logic                        out_valid_o,
-  input  logic                        out_ready_i,
-  output logic [Lanes*OutWidth-1:0]   out_data_o
+  `STREAM_OUT_PORTS(Lanes*OutWidth)
 );
 
   localparam int unsigned Stages = 4;
@@ -70,20 +57,7 @@ module layernorm_norm #(
 
   for (genvar l = 0; l < Lanes; l++) begin : gen_lane
     layernorm_lane #(
-      .Dim       (Dim),
-      .InWidth   (InWidth),
-      .S1Width   (S1Width),
-      .NumWidth  (NumWidth),
-      .RWidth    (RWidth),
-      .ShiftWidth(ShiftWidth),
-      .YWidth    (YWidth),
-      .GammaWidth(GammaWidth),
-      .BetaWidth (BetaWidth),
-      .BetaAlign (BetaAlign),
-      .OutShift  (OutShift),
-      .OutWidth  (OutWidth),
-      .GammaFrac (GammaFrac),
-      .Affine    (Affine)
+      `LAYERNORM_LANE_OVERRIDES
     ) u_lane (
       .clk_i,
       .en_i   (en),

@@ -26,6 +26,8 @@
 // Fully pipelined and never stalls (the core's output is always ready), so a row per cycle
 // could pass; rows arrive at most once per Dim/Lanes cycles.
 
+`include "port_groups.svh"
+
 module layernorm_scale #(
   parameter  int unsigned                                Dim            = 384,
   parameter  int unsigned                                S1Width        = 25,
@@ -50,19 +52,13 @@ module layernorm_scale #(
   parameter  logic [Entries*TblInWidth-1:0]              Breakpoints    = '0,
   parameter  logic [Entries*SlopeWidth-1:0]              Slopes         = '0,
   parameter  logic [Entries*InterceptWidth-1:0]          Intercepts     = '0,
-  parameter  bit                                         Hardwired      = 1'b0,
-  parameter  bit                                         TableReset     = 1'b1,
-  parameter  bit                                         BinarySearch   = 1'b0,
+  `NNLUT_TABLE_OPTION_PARAMS,
   localparam int unsigned                                RWidth         = TblOutWidth + RGuard,
   localparam int unsigned                                IdxWidth       =
       (Entries > 1) ? $clog2(Entries) : 1
 ) (
   input  logic                      clk_i, rst_ni,
-  input  logic                      tbl_we_i,
-  input  logic [IdxWidth-1:0]       tbl_idx_i,
-  input  logic [TblInWidth-1:0]     tbl_breakpoint_i,
-  input  logic [SlopeWidth-1:0]     tbl_slope_i,
-  input  logic [InterceptWidth-1:0] tbl_intercept_i,
+  `NNLUT_TABLE_WRITE_PORTS(IdxWidth, TblInWidth, SlopeWidth, InterceptWidth),
   input  logic                      row_valid_i,
   input  logic signed [S1Width-1:0] s1_i,
   input  logic [S2Width-1:0]        s2_i,

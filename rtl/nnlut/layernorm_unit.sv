@@ -58,6 +58,8 @@
 // in_valid_i low until rst_ni rises.
 
 `include "assert.svh"
+`include "port_groups.svh"
+`include "layernorm_lane.svh"
 
 module layernorm_unit #(
   parameter  int unsigned     Dim            = 384,
@@ -81,9 +83,7 @@ module layernorm_unit #(
   parameter  bit              Affine         = 1'b1,
   // Table options of the NN-LUT core (nnlut_core): a hardwired 1/sqrt table, a programmable
   // one without reset, the pipelined binary segment search.
-  parameter  bit              Hardwired      = 1'b0,
-  parameter  bit              TableReset     = 1'b1,
-  parameter  bit              BinarySearch   = 1'b0,
+  `NNLUT_TABLE_OPTION_PARAMS,
   localparam int unsigned     TblIdxWidth    = (Entries > 1) ? $clog2(Entries) : 1,
   // Edges from a row's last input beat to the first read of its buffer: the sums, S1^2 and
   // Dim*S2, T, the normalised mantissa (1 each), the NN-LUT core (3, plus log2(Entries) with
@@ -96,22 +96,14 @@ module layernorm_unit #(
   localparam int unsigned     ParamIdxWidth  = (Dim > 1) ? $clog2(Dim) : 1
 ) (
   input  logic                        clk_i, rst_ni,
-  input  logic                        in_valid_i,
-  output logic                        in_ready_o,
-  input  logic [Lanes*InWidth-1:0]    in_data_i,
-  output logic                        out_valid_o,
-  input  logic                        out_ready_i,
-  output logic [Lanes*OutWidth-1:0]   out_data_o,
+  `STREAM_IN_PORTS(Lanes*InWidth),
+  `STREAM_OUT_PORTS(Lanes*OutWidth),
   input  logic                        param_we_i,
   input  logic [ParamIdxWidth-1:0]    param_idx_i,
   input  logic [GammaWidth-1:0]       gamma_i,
   input  logic [BetaWidth-1:0]        beta_i,
   // 1/sqrt table write port (see the header)
-  input  logic                                        tbl_we_i,
-  input  logic [TblIdxWidth-1:0]                      tbl_idx_i,
-  input  logic [rsqrt_table_pkg::InWidth-1:0]         tbl_breakpoint_i,
-  input  logic [rsqrt_table_pkg::SlopeWidth-1:0]      tbl_slope_i,
-  input  logic [rsqrt_table_pkg::InterceptWidth-1:0]  tbl_intercept_i
+  `NNLUT_TABLE_WRITE_PORTS(TblIdxWidth, rsqrt_table_pkg::InWidth, rsqrt_table_pkg::SlopeWidth, rsqrt_table_pkg::InterceptWidth)
 );
 
   // ---------------------------------------------------------------------------
@@ -344,20 +336,7 @@ module layernorm_unit #(
 
   layernorm_norm #(
     .Lanes     (Lanes),
-    .Dim       (Dim),
-    .InWidth   (InWidth),
-    .S1Width   (S1Width),
-    .NumWidth  (NumWidth),
-    .RWidth    (RWidth),
-    .ShiftWidth(ShiftWidth),
-    .YWidth    (YWidth),
-    .GammaWidth(GammaWidth),
-    .BetaWidth (BetaWidth),
-    .BetaAlign (BetaAlign),
-    .OutShift  (OutShift),
-    .OutWidth  (OutWidth),
-    .GammaFrac (GammaFrac),
-    .Affine    (Affine)
+    `LAYERNORM_LANE_OVERRIDES
   ) u_norm (
     .clk_i, .rst_ni,
     .in_valid_i (rd_valid),

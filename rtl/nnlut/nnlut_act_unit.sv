@@ -12,6 +12,7 @@
 // nnlut_core for rounding, saturation, the write port and the microarchitecture options
 // (Hardwired, TableReset, BinarySearch) passed on to it.
 `include "assert.svh"
+`include "port_groups.svh"
 
 module nnlut_act_unit #(
   parameter int unsigned Lanes          = 1,
@@ -20,23 +21,13 @@ module nnlut_act_unit #(
   parameter int unsigned InFrac         = act_table_pkg::InFrac,
   parameter int unsigned OutWidth       = act_table_pkg::OutWidth,
   parameter int unsigned OutFrac        = act_table_pkg::OutFrac,
-  parameter bit          Hardwired      = 1'b0,
-  parameter bit          TableReset     = 1'b1,
-  parameter bit          BinarySearch   = 1'b0,
+  `NNLUT_TABLE_OPTION_PARAMS,
   localparam int unsigned IdxWidth      = (Entries > 1) ? $clog2(Entries) : 1
 ) (
   input  logic                        clk_i, rst_ni,
-  input  logic                        in_valid_i,
-  output logic                        in_ready_o,
-  input  logic [Lanes*InWidth-1:0]    in_data_i,
-  output logic                        out_valid_o,
-  input  logic                        out_ready_i,
-  output logic [Lanes*OutWidth-1:0]   out_data_o,
-  input  logic                        tbl_we_i,
-  input  logic [IdxWidth-1:0]         tbl_idx_i,
-  input  logic [InWidth-1:0]          tbl_breakpoint_i,
-  input  logic [act_table_pkg::SlopeWidth-1:0]     tbl_slope_i,
-  input  logic [act_table_pkg::InterceptWidth-1:0] tbl_intercept_i
+  `STREAM_IN_PORTS(Lanes*InWidth),
+  `STREAM_OUT_PORTS(Lanes*OutWidth),
+  `NNLUT_TABLE_WRITE_PORTS(IdxWidth, InWidth, act_table_pkg::SlopeWidth, act_table_pkg::InterceptWidth)
 );
 
   if (Entries != act_table_pkg::Entries || InWidth != act_table_pkg::InWidth ||

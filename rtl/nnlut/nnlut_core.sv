@@ -28,6 +28,8 @@
 // table while the core is idle. Writes with tbl_idx_i >= Entries are ignored. Entry 0's
 // breakpoint is stored but unused: segment 0 extends to -infinity.
 
+`include "port_groups.svh"
+
 module nnlut_core #(
   parameter  int unsigned                        InWidth          = 16,
   parameter  int unsigned                        InFrac           = 12,
@@ -40,33 +42,21 @@ module nnlut_core #(
   parameter  int unsigned                        Entries          = 16,
   parameter  int unsigned                        Lanes            = 1,
   // Entry k at [k*W +: W]
-  parameter  logic [Entries*InWidth-1:0]         ResetBreakpoints = '0,
-  parameter  logic [Entries*SlopeWidth-1:0]      ResetSlopes      = '0,
-  parameter  logic [Entries*InterceptWidth-1:0]  ResetIntercepts  = '0,
+  `NNLUT_TABLE_RESET_PARAMS,
   // Microarchitecture (see nnlut_table and nnlut_lane): a hardwired table, a programmable one
   // without reset, and a pipelined binary search for the segment.
-  parameter  bit                                 Hardwired        = 1'b0,
-  parameter  bit                                 TableReset       = 1'b1,
-  parameter  bit                                 BinarySearch     = 1'b0,
+  `NNLUT_TABLE_OPTION_PARAMS,
   // Guarded so that Entries < 2 reaches its $fatal instead of a negative port range.
   localparam int unsigned                        IdxWidth         =
       (Entries > 1) ? $clog2(Entries) : 1
 ) (
   input  logic                              clk_i, rst_ni,
 
-  input  logic                              in_valid_i,
-  output logic                              in_ready_o,
-  input  logic [Lanes*InWidth-1:0]          in_data_i,
+  `STREAM_IN_PORTS(Lanes*InWidth),
 
-  output logic                              out_valid_o,
-  input  logic                              out_ready_i,
-  output logic [Lanes*OutWidth-1:0]         out_data_o,
+  `STREAM_OUT_PORTS(Lanes*OutWidth),
 
-  input  logic                              tbl_we_i,
-  input  logic [IdxWidth-1:0]               tbl_idx_i,
-  input  logic [InWidth-1:0]                tbl_breakpoint_i,
-  input  logic [SlopeWidth-1:0]             tbl_slope_i,
-  input  logic [InterceptWidth-1:0]         tbl_intercept_i
+  `NNLUT_TABLE_WRITE_PORTS(IdxWidth, InWidth, SlopeWidth, InterceptWidth)
 );
 
   // Input handshake edge to earliest output handshake edge; equals the number of
@@ -153,15 +143,7 @@ module nnlut_core #(
   logic [Entries*InterceptWidth-1:0] tbl_intercepts;
 
   nnlut_table #(
-    .Entries         (Entries),
-    .InWidth         (InWidth),
-    .SlopeWidth      (SlopeWidth),
-    .InterceptWidth  (InterceptWidth),
-    .ResetBreakpoints(ResetBreakpoints),
-    .ResetSlopes     (ResetSlopes),
-    .ResetIntercepts (ResetIntercepts),
-    .Hardwired       (Hardwired),
-    .TableReset      (TableReset)
+    `NNLUT_TABLE_OVERRIDES
   ) u_table (
     .clk_i           (clk_i),
     .rst_ni          (rst_ni),

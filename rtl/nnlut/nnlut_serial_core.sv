@@ -19,6 +19,7 @@
 // the result is taken, so the core takes one element per Cycles + 1 cycles at best. Reset
 // abandons an element in progress.
 `include "assert.svh"
+`include "port_groups.svh"
 
 module nnlut_serial_core #(
   parameter  int unsigned                        InWidth          = 16,
@@ -30,26 +31,16 @@ module nnlut_serial_core #(
   parameter  int unsigned                        InterceptWidth   = 17,
   parameter  int unsigned                        InterceptFrac    = 15,
   parameter  int unsigned                        Entries          = 16,
-  parameter  logic [Entries*InWidth-1:0]         ResetBreakpoints = '0,
-  parameter  logic [Entries*SlopeWidth-1:0]      ResetSlopes      = '0,
-  parameter  logic [Entries*InterceptWidth-1:0]  ResetIntercepts  = '0,
+  `NNLUT_TABLE_RESET_PARAMS,
   parameter  bit                                 Hardwired        = 1'b0,
   parameter  bit                                 TableReset       = 1'b1,
   localparam int unsigned                        IdxWidth         =
       (Entries > 1) ? $clog2(Entries) : 1
 ) (
   input  logic                              clk_i, rst_ni,
-  input  logic                              in_valid_i,
-  output logic                              in_ready_o,
-  input  logic [InWidth-1:0]                in_data_i,
-  output logic                              out_valid_o,
-  input  logic                              out_ready_i,
-  output logic [OutWidth-1:0]               out_data_o,
-  input  logic                              tbl_we_i,
-  input  logic [IdxWidth-1:0]               tbl_idx_i,
-  input  logic [InWidth-1:0]                tbl_breakpoint_i,
-  input  logic [SlopeWidth-1:0]             tbl_slope_i,
-  input  logic [InterceptWidth-1:0]         tbl_intercept_i
+  `STREAM_IN_PORTS(InWidth),
+  `STREAM_OUT_PORTS(OutWidth),
+  `NNLUT_TABLE_WRITE_PORTS(IdxWidth, InWidth, SlopeWidth, InterceptWidth)
 );
 
   localparam int unsigned ProdFrac   = SlopeFrac + InFrac;
@@ -82,15 +73,7 @@ module nnlut_serial_core #(
   logic [Entries*InterceptWidth-1:0] tbl_intercepts;
 
   nnlut_table #(
-    .Entries         (Entries),
-    .InWidth         (InWidth),
-    .SlopeWidth      (SlopeWidth),
-    .InterceptWidth  (InterceptWidth),
-    .ResetBreakpoints(ResetBreakpoints),
-    .ResetSlopes     (ResetSlopes),
-    .ResetIntercepts (ResetIntercepts),
-    .Hardwired       (Hardwired),
-    .TableReset      (TableReset)
+    `NNLUT_TABLE_OVERRIDES
   ) u_table (
     .clk_i, .rst_ni, .tbl_we_i, .tbl_idx_i, .tbl_breakpoint_i, .tbl_slope_i, .tbl_intercept_i,
     .breakpoints_o(tbl_breakpoints),

@@ -10,25 +10,21 @@
 // ignored. Synthesis folds the constants into the comparators and the coefficient selection.
 // The whole table is exposed as packed vectors so any number of lanes can read it in parallel.
 
+`include "port_groups.svh"
+
 module nnlut_table #(
   parameter  int unsigned                        Entries          = 16,
   parameter  int unsigned                        InWidth          = 16,
   parameter  int unsigned                        SlopeWidth       = 16,
   parameter  int unsigned                        InterceptWidth   = 20,
-  parameter  logic [Entries*InWidth-1:0]         ResetBreakpoints = '0,
-  parameter  logic [Entries*SlopeWidth-1:0]      ResetSlopes      = '0,
-  parameter  logic [Entries*InterceptWidth-1:0]  ResetIntercepts  = '0,
+  `NNLUT_TABLE_RESET_PARAMS,
   parameter  bit                                 Hardwired        = 1'b0,
   parameter  bit                                 TableReset       = 1'b1,
   localparam int unsigned                        IdxWidth         =
       (Entries > 1) ? $clog2(Entries) : 1
 ) (
   input  logic                                clk_i, rst_ni,
-  input  logic                                tbl_we_i,
-  input  logic [IdxWidth-1:0]                 tbl_idx_i,
-  input  logic [InWidth-1:0]                  tbl_breakpoint_i,
-  input  logic [SlopeWidth-1:0]               tbl_slope_i,
-  input  logic [InterceptWidth-1:0]           tbl_intercept_i,
+  `NNLUT_TABLE_WRITE_PORTS(IdxWidth, InWidth, SlopeWidth, InterceptWidth),
   output logic [Entries*InWidth-1:0]          breakpoints_o,
   output logic [Entries*SlopeWidth-1:0]       slopes_o,
   output logic [Entries*InterceptWidth-1:0]   intercepts_o

@@ -18,6 +18,8 @@
 // c+2, passes the core's 3 stages (c+3..c+5) and appears on e_valid_o/e_o during cycle c+5
 // (log2(Entries) cycles later with BinarySearch);
 // for a row's last beat the row sum is on sum_o in that same cycle.
+`include "port_groups.svh"
+
 module softmax_exp #(
   parameter  int unsigned Lanes     = 4,
   parameter  int unsigned InWidth   = 16,
@@ -27,9 +29,7 @@ module softmax_exp #(
   parameter  int unsigned Log2eFrac = 20,
   parameter  int unsigned Entries   = 16,
   parameter  bit          ExpDirect = 1'b0,
-  parameter  bit          Hardwired    = 1'b0,
-  parameter  bit          TableReset   = 1'b1,
-  parameter  bit          BinarySearch = 1'b0,
+  `NNLUT_TABLE_OPTION_PARAMS,
   // Register stages in the row sum of a wide beat, whose adder tree would otherwise set the
   // clock: 1 registers each beat's sum before the row accumulator, 2 also the lanes' e before
   // the adder tree. The sum comes SumStages cycles later.
@@ -40,11 +40,7 @@ module softmax_exp #(
   localparam int unsigned QWidth    = $clog2(ExpWidth + 1)
 ) (
   input  logic                       clk_i, rst_ni,
-  input  logic                                      tbl_we_i,
-  input  logic [IdxWidth-1:0]                       tbl_idx_i,
-  input  logic [exp_table_pkg::InWidth-1:0]         tbl_breakpoint_i,
-  input  logic [exp_table_pkg::SlopeWidth-1:0]      tbl_slope_i,
-  input  logic [exp_table_pkg::InterceptWidth-1:0]  tbl_intercept_i,
+  `NNLUT_TABLE_WRITE_PORTS(IdxWidth, exp_table_pkg::InWidth, exp_table_pkg::SlopeWidth, exp_table_pkg::InterceptWidth),
   input  logic                       issue_i,
   input  logic                       last_i,
   input  logic [Lanes-1:0]           keep_i,

@@ -16,6 +16,8 @@
 // output backpressure stalls it without loss, duplication or reordering, and in_ready_o
 // depends combinationally on out_ready_i (see stream_pipe_ctrl). frame_i (the beat's row
 // framing) rides along unchanged to frame_o.
+`include "port_groups.svh"
+
 module softmax_norm #(
   parameter  int unsigned Lanes      = 4,
   parameter  int unsigned MantWidth  = 13,
@@ -27,16 +29,13 @@ module softmax_norm #(
   parameter  int unsigned FrameWidth = 5
 ) (
   input  logic                        clk_i, rst_ni,
-  input  logic                        in_valid_i,
-  output logic                        in_ready_o,
+  `STREAM_IN_HANDSHAKE,
   input  logic [Lanes*MantWidth-1:0]  mant_i,
   input  logic [Lanes*QWidth-1:0]     q_i,
   input  logic [RecipWidth-1:0]       recip_i,
   input  logic [ShiftWidth-1:0]       shift_i,
   input  logic [FrameWidth-1:0]       frame_i,
-  output logic                        out_valid_o,
-  input  logic                        out_ready_i,
-  output logic [Lanes*OutWidth-1:0]   out_data_o,
+  `STREAM_OUT_PORTS(Lanes*OutWidth),
   output logic [FrameWidth-1:0]       out_frame_o
 );
 

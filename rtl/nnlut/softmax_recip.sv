@@ -19,13 +19,13 @@
 // once per row this trades the core's comparators and multiplier for a FIFO, a comparator and
 // an adder; rows shorter than SerialCycles + 1 beats then come at most one per that many
 // cycles.
+`include "port_groups.svh"
+
 module softmax_recip #(
   parameter  int unsigned SumWidth   = 34,
   parameter  int unsigned OutFrac    = 16,
   parameter  int unsigned Entries    = 16,
-  parameter  bit          Hardwired    = 1'b0,
-  parameter  bit          TableReset   = 1'b1,
-  parameter  bit          BinarySearch = 1'b0,
+  `NNLUT_TABLE_OPTION_PARAMS,
   parameter  bit          Serial       = 1'b0,
   parameter  int unsigned SumDepth     = 2,
   localparam int unsigned RecipWidth = recip_table_pkg::OutFrac + 1,
@@ -33,11 +33,7 @@ module softmax_recip #(
   localparam int unsigned IdxWidth   = (Entries > 1) ? $clog2(Entries) : 1
 ) (
   input  logic                  clk_i, rst_ni,
-  input  logic                                        tbl_we_i,
-  input  logic [IdxWidth-1:0]                         tbl_idx_i,
-  input  logic [recip_table_pkg::InWidth-1:0]         tbl_breakpoint_i,
-  input  logic [recip_table_pkg::SlopeWidth-1:0]      tbl_slope_i,
-  input  logic [recip_table_pkg::InterceptWidth-1:0]  tbl_intercept_i,
+  `NNLUT_TABLE_WRITE_PORTS(IdxWidth, recip_table_pkg::InWidth, recip_table_pkg::SlopeWidth, recip_table_pkg::InterceptWidth),
   input  logic                  sum_valid_i,
   input  logic [SumWidth-1:0]   sum_i,
   output logic                  valid_o,

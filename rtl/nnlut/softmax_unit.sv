@@ -63,6 +63,7 @@
 // Reset (rst_ni, asynchronous) clears every buffer and stage, so a reset in the middle of a
 // row drops that row and the rows still in flight; the next accepted beat starts a new row.
 `include "assert.svh"
+`include "port_groups.svh"
 
 module softmax_unit #(
   parameter  int unsigned RowLength = 128,
@@ -77,9 +78,7 @@ module softmax_unit #(
   parameter  bit          ExpDirect = 1'b0,
   // Table options of both NN-LUT cores (nnlut_core): hardwired tables, programmable tables
   // without reset, the pipelined binary segment search.
-  parameter  bit          Hardwired    = 1'b0,
-  parameter  bit          TableReset   = 1'b1,
-  parameter  bit          BinarySearch = 1'b0,
+  `NNLUT_TABLE_OPTION_PARAMS,
   // Lanes above which a beat's lane exps and exp sum are registered (softmax_exp SumStages).
   parameter  int unsigned SumStageLanes = 4,
   // The 1/x table as nnlut_serial_core (one slope bit per cycle, one row per SlopeWidth + 1
@@ -94,17 +93,9 @@ module softmax_unit #(
 ) (
   input  logic                          clk_i, rst_ni,
 
-  input  logic                          in_valid_i,
-  output logic                          in_ready_o,
-  input  logic [Lanes*InWidth-1:0]      in_data_i,
-  input  logic                          in_last_i,
-  input  logic [Lanes-1:0]              in_keep_i,
+  `ROW_STREAM_IN_PORTS(Lanes*InWidth, Lanes),
 
-  output logic                          out_valid_o,
-  input  logic                          out_ready_i,
-  output logic [Lanes*OutWidth-1:0]     out_data_o,
-  output logic                          out_last_o,
-  output logic [Lanes-1:0]              out_keep_o,
+  `ROW_STREAM_OUT_PORTS(Lanes*OutWidth, Lanes),
 
   // Table write port (see the header): tbl_sel_i 0 = exp table, 1 = reciprocal table.
   input  logic                          tbl_we_i,

@@ -48,6 +48,7 @@
 // Reset (rst_ni, asynchronous) empties every FIFO and stage (the per-channel constants stay);
 // the next accepted beat starts a new row.
 `include "assert.svh"
+`include "port_groups.svh"
 
 module sole_ailayernorm_unit #(
   parameter  int unsigned     Dim           = 384,
@@ -66,13 +67,9 @@ module sole_ailayernorm_unit #(
 ) (
   input  logic                       clk_i, rst_ni,
 
-  input  logic                       in_valid_i,
-  output logic                       in_ready_o,
-  input  logic [Lanes*InWidth-1:0]   in_data_i,
+  `STREAM_IN_PORTS(Lanes*InWidth),
 
-  output logic                       out_valid_o,
-  input  logic                       out_ready_i,
-  output logic [Lanes*OutWidth-1:0]  out_data_o,
+  `STREAM_OUT_PORTS(Lanes*OutWidth),
 
   input  logic                       param_we_i,
   input  logic [IdxBits-1:0]         param_idx_i,

@@ -8,6 +8,8 @@
 // biased output): an input accepted at edge n can leave at edge n+3; output backpressure
 // stalls the stages without loss, duplication or reordering, and in_ready_o follows
 // out_ready_i combinationally.
+`include "port_groups.svh"
+
 module sole_ailn_norm #(
   parameter  int unsigned Lanes       = 4,
   parameter  int unsigned InWidth     = 8,
@@ -21,16 +23,13 @@ module sole_ailn_norm #(
   localparam int unsigned FactorWidth = 31
 ) (
   input  logic                       clk_i, rst_ni,
-  input  logic                       in_valid_i,
-  output logic                       in_ready_o,
+  `STREAM_IN_HANDSHAKE,
   input  logic [Lanes*InWidth-1:0]   q_i,
   input  logic [Lanes*AlphaBits-1:0] alpha_i,
   input  logic [Lanes*BiasWidth-1:0] bias_i,
   input  logic [MuWidth-1:0]         mu_i,
   input  logic [FactorWidth-1:0]     factor_i,
-  output logic                       out_valid_o,
-  input  logic                       out_ready_i,
-  output logic [Lanes*OutWidth-1:0]  out_data_o
+  `STREAM_OUT_PORTS(Lanes*OutWidth)
 );
 
   localparam int unsigned RecipShift = 30;

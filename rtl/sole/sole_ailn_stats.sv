@@ -20,6 +20,8 @@
 // n + DivCycles + SqrtCycles + RecipCycles + 3, where each unit's Cycles is its result width
 // divided by StepsPerCycle, rounded up (ex2: SqWidth + 2F bits; root: ceil(VarWidth / 2);
 // factor: 31). One row every max of those + 1 edges at most.
+`include "port_groups.svh"
+
 module sole_ailn_stats #(
   parameter  int unsigned     Dim           = 384,
   parameter  int unsigned     XWidth        = 11,
@@ -34,12 +36,10 @@ module sole_ailn_stats #(
   localparam int unsigned     FactorWidth   = 31
 ) (
   input  logic                      clk_i, rst_ni,
-  input  logic                      in_valid_i,
-  output logic                      in_ready_o,
+  `STREAM_IN_HANDSHAKE,
   input  logic [S1Width-1:0]        s1_i,
   input  logic [S2Width-1:0]        s2_i,
-  output logic                      out_valid_o,
-  input  logic                      out_ready_i,
+  `STREAM_OUT_HANDSHAKE,
   output logic [MuWidth-1:0]        mu_o,
   output logic [FactorWidth-1:0]    factor_o
 );

@@ -8,6 +8,8 @@
 // Two register stages under stream_pipe_ctrl (operands, result): an input accepted at edge
 // n can leave at edge n+2; output backpressure stalls the stages without loss, duplication
 // or reordering, and in_ready_o follows out_ready_i combinationally.
+`include "port_groups.svh"
+
 module sole_e2softmax_out #(
   parameter int unsigned Lanes     = 4,
   parameter int unsigned CodeBits  = 4,
@@ -17,18 +19,13 @@ module sole_e2softmax_out #(
   parameter int unsigned OutWidth  = 8
 ) (
   input  logic                       clk_i, rst_ni,
-  input  logic                       in_valid_i,
-  output logic                       in_ready_o,
+  `STREAM_IN_HANDSHAKE,
   input  logic [Lanes*CodeBits-1:0]  k_i,
   input  logic [WBits-1:0]           w_i,
   input  logic [RecipFrac:0]         recip_i,
   input  logic                       last_i,
   input  logic [Lanes-1:0]           keep_i,
-  output logic                       out_valid_o,
-  input  logic                       out_ready_i,
-  output logic [Lanes*OutWidth-1:0]  out_data_o,
-  output logic                       out_last_o,
-  output logic [Lanes-1:0]           out_keep_o
+  `ROW_STREAM_OUT_PORTS(Lanes*OutWidth, Lanes)
 );
 
   localparam int unsigned SMax     = (1 << CodeBits) - 1 + (1 << WBits) - 1 + RecipFrac - OutFrac;

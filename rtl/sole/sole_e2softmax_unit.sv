@@ -53,6 +53,7 @@
 // Reset (rst_ni, asynchronous) empties every FIFO and stage: a partial row and the rows in
 // flight are dropped, and the next accepted beat starts a new row.
 `include "assert.svh"
+`include "port_groups.svh"
 
 module sole_e2softmax_unit #(
   parameter  int unsigned RowLength   = 128,
@@ -72,17 +73,9 @@ module sole_e2softmax_unit #(
 ) (
   input  logic                       clk_i, rst_ni,
 
-  input  logic                       in_valid_i,
-  output logic                       in_ready_o,
-  input  logic [Lanes*InWidth-1:0]   in_data_i,
-  input  logic                       in_last_i,
-  input  logic [Lanes-1:0]           in_keep_i,
+  `ROW_STREAM_IN_PORTS(Lanes*InWidth, Lanes),
 
-  output logic                       out_valid_o,
-  input  logic                       out_ready_i,
-  output logic [Lanes*OutWidth-1:0]  out_data_o,
-  output logic                       out_last_o,
-  output logic [Lanes-1:0]           out_keep_o
+  `ROW_STREAM_OUT_PORTS(Lanes*OutWidth, Lanes)
 );
 
   // ---------------------------------------------------------------------------

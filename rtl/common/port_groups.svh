@@ -1,0 +1,88 @@
+// port_groups.svh: the port and parameter groups that many modules of the project declare
+// alike, one spelling each.
+//
+// Streams follow AXI-Stream's rules (assert.svh checks them): valid/ready, data, and on row
+// streams last (the row's final beat) and keep (one bit per lane). Every unit's top declares its
+// streams through these macros, so the names the shared testbench drives (in_*, out_*) are the
+// same in every unit by construction.
+//
+//   `STREAM_IN_HANDSHAKE              in_valid_i, in_ready_o
+//   `STREAM_OUT_HANDSHAKE             out_valid_o, out_ready_i
+//   `STREAM_IN_PORTS(Bits)            the input handshake and in_data_i [Bits-1:0]
+//   `STREAM_OUT_PORTS(Bits)           the output handshake and out_data_o [Bits-1:0]
+//   `ROW_STREAM_IN_PORTS(Bits, Lanes)   STREAM_IN_PORTS, in_last_i and in_keep_i [Lanes-1:0]
+//   `ROW_STREAM_OUT_PORTS(Bits, Lanes)  STREAM_OUT_PORTS, out_last_o and out_keep_o [Lanes-1:0]
+//
+// The NN-LUT table (nnlut_table) and everything that passes its options or its write port on:
+//
+//   `NNLUT_TABLE_RESET_PARAMS         ResetBreakpoints/Slopes/Intercepts (entry k at [k*W +: W]);
+//                                     needs Entries, InWidth, SlopeWidth, InterceptWidth
+//   `NNLUT_TABLE_OPTION_PARAMS        Hardwired, TableReset, BinarySearch (see nnlut_lane)
+//   `NNLUT_TABLE_WRITE_PORTS(IdxBits, BreakpointBits, SlopeBits, InterceptBits)
+//                                     tbl_we_i, tbl_idx_i, tbl_breakpoint_i, tbl_slope_i,
+//                                     tbl_intercept_i
+//   `NNLUT_TABLE_OVERRIDES            nnlut_table's parameters, each set to the same-named
+//                                     parameter of the module that instantiates it
+//
+// No group ends in a comma: write one after the macro where more ports or parameters follow.
+//
+// The cost cache keys a configuration on what synthesis reads, with these macros expanded
+// (flow/synth_view.py): writing ports through a macro or out by hand gives the same key.
+`ifndef NNLUT_PORT_GROUPS_SVH
+`define NNLUT_PORT_GROUPS_SVH
+
+`define STREAM_IN_HANDSHAKE \
+  input  logic in_valid_i, \
+  output logic in_ready_o
+
+`define STREAM_OUT_HANDSHAKE \
+  output logic out_valid_o, \
+  input  logic out_ready_i
+
+`define STREAM_IN_PORTS(__bits) \
+  `STREAM_IN_HANDSHAKE, \
+  input  logic [__bits-1:0] in_data_i
+
+`define STREAM_OUT_PORTS(__bits) \
+  `STREAM_OUT_HANDSHAKE, \
+  output logic [__bits-1:0] out_data_o
+
+`define ROW_STREAM_IN_PORTS(__bits, __lanes) \
+  `STREAM_IN_PORTS(__bits), \
+  input  logic in_last_i, \
+  input  logic [__lanes-1:0] in_keep_i
+
+`define ROW_STREAM_OUT_PORTS(__bits, __lanes) \
+  `STREAM_OUT_PORTS(__bits), \
+  output logic out_last_o, \
+  output logic [__lanes-1:0] out_keep_o
+
+`define NNLUT_TABLE_RESET_PARAMS \
+  parameter logic [Entries*InWidth-1:0] ResetBreakpoints = '0, \
+  parameter logic [Entries*SlopeWidth-1:0] ResetSlopes = '0, \
+  parameter logic [Entries*InterceptWidth-1:0] ResetIntercepts = '0
+
+`define NNLUT_TABLE_OPTION_PARAMS \
+  parameter bit Hardwired = 1'b0, \
+  parameter bit TableReset = 1'b1, \
+  parameter bit BinarySearch = 1'b0
+
+`define NNLUT_TABLE_WRITE_PORTS(__idx_bits, __bp_bits, __slope_bits, __icpt_bits) \
+  input  logic tbl_we_i, \
+  input  logic [__idx_bits-1:0] tbl_idx_i, \
+  input  logic [__bp_bits-1:0] tbl_breakpoint_i, \
+  input  logic [__slope_bits-1:0] tbl_slope_i, \
+  input  logic [__icpt_bits-1:0] tbl_intercept_i
+
+`define NNLUT_TABLE_OVERRIDES \
+    .Entries (Entries), \
+    .InWidth (InWidth), \
+    .SlopeWidth (SlopeWidth), \
+    .InterceptWidth (InterceptWidth), \
+    .ResetBreakpoints(ResetBreakpoints), \
+    .ResetSlopes (ResetSlopes), \
+    .ResetIntercepts (ResetIntercepts), \
+    .Hardwired (Hardwired), \
+    .TableReset (TableReset)
+
+`endif
