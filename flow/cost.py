@@ -28,6 +28,7 @@ import hashlib
 import json
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -116,6 +117,14 @@ class CostRecord:
         return asdict(self)
 
 
+# Signals that stop a tool from outside (interrupt, hangup, terminate, kill).
+STOP_SIGNALS = {signal.SIGINT, signal.SIGHUP, signal.SIGTERM, signal.SIGKILL}
+
+
+class ToolInterrupted(RuntimeError):
+    """A tool of the cost flow was stopped by a signal from outside; not a result."""
+
+
 class CostError(RuntimeError):
     pass
 
@@ -150,6 +159,11 @@ def _run(cmd: list[str], log: Path, cwd: Path | None = None, what: str = "", tim
             proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise CostError(f"{what or Path(cmd[0]).name} took longer than {timeout:.0f} s; log: {log}") from None
+    if -proc.returncode in STOP_SIGNALS:
+        # Stopped from outside (an interrupted run, a killed job): that is no measurement of the
+        # design, so it must not be cached as a failed one.
+        raise ToolInterrupted(f"{what or Path(cmd[0]).name} was stopped by signal {-proc.returncode}; "
+                              f"nothing is cached for it; log: {log}")
     if proc.returncode != 0:
         error = log.parent / "error.txt"
         errors = re.findall(r"^.*ERROR.*$", log.read_text(errors="replace"), re.M)
@@ -388,5 +402,5 @@ def sweep(points: list[tuple[UnitSpec, Any]], jobs: int = 2, ecp5: bool = True,
     return [r for r in results if r is not None]
 
 
-__all__ = ["CostRecord", "CostError", "COST_LABEL", "LIBRARY", "cost", "cached_cost", "cache_file", "store", "sweep",
+__all__ = ["CostRecord", "CostError", "ToolInterrupted", "COST_LABEL", "LIBRARY", "cost", "cached_cost", "cache_file", "store", "sweep",
            "check_tools", "POWER_CLOCK_MHZ"]

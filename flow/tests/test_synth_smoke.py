@@ -41,3 +41,16 @@ def test_timing_without_a_path_is_refused(tmp_path) -> None:  # type: ignore[no-
                                         "output [1:0] out_data_o);\n  assign out_data_o = in_data_i;\nendmodule\n")
     with pytest.raises(CostError):
         static_timing(tmp_path, "top", 0.5, ["in_data_i"])
+
+
+def test_a_tool_stopped_from_outside_is_not_a_result(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A killed place and route (a stopped run) must not be cached as a design that failed to
+    place; a tool's own failure is still a CostError, recorded as such."""
+    import sys
+
+    from flow.cost import ToolInterrupted, _run
+
+    with pytest.raises(ToolInterrupted, match="signal 15"):
+        _run([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"], tmp_path / "a.log")
+    with pytest.raises(CostError, match="exit 3"):
+        _run([sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "b.log")
