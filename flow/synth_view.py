@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 # Conditionals whose text synthesis never reads, by (directive, macro).
@@ -107,13 +108,7 @@ def strip_assert_macros(text: str) -> str:
     pos = 0
     while (m := _ASSERT_MACRO.search(text, pos)) is not None:
         out.append(text[pos:m.start()])
-        depth, i = 1, m.end()
-        while depth and i < len(text):
-            depth += {"(": 1, ")": -1}.get(text[i], 0)
-            i += 1
-        if depth:
-            raise SynthViewError(f"unbalanced parentheses in `{m.group(0)}")
-        pos = i
+        _, pos = _arguments(text, m.end() - 1, m.group(0).rstrip("( \t\n")[1:])
     out.append(text[pos:])
     return "".join(out)
 
@@ -139,6 +134,13 @@ def header_macros(text: str, source: str = "header") -> dict[str, Macro]:
             raise SynthViewError(f"{source}: `define {name} has a parameter list this view cannot read: {params}")
         macros[name] = Macro(names, body.strip())
     return macros
+
+
+@lru_cache(maxsize=64)
+def _header_macros_of(path: Path, mtime_ns: int) -> dict[str, Macro]:
+    """A header's macros, read once per version of the file (the cost cache digests every
+    source of every configuration, and most of them include the same headers)."""
+    return header_macros(path.read_text(), str(path))
 
 
 def _arguments(text: str, start: int, name: str) -> tuple[list[str], int]:
@@ -206,7 +208,7 @@ def synthesis_view(text: str, include_dirs: Sequence[Path] = ()) -> str:
         if not found:
             raise SynthViewError(f'`include "{name}" is in none of the include folders '
                                  f"({', '.join(str(d) for d in include_dirs) or 'none given'})")
-        macros.update(header_macros(found[0].read_text(), str(found[0])))
+        macros.update(_header_macros_of(found[0], found[0].stat().st_mtime_ns))
     if macros:
         view = expand_macros(_INCLUDE.sub(" ", view), macros)
     return " ".join(view.split())

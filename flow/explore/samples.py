@@ -117,7 +117,10 @@ def collect(points: list[tuple[str, Choice]], jobs: int = 2, ecp5_kinds: tuple[s
     # The kinds take turns, so that a run stopped early (ECP5 takes minutes a point) leaves
     # samples of every kind rather than all of the first.
     seen: Counter[str] = Counter()
-    turn = {i: (seen.update([tasks[i][0]]) or seen[tasks[i][0]]) for i in todo}
+    turn: dict[int, int] = {}
+    for i in todo:
+        seen[tasks[i][0]] += 1
+        turn[i] = seen[tasks[i][0]]
     todo.sort(key=lambda i: (turn[i], i))
     if todo:
         check_tools(ecp5=any(tasks[i][3] for i in todo))
