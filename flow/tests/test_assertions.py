@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from flow.runner import ensure_verilator_on_path
-from tb.common.sources import include_args, rtl_files
+from flow.runner import ensure_verilator_on_path, verilator_runner
 from models.paths import REPO_ROOT
+from tb.common.sources import include_args, rtl_files
 
 HARNESS = REPO_ROOT / "tb" / "assertions" / "assertion_harness.sv"
 PIPE = rtl_files("common/stream_pipe_ctrl.sv")[0]
@@ -38,13 +38,14 @@ EXPECTED = {
 
 
 def run(build_dir: Path, pipe: Path, testcase: str) -> tuple[int, str]:
-    from cocotb_tools.runner import get_results, get_runner
+    from cocotb_tools.runner import get_results
 
     ensure_verilator_on_path()
-    runner = get_runner("verilator")
+    runner = verilator_runner()
     runner.build(sources=[*rtl_files("common/stream_fifo.sv"), pipe, HARNESS], hdl_toplevel="assertion_harness",
                  build_dir=build_dir, build_args=["--assert", *include_args()], log_file=build_dir / "build.log")
     log = build_dir / f"{testcase}.log"
+    log.unlink(missing_ok=True)
     try:
         xml = runner.test(test_module="tb.assertions.test_assertions", hdl_toplevel="assertion_harness",
                           build_dir=build_dir, test_dir=build_dir, testcase=testcase,
@@ -66,15 +67,17 @@ def check(failed: int, log: str, expected: str, testcase: str) -> None:
 
 
 @pytest.mark.parametrize("testcase", sorted(EXPECTED))
-def test_assertion_fires_on_its_broken_rule(testcase: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    build = tmp_path_factory.getbasetemp() / "assertion_harness"
+def test_assertion_fires_on_its_broken_rule(testcase: str, worker_build_dir: Path) -> None:
+    build = worker_build_dir / "assertion_harness"
     build.mkdir(exist_ok=True)
     check(*run(build, PIPE, testcase), EXPECTED[testcase], testcase)
 
 
-def test_fills_bubbles_catches_a_pipeline_that_does_not(tmp_path: Path) -> None:
+def test_fills_bubbles_catches_a_pipeline_that_does_not(checkout_build_dir: Path) -> None:
     text = PIPE.read_text()
     assert BUBBLE_FILL in text, "stream_pipe_ctrl changed: update BUBBLE_FILL"
-    broken = tmp_path / PIPE.name
+    broken = checkout_build_dir / PIPE.name
     broken.write_text(text.replace(BUBBLE_FILL, "ready[i] = ready[i+1];"))
-    check(*run(tmp_path / "build", broken, "pipeline_bubble"), "FillsBubbles", "pipeline_bubble")
+    build = checkout_build_dir / "build"
+    build.mkdir()
+    check(*run(build, broken, "pipeline_bubble"), "FillsBubbles", "pipeline_bubble")

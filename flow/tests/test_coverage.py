@@ -37,9 +37,9 @@ def test_functional_bins_merge_over_tests() -> None:
     assert merge_bins([{"coverage": {"a": 1, "b": 0}}, {"coverage": {"b": 0, "c": 2}}]) == {"a": 1, "b": 0, "c": 2}
 
 
-def test_a_real_run_reports_code_and_functional_coverage(tmp_path: Path) -> None:
+def test_a_real_run_reports_code_and_functional_coverage(checkout_build_dir: Path) -> None:
     spec = UNITS["gelu"]
-    u = measure(spec, seed=1, tests=["FullRate"], build_root=tmp_path, configs=[spec.config()])
+    u = measure(spec, seed=1, tests=["FullRate"], build_root=checkout_build_dir, configs=[spec.config()])
     assert u.failed == 0 and u.code.lines > 0 and 0 < u.code.lines_hit <= u.code.lines
     assert 0 < u.code.toggles_hit < u.code.toggles and u.bins_hit > 0
     # FullRate's random codes never saturate the 16-bit output: a hole the report must show.

@@ -25,20 +25,20 @@ RTL = REPO_ROOT / "rtl"
     # No row's reciprocal ever arrives: a row goes in and nothing comes out.
     ("RowLatency", "nnlut/softmax_unit.sv", ".norm_valid_i (r_valid),", ".norm_valid_i (1'b0),", "output"),
 ])
-def test_a_hung_unit_fails_within_its_budget(tmp_path: Path, test: str, file: str, original: str, replacement: str,
+def test_a_hung_unit_fails_within_its_budget(checkout_build_dir: Path, test: str, file: str, original: str, replacement: str,
                                             stalled: str) -> None:
     spec = UNITS["softmax"]
     target = spec.target(spec.config())
     path = RTL / file
     text = path.read_text()
     assert text.count(original) == 1, f"{original!r} not once in {file}"
-    copy = tmp_path / "src" / path.name
+    copy = checkout_build_dir / "src" / path.name
     copy.parent.mkdir(parents=True)
     copy.write_text(text.replace(original, replacement))
-    run = run_bench(target, testcase=test, seed=1, build_root=tmp_path / "build", replace_sources={path: copy})
+    run = run_bench(target, testcase=test, seed=1, build_root=checkout_build_dir / "build", replace_sources={path: copy})
     assert run.tests == 1 and run.failed == 1, "the hung unit passed its test"
     log = (run.build_dir / "sim.log").read_text()
-    model = stream_model(target, tmp_path / "model")
+    model = stream_model(target, checkout_build_dir / "model")
     if stalled == "input":
         found = re.search(r"input stream: beat \d+ .* offered for (\d+) cycles", log)
         assert found, f"no input watchdog message in {run.build_dir / 'sim.log'}"
