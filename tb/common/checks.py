@@ -80,8 +80,15 @@ def check_stream(expected: np.ndarray, received: np.ndarray) -> IntegrityReport:
     return report
 
 
+class _Record:
+    """to_dict for the statistics dataclasses that reports write out as JSON."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
-class ErrorStats:
+class ErrorStats(_Record):
     """Error of produced outputs against the float64 reference at the exact input values."""
 
     count: int
@@ -91,9 +98,6 @@ class ErrorStats:
     mean_lsb: float
     worst_input: float
     out_lsb: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def error_stats(x_real: np.ndarray, y_codes: np.ndarray, reference: np.ndarray,
@@ -108,7 +112,7 @@ def error_stats(x_real: np.ndarray, y_codes: np.ndarray, reference: np.ndarray,
 
 
 @dataclass
-class TimingStats:
+class TimingStats(_Record):
     """Latency of each beat (output handshake cycle minus input handshake cycle) and rate."""
 
     beats: int
@@ -117,9 +121,6 @@ class TimingStats:
     latency_max: int
     active_cycles: int
     elements_per_cycle: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def timing_stats(in_cycles: list[int], out_cycles: list[int], lanes: int) -> TimingStats:

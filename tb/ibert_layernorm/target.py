@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from models.defaults import LAYERNORM_IN_FRAC, LAYERNORM_IN_WIDTH
 from models.fixedpoint import FixedFormat, ScaledFormat
 from models.ibert import IntLayerNorm
 from models.intops import isqrt_newton
+from models.layernorm import LayerNormConfig
 from models.reference import layer_norm
 from tb.common.checks import Coverage
 from tb.common.rowbench import RowStreamModel
@@ -35,11 +35,12 @@ class IBertLayerNormConfig:
     TAG_FIELDS: ClassVar[tuple[str, ...]] = (
         'dim', 'in_width', 'in_frac', 'max_bit', 'min_shift', 'div_bits_per_cycle', 'lanes')
 
-    dim: int = 384
-    lanes: int = 4
-    # SQ18.9 as the NN-LUT layernorm_unit (the scale cancels; the width does not).
-    in_width: int = LAYERNORM_IN_WIDTH
-    in_frac: int = LAYERNORM_IN_FRAC
+    # Row length, lanes and the SQ18.9 input as the NN-LUT layernorm_unit's defaults, so the two
+    # are compared on one grid (I-BERT's scale cancels; the width does not).
+    dim: int = LayerNormConfig.dim
+    lanes: int = LayerNormConfig.lanes
+    in_width: int = LayerNormConfig.in_width
+    in_frac: int = LayerNormConfig.in_frac
     max_bit: int = 32
     min_shift: int = 0
     div_bits_per_cycle: int = 4

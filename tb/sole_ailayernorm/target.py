@@ -46,12 +46,13 @@ class AILayerNormConfig:
 
     dim: int = 384
     lanes: int = 4
-    in_width: int = 8
-    ptf_max: int = 3
-    compress_bits: int = 4
-    stat_frac: int = 8
-    out_width: int = 16
-    out_frac: int = 10
+    # The data formats default to the model's (one source: models.sole.AILayerNorm).
+    in_width: int = AILayerNorm.in_bits
+    ptf_max: int = AILayerNorm.ptf_max
+    compress_bits: int = AILayerNorm.compress_bits
+    stat_frac: int = AILayerNorm.stat_frac
+    out_width: int = AILayerNorm.out_bits
+    out_frac: int = AILayerNorm.out_frac
     bias_width: int = 16
     steps_per_cycle: int = 2
     scale: float = 0.02          # per-tensor input scale s (enters through eps only)
