@@ -60,7 +60,7 @@ wave-deps:
 
 all: venv sim-deps synth-deps $(WAVE_DEPS)
 	$(PY) -m flow.main_job --sim $(SIM) --waves $(WAVES) $(UNIT_OPTIONS) $(SEED_OPTION)
-	$(PY) -m flow.compare --cost cached $(SEED_OPTION)
+	$(PY) -m flow.compare --cost cached --no-docs $(SEED_OPTION)
 
 # End to end: all-MiniLM-L6-v2 with every non-linear op swapped for the units, before and
 # after block-wise calibration (build/report/e2e.md, e2e.png; copied to docs/ by make report).

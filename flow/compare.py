@@ -13,7 +13,7 @@ I-BERT, SOLE): accuracy, throughput, latency, and cost in real cells and on an F
   (smaller, at least its Fmax, at most a fifth of its max error for GELU and LayerNorm, below
   it for Softmax); against SOLE, the NN-LUT point nearest SOLE's area and its error.
 
-Writes build/report/compare.md with PNG plots, and copies them to docs/.
+Writes build/report/compare.md with PNG plots, and copies them to docs/ (not with --no-docs).
 
     python -m flow.compare [--cost measure|cached|none]
 """
@@ -467,6 +467,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out-dir", type=Path, default=BUILD_DIR / "report")
     parser.add_argument("--docs-dir", type=Path, default=REPO_ROOT / "docs")
+    parser.add_argument("--no-docs", action="store_true",
+                        help="write build/report only: the committed docs/ snapshot keeps its cost section, "
+                             "which a run without make synth's results would drop")
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--cost", choices=("measure", "cached", "none"), default="measure",
@@ -515,15 +518,17 @@ def main() -> None:
                "before and after calibration) is in [e2e.md](e2e.md), from `make e2e`.", ""]
     report = args.out_dir / "compare.md"
     report.write_text("\n".join(md))
-    args.docs_dir.mkdir(parents=True, exist_ok=True)
-    for path in [report, *pngs, *(p for p in e2e if p.exists())]:
-        shutil.copy(path, args.docs_dir / path.name)
+    if not args.no_docs:
+        args.docs_dir.mkdir(parents=True, exist_ok=True)
+        for path in [report, *pngs, *(p for p in e2e if p.exists())]:
+            shutil.copy(path, args.docs_dir / path.name)
     print(text_table(ACCURACY_HEADER, accuracy_rows(rows)))
     if points:
         print(text_table(COST_HEADER, cost_rows(points)))
         for v in verdicts(points):
             print(f"target {v.op} lanes {v.lanes}: {'met' if v.met else 'MISSED'}: {v.text}")
-    print(f"\nreport: {report} (snapshot in {args.docs_dir}); {time.monotonic() - started:.0f} s")
+    snapshot = "" if args.no_docs else f" (snapshot in {args.docs_dir})"
+    print(f"\nreport: {report}{snapshot}; {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":
