@@ -85,4 +85,17 @@
     .Hardwired (Hardwired), \
     .TableReset (TableReset)
 
+// A core's coefficient formats and its reset contents, as the table package the generator wrote
+// for it names them (flow gen, models.nnlut); Entries sits between the two in the core's list.
+`define NNLUT_PACKAGE_COEFFS(__pkg) \
+    .SlopeWidth (__pkg::SlopeWidth), \
+    .SlopeFrac (__pkg::SlopeFrac), \
+    .InterceptWidth (__pkg::InterceptWidth), \
+    .InterceptFrac (__pkg::InterceptFrac)
+
+`define NNLUT_PACKAGE_RESET(__pkg) \
+    .ResetBreakpoints(__pkg::Breakpoints), \
+    .ResetSlopes (__pkg::Slopes), \
+    .ResetIntercepts (__pkg::Intercepts)
+
 `endif
