@@ -17,9 +17,10 @@
 // NewtonBudget Newton divisions (the last one confirms convergence) and the final division.
 // Rows that converge sooner wait in HOLD, so every row leaves RootCycles after it came: the
 // unit's row latency is fixed and its output has no bubbles at full rate. NewtonBudget = 7
-// covers every var below 2^32 (the model's docstring: at most 6 updates; 5 seen on every
-// k^2 - 1, k^2 and k^2 + k below 2^32 and 4M random values); a row that needed more would
-// still be exact, only later.
+// covers every var below 2^32 with one division to spare: no var below 2^32 takes more than 5
+// updates (newton_updates_worst(32) in tb/ibert_layernorm, every value swept), so at most 6
+// divisions; a row that needed more would still be exact, only later (the bench's NewtonRows
+// fails at NewtonBudget = 5: the documented latency is missed).
 //
 // in_ready_o is high in IDLE only: the stage takes one row at a time.
 

@@ -8,7 +8,7 @@ from tb.ibert_layernorm.target import IBertLayerNormConfig, IBertLayerNormTarget
 SPEC = UnitSpec(
     name="ibert_layernorm", op="layernorm", method="I-BERT",
     config_type=IBertLayerNormConfig, make_target=IBertLayerNormTarget, row_option="dim",
-    tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows", *ROW_FAMILY_TESTS),
+    tests=("RandomRows", "ConstantRows", "OutlierRows", "NewtonRows", "FullScaleRows", *ROW_FAMILY_TESTS),
     rate_test="FullRateRows",
     accuracy_tests=("RandomRows", "ConstantRows", "OutlierRows", "FullScaleRows"),
     plot_test="OutlierRows",

@@ -26,7 +26,20 @@ from tb.common.rowbench import RowStreamModel
 from tb.common.sources import LZC, SEQ_DIVIDER, STREAM_PIPE
 from tb.common.spec import UnitTarget
 
-NEWTON_UPDATES = 6  # bins newton:updates[0..6]; the model's docstring bounds updates below 2^32 by 6
+# Bins newton:updates[0..5]: no variance below 2^32 takes more than 5 updates
+# (newton_updates_worst(32) = 5: every value swept, about 5 minutes).
+NEWTON_UPDATES = 5
+
+
+def newton_updates_worst(bits: int, chunk_bits: int = 24) -> int:
+    """The most updates models.intops.isqrt_newton takes for any 1 <= n < 2^bits: every n,
+    2^chunk_bits at a time. It bounds the Newton budget of ibert_isqrt and the update bins."""
+    if not 1 <= bits <= 40 or chunk_bits < 1:
+        raise ValueError(f"newton_updates_worst: bits must be in [1, 40] and chunk_bits >= 1, got {bits} and "
+                         f"{chunk_bits}")
+    chunk = 1 << min(chunk_bits, bits)
+    return max(isqrt_newton(np.arange(max(start, 1), start + chunk, dtype=np.int64))[1]
+               for start in range(0, 1 << bits, chunk))
 
 
 @dataclass(frozen=True)

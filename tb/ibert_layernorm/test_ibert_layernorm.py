@@ -8,6 +8,8 @@ from the datapath's roundings (accuracy_bound):
 - RandomRows: Gaussian rows plus rows whose sum is a rounding tie for the mean.
 - ConstantRows: constant rows (exactly 0 out) and rows within +-1 code of a constant.
 - OutlierRows: one element far from a quiet row.
+- NewtonRows: zero-mean rows whose variance takes each number of Newton updates, up to the
+  most any variance below 2^MaxBit takes (newton_rows).
 - FullScaleRows: codes over the whole format, rows just past 2^MaxBit in sum of squares
   (the dynamic shift > 0), rows of one extreme with a beat at the other (a beat's sum of
   squares reaches the top bit of its declared width), and rows whose squares land just past the
@@ -25,11 +27,13 @@ import numpy as np
 import pyuvm
 
 from models.fixedpoint import FixedFormat
+from models.intops import isqrt_newton
 from models.stimulus import layernorm_rows
 from tb.common import rowbench
 from tb.common.rowbench import RowTest
 from tb.common.uvm_env import STREAM_FILE_MISSING, StreamFileTest, register_tests
-from tb.ibert_layernorm.target import IBertLayerNormConfig, IBertLayerNormStreamModel
+from tb.ibert_layernorm.target import (NEWTON_UPDATES, IBertLayerNormConfig, IBertLayerNormStreamModel,
+                                      newton_updates_worst)
 
 ROWS_PER_TEST = 24
 
@@ -104,6 +108,43 @@ def wrap_rows(rng: np.random.Generator, fmt: FixedFormat, rows: int, dim: int, l
     return np.array(out, dtype=np.int64)
 
 
+def newton_targets(max_bit: int) -> dict[int, list[int]]:
+    """Even variances below 2^max_bit by the number of Newton updates their root takes. The
+    slow ones sit just below a square m^2 a little above an even power of two, where the start
+    2^ceil(bits/2) is nearly twice the root: m^2 - 1, m^2 and m^2 + m for m = 2^j + 1 .. 2^j + 64."""
+    found: dict[int, list[int]] = {}
+    for j in range(1, max_bit // 2 + 1):
+        for m in range((1 << j) + 1, (1 << j) + 65):
+            for target in (m * m - 1, m * m, m * m + m):
+                if target % 2 == 0 and 0 < target < 1 << max_bit:
+                    found.setdefault(isqrt_newton(np.array([target]))[1], []).append(target)
+    return found
+
+
+def newton_rows(rng: np.random.Generator, fmt: FixedFormat, rows: int, dim: int, max_bit: int) -> np.ndarray:
+    """Zero-mean rows whose variance (sum of y^2 at shift 0) is a chosen even target, taking every
+    update count the targets reach in turn, the slowest first: +-a pairs with sum a^2 =
+    target / 2 (greedy squares), at random places. The mean is exactly 0, so y = q and the
+    variance is the target. Counts whose targets a row of `dim` codes cannot hold are left out."""
+    by_updates = newton_targets(max_bit)
+    out = []
+    for i in range(rows):
+        updates = sorted(by_updates, reverse=True)[i % len(by_updates)]
+        target = int(rng.choice(by_updates[updates]))
+        rest, parts = target // 2, []
+        while rest:
+            a = min(math.isqrt(rest), fmt.max_code)
+            parts.append(a)
+            rest -= a * a
+        if 2 * len(parts) > dim:
+            continue
+        row = np.zeros(dim, dtype=np.int64)
+        places = rng.permutation(dim)[:2 * len(parts)]
+        row[places] = np.array(parts + [-a for a in parts], dtype=np.int64)
+        out.append(row)
+    return np.array(out, dtype=np.int64).reshape(-1, dim)
+
+
 # ----------------------------------------------------------------------------------------
 # Tests
 # ----------------------------------------------------------------------------------------
@@ -116,6 +157,8 @@ class IBertLayerNormTest(RowTest[IBertLayerNormStreamModel, IBertLayerNormConfig
         if kind == "wrap":
             return wrap_rows(self.np_rng, self.model.in_fmt, rows, self.config.dim, self.config.lanes,
                              self.config.max_bit)
+        if kind == "newton":
+            return newton_rows(self.np_rng, self.model.in_fmt, rows, self.config.dim, self.config.max_bit)
         return layernorm_rows(kind, self.np_rng, self.model.in_fmt, rows, self.config.dim,
                               sum_sq_bits=self.config.max_bit)
 
@@ -156,6 +199,14 @@ class OutlierRows(IBertLayerNormTest):
 
 
 @pyuvm.test()
+class NewtonRows(IBertLayerNormTest):
+    """Variances whose root takes every update count up to the most any variance below 2^MaxBit
+    takes (NEWTON_UPDATES): ibert_isqrt's budget is exercised at its worst case."""
+    row_kinds = ("newton",)
+    required_coverage = tuple(f"newton:updates[{k}]" for k in range(1, NEWTON_UPDATES + 1))
+
+
+@pyuvm.test()
 class FullScaleRows(IBertLayerNormTest):
     row_kinds = ("fullscale", "wide", "extreme_beat", "wrap")
     required_coverage = ("row:fullscale", "shift:1", "shift:>=2", "beat:sum_sq_top_bit")
@@ -175,7 +226,7 @@ class StreamFile(StreamFileTest, IBertLayerNormTest):
 
 
 # ----------------------------------------------------------------------------------------
-# The bound on its own (pytest, no simulator)
+# The bound and the Newton sweep on their own (pytest, no simulator)
 # ----------------------------------------------------------------------------------------
 
 def test_accuracy_bound_holds_for_the_model_and_fails_for_a_wrong_root() -> None:
@@ -199,3 +250,15 @@ def test_accuracy_bound_holds_for_the_model_and_fails_for_a_wrong_root() -> None
     wrong_factor = (np.int64(1) << 31) // (np.maximum(tr["root"] - 1, 1) << tr["shift"])
     wrong = (tr["y"] * wrong_factor) >> 1
     assert not (np.abs(wrong * scale - ref) <= bound)[applies].all()
+
+
+def test_newton_updates_worst_reads_every_value() -> None:
+    """The chunked sweep finds what one call over every value finds, and the worst count grows
+    with the range (3 updates first at 7 bits, 4 at 13; 5 at 25, the most below 2^32)."""
+    import pytest
+
+    assert newton_updates_worst(20, chunk_bits=7) == isqrt_newton(np.arange(1, 1 << 20))[1] == 4
+    assert [newton_updates_worst(b) for b in (6, 7, 12, 13)] == [2, 3, 3, 4]
+    assert max(newton_targets(32)) == NEWTON_UPDATES
+    with pytest.raises(ValueError, match="bits must be"):
+        newton_updates_worst(0)

@@ -60,9 +60,13 @@ class LayerNormStreamModel(RowStreamModel):
 
     def coverage_bins(self) -> tuple[str, ...]:
         """Row kinds as the statistics see them, the exponent parity that picks the 1/sqrt(2)
-        path, the normalising shift's direction, and output saturation."""
+        path, the normalising shift's direction, and output saturation. A zero variance term
+        T = V * 2^G + E needs E = 0 (an eps below half a term LSB at this D), so term:zero is a
+        bin only at such configurations: elsewhere T >= E > 0 for every row."""
+        c = self.config
+        zero_term = ("term:zero",) if c.eps_term(c.dim) == 0 else ()
         return ("row:constant", "row:near_constant", "row:outlier", "row:fullscale", "row:other",
-                "term:zero", "term:left_shift", "term:right_shift", "exponent:even", "exponent:odd",
+                *zero_term, "term:left_shift", "term:right_shift", "exponent:even", "exponent:odd",
                 "out:saturate_low", "out:saturate_high")
 
     def cover_rows(self, cov: Coverage, x: np.ndarray) -> None:
@@ -82,7 +86,8 @@ class LayerNormStreamModel(RowStreamModel):
         cov.add("row:outlier", outlier.sum())
         cov.add("row:fullscale", fullscale.sum())
         cov.add("row:other", (~(constant | near | outlier | fullscale)).sum())
-        cov.add("term:zero", (t.term == 0).sum())
+        if c.eps_term(dim) == 0:
+            cov.add("term:zero", (t.term == 0).sum())
         cov.add("term:left_shift", ((t.term > 0) & (t.exponent < c.table_in_frac)).sum())
         cov.add("term:right_shift", (t.exponent > c.table_in_frac).sum())
         cov.add("exponent:even", (~constant & (t.k % 2 == 0)).sum())
