@@ -20,7 +20,7 @@ Steps (each prints its progress):
    snapshots are copied to docs/explore/.
 
     python -m flow.explore [--seed 2026] [--jobs 2] [--dask local|tcp://host:8786] [--tiny]
-    python -m flow.explore --sample-only [--per-kind 32]     # refresh the cost snapshot only
+    python -m flow.explore --sample-only [--per-kind 32] [--split-per-kind 12]   # the cost snapshot only
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ from models.paths import BUILD_DIR, REPO_ROOT
 
 DOCS_DIR = REPO_ROOT / "docs" / "explore"
 PER_KIND = 32
+# Samples per kind whose output width differs from the input's, on top of PER_KIND with equal
+# widths (flow.explore.samples).
+SPLIT_PER_KIND = 12
 SEED = 2026
 BASELINE_UNITS = {"I-BERT": ("ibert_gelu", "ibert_softmax", "ibert_layernorm"),
                   "SOLE": ("sole_e2softmax", "sole_ailayernorm")}
@@ -64,7 +67,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=SEED, help=f"sampling, search and split seed (default {SEED})")
     parser.add_argument("--per-kind", type=int, default=PER_KIND,
-                        help=f"cost samples per unit kind, each at 1 and 4 lanes (default {PER_KIND})")
+                        help=f"cost samples per unit kind with the output as wide as the input, each at 1 and 4 "
+                             f"lanes (default {PER_KIND})")
+    parser.add_argument("--split-per-kind", type=int, default=SPLIT_PER_KIND,
+                        help=f"more cost samples per unit kind whose output is narrower or wider than the input "
+                             f"(default {SPLIT_PER_KIND}; 0 for none)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel syntheses on the local cores (default 2)")
     parser.add_argument("--dask", metavar="ADDRESS",
                         help="synthesize on a Dask distributed cluster: 'local' starts one on this machine "
@@ -104,6 +111,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              ("--search-sentences", args.search_sentences, 2)):
         if value < low:
             fail(f"{name} must be at least {low}, got {value}")
+    if args.split_per_kind < 0:
+        fail(f"--split-per-kind must be at least 0, got {args.split_per_kind}")
     if not args.lambdas or any(x < 0 for x in args.lambdas):
         fail("--lambdas needs at least one value, none negative")
     unknown = [k for k in args.ecp5_kinds if k not in KINDS]
@@ -217,7 +226,8 @@ def main(argv: list[str] | None = None) -> None:
             log(f"cost snapshot {_shown(sampling.SNAPSHOT)}: {len(explorer.records)} records seeded "
                 "into the cache" + (f", {stale} measured on other sources (left out; measured again where needed)"
                                     if stale else ""))
-        points = sampling.plan({k: args.per_kind for k in KINDS}, args.seed)
+        points = sampling.plan({k: args.per_kind for k in KINDS}, args.seed,
+                               {k: args.split_per_kind for k in KINDS})
         data = sampling.collect(points, jobs=args.jobs, ecp5_kinds=args.ecp5_kinds, dask=args.dask, log=log)
     except (CostError, ValueError) as err:
         fail(str(err))

@@ -8,7 +8,7 @@ Two uses:
   what the verification reports.
 - the search's relaxed forward (`RelaxedSite`): during the search every site holds the
   calibrated approximation of one sampled candidate per kind (the candidates are the distinct
-  functions of the kind, its entries, width, coeffs and internal choices, each calibrated once
+  functions of the kind, its entries, widths, coeffs and internal choices, each calibrated once
   with only its kind replaced), weighted by the Gumbel-softmax sample's weight. Straight-through: the forward value is the
   unit's bit-accurate output, the gradient flows as through the float op, and the weight's
   gradient is the deviation (unit - float) times the loss gradient (GDAS-style: one candidate per
@@ -52,8 +52,11 @@ class DesignMethod(NnlutMethod):
         return unit_config(kind, self.design.of(kind), lanes=1)
 
     def gelu_config(self, frac: int | None = None) -> Any:
+        """The GELU unit with `frac` input fraction bits and as many integer bits out as in."""
         config = self._config("gelu")
-        return config if frac is None else dataclasses.replace(config, in_frac=frac, out_frac=frac)
+        if frac is None:
+            return config
+        return dataclasses.replace(config, in_frac=frac, out_frac=frac - config.in_width + config.out_width)
 
     def softmax_config(self, frac: int | None = None) -> Any:
         config = self._config("softmax")

@@ -4,7 +4,10 @@ ECP5 place and route for the kinds given) at every SAMPLE_LANES, cached by confi
 
 Samples are a Latin hypercube over each kind's dimensions (scipy.stats.qmc, fixed seed), mapped
 to the discrete choices and deduplicated, so every value of every dimension is drawn about
-equally often. Synthesis runs `jobs` at a time on the local cores, or on a Dask distributed
+equally often. They come in two sets: `per_kind` with the output as wide as the input (the
+hypercube over every other dimension; the space had one width when these were first measured),
+and `split_per_kind` more over every dimension, each with an output narrower or wider than its
+input. Together they cover the space; the first set is the same as before the split widths. Synthesis runs `jobs` at a time on the local cores, or on a Dask distributed
 cluster (`--dask local` starts a local one; `--dask tcp://host:8786` uses an existing
 scheduler): each task measures one point and returns its record, which this process caches.
 
@@ -46,15 +49,17 @@ class Sample:
     record: CostRecord
 
 
-def space_filling(kind: str, count: int, seed: int) -> list[Choice]:
+def space_filling(kind: str, count: int, seed: int, split_widths: bool = False) -> list[Choice]:
     """Up to `count` distinct valid choices of a kind, from a Latin hypercube over its
-    dimensions (reproducible: the same seed gives the same list)."""
+    dimensions (reproducible: the same seed gives the same list). Without split_widths the
+    output is as wide as the input (out_width is not a dimension of the hypercube); with it,
+    only choices whose output and input widths differ are kept."""
     from scipy.stats import qmc
 
     if count < 1:
         raise ValueError(f"sample count must be >= 1, got {count}")
-    valid = set(valid_choices(kind))
-    names = list(DIMENSIONS)
+    valid = {c for c in valid_choices(kind) if (c.out_width != c.width) == split_widths}
+    names = [n for n in DIMENSIONS if split_widths or n != "out_width"]
     sampler = qmc.LatinHypercube(d=len(names), seed=seed)
     out: list[Choice] = []
     # Draw until enough distinct valid choices (the space is finite: stop when it is exhausted).
@@ -62,7 +67,8 @@ def space_filling(kind: str, count: int, seed: int) -> list[Choice]:
         for row in sampler.random(count):
             values = [DIMENSIONS[n][min(int(u * len(DIMENSIONS[n])), len(DIMENSIONS[n]) - 1)]
                       for n, u in zip(names, row)]
-            choice = Choice(**dict(zip(names, values)))
+            chosen = dict(zip(names, values))
+            choice = Choice(**{"out_width": chosen["width"], **chosen})
             if choice in valid and choice not in out:
                 out.append(choice)
             if len(out) == count or len(out) == len(valid):
@@ -70,16 +76,20 @@ def space_filling(kind: str, count: int, seed: int) -> list[Choice]:
     return out
 
 
-def plan(counts: dict[str, int], seed: int) -> list[tuple[str, Choice]]:
-    """The sampled (kind, choice) pairs: each kind with its own stream of the seed, plus the
-    kind's default choice (the reference every report compares with)."""
-    unknown = sorted(set(counts) - set(KINDS))
+def plan(counts: dict[str, int], seed: int, split_counts: dict[str, int] | None = None) -> list[tuple[str, Choice]]:
+    """The sampled (kind, choice) pairs: each kind with its own streams of the seed (counts[kind]
+    with equal widths, split_counts[kind] with the output narrower or wider than the input),
+    plus the kind's default choice (the reference every report compares with)."""
+    split_counts = split_counts or {}
+    unknown = sorted((set(counts) | set(split_counts)) - set(KINDS))
     if unknown:
         raise ValueError(f"unknown kind(s) {', '.join(unknown)}; choose from {', '.join(KINDS)}")
     out = []
     for i, kind in enumerate(KINDS):
-        if counts.get(kind, 0) > 0:
-            choices = space_filling(kind, counts[kind], seed + 1000 * i)
+        choices = space_filling(kind, counts[kind], seed + 1000 * i) if counts.get(kind, 0) > 0 else []
+        if split_counts.get(kind, 0) > 0:
+            choices += space_filling(kind, split_counts[kind], seed + 1000 * i + 500, split_widths=True)
+        if choices:
             out += [(kind, c) for c in choices + ([] if DEFAULT in choices else [DEFAULT])]
     return out
 

@@ -8,7 +8,7 @@ judged by true evaluations (synthesis plus the calibrated end-to-end run):
 - random: designs drawn uniformly from the valid choices;
 - greedy: from the default design, one step at a time along a fixed list of area-saving moves
   (drop the table's reset, binary search, reduced internal formats, halve entries, narrower
-  coefficients, narrow the width by 2 bits), each move truly evaluated and kept when the design
+  coefficients, narrow the output, then the input, by 2 bits), each move truly evaluated and kept when the design
   still meets the fidelity targets.
 
 Random and greedy get as many true evaluations as the gradient search proposed designs.
@@ -116,7 +116,8 @@ def random_designs(count: int, seed: int) -> list[Design]:
 def greedy_moves(design: Design) -> list[Design]:
     """Single-step changes that save area, in the order greedy tries them: per kind (LayerNorm,
     Softmax, GELU: the largest first) drop the reset, binary search, reduced internal formats,
-    halve entries, narrow the coefficients by one step, narrow the width by 2 bits."""
+    halve entries, narrow the coefficients by one step, narrow the output width by 2 bits, narrow
+    the input width by 2 bits."""
     moves = []
     for k in ("layernorm", "softmax", "gelu"):
         c = design.of(k)
@@ -132,6 +133,8 @@ def greedy_moves(design: Design) -> list[Design]:
         coeffs = DIMENSIONS["coeffs"].index(c.coeffs)
         if coeffs > 0:
             options.append(c.replace(coeffs=DIMENSIONS["coeffs"][coeffs - 1]))
+        if c.out_width > DIMENSIONS["out_width"][0]:
+            options.append(c.replace(out_width=c.out_width - 2))
         if c.width > DIMENSIONS["width"][0]:
             options.append(c.replace(width=c.width - 2))
         for o in options:

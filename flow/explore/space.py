@@ -4,9 +4,11 @@ the RTL offers, and how a choice becomes the unit's configuration.
 Choices (every one an elaboration parameter of the unit):
 - entries: table segments, 8 to 64 (for Softmax both its tables, exp and 1/x; for LayerNorm its
   1/sqrt table);
-- width: the unit's input and output data width (in_width = out_width); the fractional bits
-  follow the end-to-end evaluation's rule (models.e2e.method_base.Widths) and calibration
-  moves them per kind, which changes no hardware;
+- width: the unit's input data width; the fractional bits follow the end-to-end evaluation's
+  rule (models.e2e.method_base.Widths) and calibration moves them per kind, which changes no
+  hardware;
+- out_width: the unit's output data width, with as many integer bits as at out_width = width
+  (formats);
 - coeffs: the table's slope and intercept widths, "s12t16", "s14t18" or "s16t20" (the fitter
   places the binary point of each table from its largest value, models.nnlut);
 - internal: the internal formats behind the inner tables. Softmax "standard" is
@@ -19,14 +21,13 @@ Choices (every one an elaboration parameter of the unit):
   end-to-end flow loads into every unit, so it is not in this space;
 - search: "parallel" comparators or "binary" (a pipelined binary segment search).
 
-Not in the space: separate input and output widths (one width per unit keeps the candidates
-few enough to calibrate each once), pipelining (the units' pipelines are fixed: the RTL has no
+Not in the space: pipelining (the units' pipelines are fixed: the RTL has no
 option for it), Softmax's serial 1/x core (one result every few cycles: at 16 lanes it cannot
 keep up with rows of 128, so it fails the throughput every unit is held to), and the lane count,
 which the search holds at TARGET_LANES (the cost is sampled at 1 and 4 lanes and modelled
 linearly in lanes, see flow.explore.evaluator).
 
-`entries`, `width`, `coeffs` and `internal` change what the unit computes (the fidelity search
+`entries`, `width`, `out_width`, `coeffs` and `internal` change what the unit computes (the fidelity search
 relaxes them); `table` and `search` change only its cost (the benches check every option
 bit-exact against the same model).
 
@@ -50,6 +51,7 @@ KIND_LABELS = {"gelu": "GELU", "softmax": "Softmax", "layernorm": "LayerNorm"}
 DIMENSIONS: dict[str, tuple[Any, ...]] = {
     "entries": (8, 16, 32, 64),
     "width": (12, 14, 16),
+    "out_width": (12, 14, 16),
     "coeffs": ("s12t16", "s14t18", "s16t20"),
     "internal": ("standard", "reduced"),
     "table": ("programmable", "no_reset"),
@@ -57,7 +59,7 @@ DIMENSIONS: dict[str, tuple[Any, ...]] = {
 }
 # The dimensions that change the unit's function (the fidelity candidates); the rest change
 # only its cost.
-FUNCTION_DIMS = ("entries", "width", "coeffs", "internal")
+FUNCTION_DIMS = ("entries", "width", "out_width", "coeffs", "internal")
 COST_DIMS = tuple(d for d in DIMENSIONS if d not in FUNCTION_DIMS)
 COEFF_WIDTHS = {"s12t16": (12, 16), "s14t18": (14, 18), "s16t20": (16, 20)}
 REDUCED_LAYERNORM = {"table_in_width": 12, "y_guard": 2}
@@ -68,8 +70,8 @@ INTERNAL = {"softmax": {"standard": dict(NARROW_INTERNAL), "reduced": dict(SHORT
 # plus TARGET_LANES lanes (area(L) = a1 + (L - 1) * (a4 - a1) / 3, see flow.explore.evaluator).
 SAMPLE_LANES = (1, 4)
 TARGET_LANES = 16
-DEFAULT_CHOICE = {"entries": 16, "width": 16, "coeffs": "s16t20", "internal": "standard", "table": "programmable",
-                  "search": "parallel"}
+DEFAULT_CHOICE = {"entries": 16, "width": 16, "out_width": 16, "coeffs": "s16t20", "internal": "standard",
+                  "table": "programmable", "search": "parallel"}
 
 
 @dataclass(frozen=True, order=True)
@@ -78,6 +80,7 @@ class Choice:
 
     entries: int
     width: int
+    out_width: int
     coeffs: str
     internal: str
     table: str
@@ -103,7 +106,9 @@ class Choice:
         return Choice(**{**asdict(self), **changes})
 
     def label(self) -> str:
-        return f"E{self.entries} W{self.width} {self.coeffs} {self.internal} {self.table} {self.search}"
+        # W16 when the output is as wide as the input, W16>12 for 16 bits in and 12 out.
+        widths = f"W{self.width}" + (f">{self.out_width}" if self.out_width != self.width else "")
+        return f"E{self.entries} {widths} {self.coeffs} {self.internal} {self.table} {self.search}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,19 +123,19 @@ def unit_spec(kind: str) -> UnitSpec:
     return UNITS[kind]
 
 
-def formats(kind: str, width: int) -> dict[str, Any]:
-    """Data formats at this width: GELU S.(W-4) in and out with the minimax table, Softmax
-    S.(W-5) in and unsigned 0.W out, LayerNorm S.(W-8) in and S.(W-6) out. These are the units'
-    defaults when the space was sampled (before models.defaults widened them); they are kept so
-    the snapshot's records stay valid. The search is calibrated only, and calibration chooses
+def formats(kind: str, width: int, out_width: int) -> dict[str, Any]:
+    """Data formats at these widths (W in, O out): GELU S.(W-4) in and S.(O-4) out with the
+    minimax table, Softmax S.(W-5) in and unsigned 0.O out, LayerNorm S.(W-8) in and S.(O-6) out.
+    At O = W these are the units' defaults when the space was sampled (before models.defaults
+    widened them); they are kept so the snapshot's records stay valid. The search is calibrated only, and calibration chooses
     the GELU and Softmax input formats from the activations and each LayerNorm site's scales, so
     the build format matters only for the reset contents of the tables."""
     if kind == "gelu":
-        return {"in_width": width, "in_frac": width - 4, "out_width": width, "out_frac": width - 4,
+        return {"in_width": width, "in_frac": width - 4, "out_width": out_width, "out_frac": out_width - 4,
                 "fit": "minimax"}
     if kind == "softmax":
-        return {"in_width": width, "in_frac": width - 5, "out_width": width, "out_frac": width}
-    return {"in_width": width, "in_frac": width - 8, "out_width": width, "out_frac": width - 6}
+        return {"in_width": width, "in_frac": width - 5, "out_width": out_width, "out_frac": out_width}
+    return {"in_width": width, "in_frac": width - 8, "out_width": out_width, "out_frac": out_width - 6}
 
 
 def unit_config(kind: str, choice: Choice, lanes: int) -> Any:
@@ -142,7 +147,7 @@ def unit_config(kind: str, choice: Choice, lanes: int) -> Any:
     slope_width, intercept_width = COEFF_WIDTHS[choice.coeffs]
     return unit_spec(kind).config(lanes=lanes, entries=choice.entries, table=choice.table, search=choice.search,
                                   slope_width=slope_width, intercept_width=intercept_width,
-                                  **formats(kind, choice.width), **internal[choice.internal])
+                                  **formats(kind, choice.width, choice.out_width), **internal[choice.internal])
 
 
 @cache
