@@ -120,6 +120,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         fail(f"--ecp5-kinds: unknown kind(s) {', '.join(unknown)}; choose from {', '.join(KINDS)}")
     if args.tiny:
         args.lambdas, args.steps = args.lambdas[:1], min(args.steps, 2)
+        args.split_per_kind = min(args.split_per_kind, 2)
         # Enough to run every line of the fit; the test checks the path, not the evaluator's error.
         args.epochs = min(args.epochs, 100)
         args.eval_sentences = args.eval_sentences or 8
@@ -341,6 +342,8 @@ def main(argv: list[str] | None = None) -> None:
         # What the samples cost when they were synthesized (this run or the one that made the snapshot).
         "sample_synthesis_s": sum(s.record.seconds for s in data),
         "samples_with_ecp5": sum(s.record.ecp5_lut4 is not None for s in data),
+        # Samples whose output width differs from the input's (the second set, flow.explore.samples).
+        "split_width_samples": sum(s.choice.out_width != s.choice.width for s in data),
         "evaluator": errors["network"], "linear": errors["linear"],
         "front": [p.to_dict() for p in front], "default": default.to_dict(),
         "chosen": chosen.to_dict() if chosen else None,

@@ -61,6 +61,18 @@ def test_space_filling_is_reproducible_and_spread():
         sampling.plan({"relu": 3}, seed=1)
 
 
+def test_split_width_samples_come_on_top_of_the_equal_width_ones():
+    """The second set has every output width differ from its input width and draws every value
+    of both; adding it leaves the first set (the samples measured before it existed) as it was."""
+    equal = sampling.plan({"softmax": 6}, seed=3)
+    both = sampling.plan({"softmax": 6}, seed=3, split_counts={"softmax": 9})
+    assert all(c.out_width == c.width for _, c in equal)
+    assert both[:6] == equal[:6] and len(both) == 6 + 9 + 1 and both[-1] == ("softmax", DEFAULT)
+    split = [c for _, c in both[6:15]]
+    assert all(c.out_width != c.width for c in split)
+    assert {c.out_width for c in split} == {c.width for c in split} == set(DIMENSIONS["width"])
+
+
 def test_snapshot_round_trip_and_stale_records(tmp_path, monkeypatch):
     monkeypatch.setattr("flow.cost.CACHE_DIR", tmp_path / "cache")
     record = fake_record("gelu", DEFAULT, 1)
