@@ -7,9 +7,10 @@ to the discrete choices and deduplicated, so every value of every dimension is d
 equally often. They come in two sets: `per_kind` with the output as wide as the input (the
 hypercube over every other dimension; the space had one width when these were first measured),
 and `split_per_kind` more over every dimension, each with an output narrower or wider than its
-input. Together they cover the space; the first set is the same as before the split widths. Synthesis runs `jobs` at a time on the local cores, or on a Dask distributed
-cluster (`--dask local` starts a local one; `--dask tcp://host:8786` uses an existing
-scheduler): each task measures one point and returns its record, which this process caches.
+input. Together they cover the space; the first set is the same as before the split widths.
+Synthesis runs `jobs` at a time on the local cores, or on a Dask distributed cluster (`--dask
+local` starts a local one; `--dask tcp://host:8786` uses an existing scheduler): each task
+measures one point and returns its record, which this process caches.
 
 The snapshot (docs/explore/cost_samples.json, written by `python -m flow.explore`) holds every
 cost record the exploration used (samples, verification points, baselines) with its cache key:

@@ -8,8 +8,8 @@ judged by true evaluations (synthesis plus the calibrated end-to-end run):
 - random: designs drawn uniformly from the valid choices;
 - greedy: from the default design, one step at a time along a fixed list of area-saving moves
   (drop the table's reset, binary search, reduced internal formats, halve entries, narrower
-  coefficients, narrow the output, then the input, by 2 bits), each move truly evaluated and kept when the design
-  still meets the fidelity targets.
+  coefficients, narrow the output, then the input, by 2 bits), each move truly evaluated and
+  kept when the design still meets the fidelity targets.
 
 Random and greedy get as many true evaluations as the gradient search proposed designs.
 """

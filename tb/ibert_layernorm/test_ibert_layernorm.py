@@ -21,6 +21,7 @@ The pure-Python test at the end checks the bound itself, without the simulator.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -108,6 +109,7 @@ def wrap_rows(rng: np.random.Generator, fmt: FixedFormat, rows: int, dim: int, l
     return np.array(out, dtype=np.int64)
 
 
+@functools.cache
 def newton_targets(max_bit: int) -> dict[int, list[int]]:
     """Even variances below 2^max_bit by the number of Newton updates their root takes. The
     slow ones sit just below a square m^2 a little above an even power of two, where the start
@@ -127,10 +129,10 @@ def newton_rows(rng: np.random.Generator, fmt: FixedFormat, rows: int, dim: int,
     target / 2 (greedy squares), at random places. The mean is exactly 0, so y = q and the
     variance is the target. Counts whose targets a row of `dim` codes cannot hold are left out."""
     by_updates = newton_targets(max_bit)
+    slowest_first = sorted(by_updates, reverse=True)
     out = []
     for i in range(rows):
-        updates = sorted(by_updates, reverse=True)[i % len(by_updates)]
-        target = int(rng.choice(by_updates[updates]))
+        target = int(rng.choice(by_updates[slowest_first[i % len(slowest_first)]]))
         rest, parts = target // 2, []
         while rest:
             a = min(math.isqrt(rest), fmt.max_code)

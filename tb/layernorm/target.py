@@ -58,13 +58,17 @@ class LayerNormStreamModel(RowStreamModel):
         return (rms_norm if c.rms else layer_norm)(c.in_fmt.to_real(rows), c.gamma_fmt.to_real(self.gamma_codes),
                           c.beta_fmt.to_real(self.beta_codes), c.eps)
 
+    @property
+    def zero_term_possible(self) -> bool:
+        """A row's variance term can be 0 only when eps adds nothing to it (E = 0)."""
+        return self.config.eps_term(self.config.dim) == 0
+
     def coverage_bins(self) -> tuple[str, ...]:
         """Row kinds as the statistics see them, the exponent parity that picks the 1/sqrt(2)
         path, the normalising shift's direction, and output saturation. A zero variance term
         T = V * 2^G + E needs E = 0 (an eps below half a term LSB at this D), so term:zero is a
         bin only at such configurations: elsewhere T >= E > 0 for every row."""
-        c = self.config
-        zero_term = ("term:zero",) if c.eps_term(c.dim) == 0 else ()
+        zero_term = ("term:zero",) if self.zero_term_possible else ()
         return ("row:constant", "row:near_constant", "row:outlier", "row:fullscale", "row:other",
                 *zero_term, "term:left_shift", "term:right_shift", "exponent:even", "exponent:odd",
                 "out:saturate_low", "out:saturate_high")
@@ -86,7 +90,7 @@ class LayerNormStreamModel(RowStreamModel):
         cov.add("row:outlier", outlier.sum())
         cov.add("row:fullscale", fullscale.sum())
         cov.add("row:other", (~(constant | near | outlier | fullscale)).sum())
-        if c.eps_term(dim) == 0:
+        if self.zero_term_possible:
             cov.add("term:zero", (t.term == 0).sum())
         cov.add("term:left_shift", ((t.term > 0) & (t.exponent < c.table_in_frac)).sum())
         cov.add("term:right_shift", (t.exponent > c.table_in_frac).sum())
