@@ -94,7 +94,7 @@ SHORT_ROW_MAX = 128
 # int64 headroom for the model's intermediates (the largest is the sum S).
 # Beats of more lanes than this register their lanes' e before the adder tree and their sum
 # before the row accumulator (two cycles more of row latency; rtl/nnlut/softmax_unit.sv
-# SumStageLanes, passed from here).
+# SumStageLanes): the default of SoftmaxConfig.sum_stage_lanes.
 SUM_STAGE_LANES = 4
 RECIP_CORES = ("pipelined", "serial")
 _MODEL_BITS = 62
@@ -143,6 +143,9 @@ class SoftmaxConfig:
     table: str = "programmable"        # both tables: programmable | no_reset | hardwired
     search: str = "parallel"           # parallel | binary (models.nnlut.check_arch)
     recip: str = "pipelined"           # the 1/x core: pipelined | serial (one slope bit per cycle)
+    # Beats of more lanes than this register their lanes' e and their sum (SumStageLanes): 0
+    # registers them at every lane count, `lanes` or more never.
+    sum_stage_lanes: int = SUM_STAGE_LANES
 
     def __post_init__(self) -> None:
         if self.out_frac is None:
@@ -167,6 +170,8 @@ class SoftmaxConfig:
             check_arch(self.table, self.search)
         except ValueError as err:
             p.append(str(err))
+        if self.sum_stage_lanes < 0:
+            p.append(f"sum_stage_lanes must be >= 0, got {self.sum_stage_lanes}")
         if self.recip not in RECIP_CORES:
             p.append(f"recip must be one of {', '.join(RECIP_CORES)}, got {self.recip!r}")
         if self.exp_mode not in EXP_MODES:
@@ -266,11 +271,11 @@ class SoftmaxConfig:
     def row_latency(self) -> int:
         """Documented in rtl/nnlut/softmax_unit.sv: a row's last input beat to its first output
         beat, RowBeats + 14, plus the binary search's stages in each of the two cores, plus two
-        where beats of more than SUM_STAGE_LANES lanes register their lanes' e and their sum."""
+        where beats of more than sum_stage_lanes lanes register their lanes' e and their sum."""
         search = core_latency(self.entries, self.search) - CORE_LATENCY
         # The serial 1/x core searches one breakpoint, then multiplies one slope bit, per cycle.
         recip = clog2(self.entries) + self.slope_width - 3 if self.recip == "serial" else search
-        return self.beats_per_row + 14 + search + recip + 2 * int(self.lanes > SUM_STAGE_LANES)
+        return self.beats_per_row + 14 + search + recip + 2 * int(self.sum_stage)
 
     @property
     def row_interval(self) -> int:
@@ -284,12 +289,23 @@ class SoftmaxConfig:
         return {"RowLength": self.row_length, "Lanes": self.lanes, "InWidth": self.in_width,
                 "InFrac": self.in_frac, "OutWidth": self.out_width, "OutFrac": self.out_frac,
                 "Entries": self.entries, "ExpFrac": self.exp_frac, "Log2eFrac": self.log2e_frac,
-                "ExpDirect": int(self.exp_mode == "direct"), "SumStageLanes": SUM_STAGE_LANES,
+                "ExpDirect": int(self.exp_mode == "direct"), "SumStageLanes": self.sum_stage_lanes,
                 "SerialRecip": int(self.recip == "serial"),
                 **arch_parameters(self.table, self.search)}
 
+    @property
+    def sum_stage(self) -> bool:
+        """Whether a beat's lane exps and their sum are registered (two cycles more latency)."""
+        return self.lanes > self.sum_stage_lanes
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields; sum_stage_lanes only when it is not SUM_STAGE_LANES, so that the
+        dictionary of a configuration at the default (which names cost-cache entries and the
+        explore snapshot's records) is what it was before the option existed."""
+        data = asdict(self)
+        if data["sum_stage_lanes"] == SUM_STAGE_LANES:
+            del data["sum_stage_lanes"]
+        return data
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> "SoftmaxConfig":
