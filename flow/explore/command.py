@@ -20,7 +20,8 @@ Steps (each prints its progress):
    snapshots are copied to docs/explore/.
 
     python -m flow.explore [--seed 2026] [--jobs 2] [--dask local|tcp://host:8786] [--tiny]
-    python -m flow.explore --sample-only [--per-kind 32] [--split-per-kind 12]   # the cost snapshot only
+    python -m flow.explore --sample-only [--per-kind 32] [--split-per-kind 12] [--pipelined-per-kind 12]
+                                         # the cost snapshot only
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ PER_KIND = 32
 # Samples per kind whose output width differs from the input's, on top of PER_KIND with equal
 # widths (flow.explore.samples).
 SPLIT_PER_KIND = 12
+# Samples per kind with a pipelining option beyond the unit's base pipeline (Softmax's sum stage;
+# the other kinds have none).
+PIPELINED_PER_KIND = 12
 SEED = 2026
 BASELINE_UNITS = {"I-BERT": ("ibert_gelu", "ibert_softmax", "ibert_layernorm"),
                   "SOLE": ("sole_e2softmax", "sole_ailayernorm")}
@@ -72,6 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--split-per-kind", type=int, default=SPLIT_PER_KIND,
                         help=f"more cost samples per unit kind whose output is narrower or wider than the input "
                              f"(default {SPLIT_PER_KIND}; 0 for none)")
+    parser.add_argument("--pipelined-per-kind", type=int, default=PIPELINED_PER_KIND,
+                        help=f"more cost samples per unit kind with a pipelining option beyond the base pipeline, "
+                             f"for the kinds that have one (default {PIPELINED_PER_KIND}; 0 for none)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel syntheses on the local cores (default 2)")
     parser.add_argument("--dask", metavar="ADDRESS",
                         help="synthesize on a Dask distributed cluster: 'local' starts one on this machine "
@@ -111,8 +118,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              ("--search-sentences", args.search_sentences, 2)):
         if value < low:
             fail(f"{name} must be at least {low}, got {value}")
-    if args.split_per_kind < 0:
-        fail(f"--split-per-kind must be at least 0, got {args.split_per_kind}")
+    for name, value in (("--split-per-kind", args.split_per_kind), ("--pipelined-per-kind", args.pipelined_per_kind)):
+        if value < 0:
+            fail(f"{name} must be at least 0, got {value}")
     if not args.lambdas or any(x < 0 for x in args.lambdas):
         fail("--lambdas needs at least one value, none negative")
     unknown = [k for k in args.ecp5_kinds if k not in KINDS]
@@ -121,6 +129,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.tiny:
         args.lambdas, args.steps = args.lambdas[:1], min(args.steps, 2)
         args.split_per_kind = min(args.split_per_kind, 2)
+        args.pipelined_per_kind = min(args.pipelined_per_kind, 2)
         # Enough to run every line of the fit; the test checks the path, not the evaluator's error.
         args.epochs = min(args.epochs, 100)
         args.eval_sentences = args.eval_sentences or 8
@@ -228,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
                 "into the cache" + (f", {stale} measured on other sources (left out; measured again where needed)"
                                     if stale else ""))
         points = sampling.plan({k: args.per_kind for k in KINDS}, args.seed,
-                               {k: args.split_per_kind for k in KINDS})
+                               {k: args.split_per_kind for k in KINDS}, {k: args.pipelined_per_kind for k in KINDS})
         data = sampling.collect(points, jobs=args.jobs, ecp5_kinds=args.ecp5_kinds, dask=args.dask, log=log)
     except (CostError, ValueError) as err:
         fail(str(err))
@@ -344,6 +353,8 @@ def main(argv: list[str] | None = None) -> None:
         "samples_with_ecp5": sum(s.record.ecp5_lut4 is not None for s in data),
         # Samples whose output width differs from the input's (the second set, flow.explore.samples).
         "split_width_samples": sum(s.choice.out_width != s.choice.width for s in data),
+        # Samples with a pipelining option beyond the base (the third set).
+        "pipelined_samples": sum(s.choice.pipeline != "base" for s in data),
         "evaluator": errors["network"], "linear": errors["linear"],
         "front": [p.to_dict() for p in front], "default": default.to_dict(),
         "chosen": chosen.to_dict() if chosen else None,

@@ -97,7 +97,8 @@ def write_report(result: dict[str, Any], out_dir: Path) -> None:
                      f"{b['true_top1']:.1%} | {b['note']} |")
     lines += ["", "## The evaluator", "",
               f"Trained on {result['samples']} synthesized samples (space-filling, seed {result['seed']}; "
-              f"{result['split_width_samples']} of them with the output narrower or wider than the input; "
+              f"{result['split_width_samples']} of them with the output narrower or wider than the input, "
+              f"{result['pipelined_samples']} with Softmax's sum stage registered; "
               f"{result['sample_synthesis_s'] / 60:.0f} min of synthesis, with place and route where done, on "
               f"one core; {result['sample_synthesis_s'] / max(1, result['samples']):.0f} s a sample; "
               f"{result['samples_with_ecp5']} of them also placed and routed on the ECP5). Held-out "

@@ -4,10 +4,17 @@ ECP5 place and route for the kinds given) at every SAMPLE_LANES, cached by confi
 
 Samples are a Latin hypercube over each kind's dimensions (scipy.stats.qmc, fixed seed), mapped
 to the discrete choices and deduplicated, so every value of every dimension is drawn about
-equally often. They come in two sets: `per_kind` with the output as wide as the input (the
-hypercube over every other dimension; the space had one width when these were first measured),
-and `split_per_kind` more over every dimension, each with an output narrower or wider than its
-input. Together they cover the space; the first set is the same as before the split widths.
+equally often. They come in three sets (SAMPLE_SETS), each with its own stream of the seed:
+- "equal", `per_kind`: the output as wide as the input and each unit's base pipeline (the
+  hypercube over the other dimensions: the space had one width and no pipelining choice when
+  these were first measured);
+- "split", `split_per_kind`: over every dimension but the pipeline, each with an output
+  narrower or wider than its input;
+- "pipelined", `pipelined_per_kind`: with equal widths and the kind's pipelining option beyond
+  the base, over the other dimensions (Softmax's sum stage; the other kinds have none, so they
+  get none).
+Together they cover the space; each new set left the earlier ones as they were, so their
+measurements stayed valid.
 Synthesis runs `jobs` at a time on the local cores, or on a Dask distributed cluster (`--dask
 local` starts a local one; `--dask tcp://host:8786` uses an existing scheduler): each task
 measures one point and returns its record, which this process caches.
@@ -31,13 +38,39 @@ from typing import Any
 
 
 from flow.cost import CostError, CostRecord, cache_file, cached_cost, check_tools, cost, store
-from flow.explore.space import (DEFAULT, DIMENSIONS, KINDS, SAMPLE_LANES, Choice, unit_config, unit_spec,
-                                valid_choices)
+from flow.explore.space import (DEFAULT_DESIGN, DIMENSIONS, KINDS, PIPELINES, SAMPLE_LANES, Choice,
+                                unit_config, unit_spec, valid_choices)
 from models.units import UnitConfig
 from models.paths import REPO_ROOT
 
 SNAPSHOT = REPO_ROOT / "docs" / "explore" / "cost_samples.json"
 SNAPSHOT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SampleSet:
+    """Which choices one set of samples holds: output and input widths equal or not, the base
+    pipeline or the kind's pipelining option; and the offset of its stream of the seed."""
+
+    split_widths: bool
+    pipelined: bool
+    seed_offset: int
+
+    def pipeline(self, kind: str) -> str | None:
+        """The pipeline value of the set's choices of a kind (None: the kind has none)."""
+        if not self.pipelined:
+            return "base"
+        options = PIPELINES.get(kind, ())
+        return options[0] if options else None
+
+    def hypercube_dimensions(self) -> list[str]:
+        # The pipeline is fixed per set (one option beyond the base per kind); out_width is drawn
+        # only where it differs from the width.
+        return [n for n in DIMENSIONS if n != "pipeline" and (self.split_widths or n != "out_width")]
+
+
+SAMPLE_SETS = {"equal": SampleSet(False, False, 0), "split": SampleSet(True, False, 500),
+               "pipelined": SampleSet(False, True, 700)}
 
 
 @dataclass(frozen=True)
@@ -50,17 +83,23 @@ class Sample:
     record: CostRecord
 
 
-def space_filling(kind: str, count: int, seed: int, split_widths: bool = False) -> list[Choice]:
-    """Up to `count` distinct valid choices of a kind, from a Latin hypercube over its
-    dimensions (reproducible: the same seed gives the same list). Without split_widths the
-    output is as wide as the input (out_width is not a dimension of the hypercube); with it,
-    only choices whose output and input widths differ are kept."""
+def space_filling(kind: str, count: int, seed: int, sample_set: str = "equal") -> list[Choice]:
+    """Up to `count` distinct valid choices of a kind in one of SAMPLE_SETS, from a Latin
+    hypercube over the set's dimensions (reproducible: the same seed gives the same list; a kind
+    with no choice in the set gets none)."""
     from scipy.stats import qmc
 
     if count < 1:
         raise ValueError(f"sample count must be >= 1, got {count}")
-    valid = {c for c in valid_choices(kind) if (c.out_width != c.width) == split_widths}
-    names = [n for n in DIMENSIONS if split_widths or n != "out_width"]
+    if sample_set not in SAMPLE_SETS:
+        raise ValueError(f"unknown sample set {sample_set!r}; choose from {', '.join(SAMPLE_SETS)}")
+    chosen_set = SAMPLE_SETS[sample_set]
+    pipeline = chosen_set.pipeline(kind)
+    valid = {c for c in valid_choices(kind)
+             if (c.out_width != c.width) == chosen_set.split_widths and c.pipeline == pipeline}
+    if not valid:
+        return []
+    names = chosen_set.hypercube_dimensions()
     sampler = qmc.LatinHypercube(d=len(names), seed=seed)
     out: list[Choice] = []
     # Draw until enough distinct valid choices (the space is finite: stop when it is exhausted).
@@ -69,7 +108,7 @@ def space_filling(kind: str, count: int, seed: int, split_widths: bool = False) 
             values = [DIMENSIONS[n][min(int(u * len(DIMENSIONS[n])), len(DIMENSIONS[n]) - 1)]
                       for n, u in zip(names, row)]
             chosen = dict(zip(names, values))
-            choice = Choice(**{"out_width": chosen["width"], **chosen})
+            choice = Choice(**{"out_width": chosen["width"], "pipeline": pipeline, **chosen})
             if choice in valid and choice not in out:
                 out.append(choice)
             if len(out) == count or len(out) == len(valid):
@@ -77,21 +116,26 @@ def space_filling(kind: str, count: int, seed: int, split_widths: bool = False) 
     return out
 
 
-def plan(counts: dict[str, int], seed: int, split_counts: dict[str, int] | None = None) -> list[tuple[str, Choice]]:
+def plan(counts: dict[str, int], seed: int, split_counts: dict[str, int] | None = None,
+         pipelined_counts: dict[str, int] | None = None) -> list[tuple[str, Choice]]:
     """The sampled (kind, choice) pairs: each kind with its own streams of the seed (counts[kind]
-    with equal widths, split_counts[kind] with the output narrower or wider than the input),
-    plus the kind's default choice (the reference every report compares with)."""
-    split_counts = split_counts or {}
-    unknown = sorted((set(counts) | set(split_counts)) - set(KINDS))
+    of the "equal" set, split_counts[kind] of "split", pipelined_counts[kind] of "pipelined";
+    SAMPLE_SETS), plus the kind's default choice (DEFAULT_DESIGN: the reference every report
+    compares with)."""
+    per_set = {"equal": counts, "split": split_counts or {}, "pipelined": pipelined_counts or {}}
+    unknown = sorted(set().union(*per_set.values()) - set(KINDS))
     if unknown:
         raise ValueError(f"unknown kind(s) {', '.join(unknown)}; choose from {', '.join(KINDS)}")
     out = []
     for i, kind in enumerate(KINDS):
-        choices = space_filling(kind, counts[kind], seed + 1000 * i) if counts.get(kind, 0) > 0 else []
-        if split_counts.get(kind, 0) > 0:
-            choices += space_filling(kind, split_counts[kind], seed + 1000 * i + 500, split_widths=True)
+        choices: list[Choice] = []
+        for name, kind_counts in per_set.items():
+            if kind_counts.get(kind, 0) > 0:
+                choices += space_filling(kind, kind_counts[kind], seed + 1000 * i + SAMPLE_SETS[name].seed_offset,
+                                           name)
+        default = DEFAULT_DESIGN.of(kind)
         if choices:
-            out += [(kind, c) for c in choices + ([] if DEFAULT in choices else [DEFAULT])]
+            out += [(kind, c) for c in choices + ([] if default in choices else [default])]
     return out
 
 

@@ -7,7 +7,7 @@ judged by true evaluations (synthesis plus the calibrated end-to-end run):
   evaluator; one run per lambda, each ending in one design (the argmax of its logits);
 - random: designs drawn uniformly from the valid choices;
 - greedy: from the default design, one step at a time along a fixed list of area-saving moves
-  (drop the table's reset, binary search, reduced internal formats, halve entries, narrower
+  (drop Softmax's sum stage, drop the table's reset, binary search, reduced internal formats, halve entries, narrower
   coefficients, narrow the output, then the input, by 2 bits), each move truly evaluated and
   kept when the design still meets the fidelity targets.
 
@@ -115,13 +115,15 @@ def random_designs(count: int, seed: int) -> list[Design]:
 
 def greedy_moves(design: Design) -> list[Design]:
     """Single-step changes that save area, in the order greedy tries them: per kind (LayerNorm,
-    Softmax, GELU: the largest first) drop the reset, binary search, reduced internal formats,
-    halve entries, narrow the coefficients by one step, narrow the output width by 2 bits, narrow
-    the input width by 2 bits."""
+    Softmax, GELU: the largest first) drop the sum stage, drop the reset, binary search, reduced
+    internal formats, halve entries, narrow the coefficients by one step, narrow the output width
+    by 2 bits, narrow the input width by 2 bits."""
     moves = []
     for k in ("layernorm", "softmax", "gelu"):
         c = design.of(k)
         options = []
+        if c.pipeline != "base":
+            options.append(c.replace(pipeline="base"))
         if c.table == "programmable":
             options.append(c.replace(table="no_reset"))
         if c.search == "parallel":

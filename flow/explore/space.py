@@ -19,16 +19,22 @@ Choices (every one an elaboration parameter of the unit):
 - table: "programmable" (write port, table in flops with reset) or "no_reset" (write port,
   flops without reset). A hardwired table cannot hold per-site tables, which the calibrated
   end-to-end flow loads into every unit, so it is not in this space;
-- search: "parallel" comparators or "binary" (a pipelined binary segment search).
+- search: "parallel" comparators or "binary" (a pipelined binary segment search);
+- pipeline: the pipelining options the RTL offers besides the search's stages. "base" is each
+  unit's fixed pipeline; Softmax also has "sum_stage", its lane exps and their sum registered
+  before the row accumulator (softmax_unit SumStageLanes below the lane count: two cycles more
+  of row latency, a shorter path through the adder tree at many lanes). The NN-LUT core's three
+  stages and LayerNorm's pipeline have no option, so GELU and LayerNorm take "base" only. The
+  default units register the sum above 4 lanes, so the default Softmax at TARGET_LANES is
+  "sum_stage" (DEFAULT_DESIGN).
 
-Not in the space: pipelining (the units' pipelines are fixed: the RTL has no
-option for it), Softmax's serial 1/x core (one result every few cycles: at 16 lanes it cannot
+Not in the space: Softmax's serial 1/x core (one result every few cycles: at 16 lanes it cannot
 keep up with rows of 128, so it fails the throughput every unit is held to), and the lane count,
 which the search holds at TARGET_LANES (the cost is sampled at 1 and 4 lanes and modelled
 linearly in lanes, see flow.explore.evaluator).
 
 `entries`, `width`, `out_width`, `coeffs` and `internal` change what the unit computes (the fidelity search
-relaxes them); `table` and `search` change only its cost (the benches check every option
+relaxes them); `table`, `search` and `pipeline` change only its cost (the benches check every option
 bit-exact against the same model).
 
 A combination the unit refuses (its configuration's checks, the same that stop elaboration)
@@ -42,7 +48,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
-from models.softmax import NARROW_INTERNAL, SHORT_ROW_INTERNAL
+from models.softmax import NARROW_INTERNAL, SHORT_ROW_INTERNAL, SUM_STAGE_LANES
 from tb.common.spec import UnitSpec
 from tb.registry import UNITS
 
@@ -56,6 +62,7 @@ DIMENSIONS: dict[str, tuple[Any, ...]] = {
     "internal": ("standard", "reduced"),
     "table": ("programmable", "no_reset"),
     "search": ("parallel", "binary"),
+    "pipeline": ("base", "sum_stage"),
 }
 # The dimensions that change the unit's function (the fidelity candidates); the rest change
 # only its cost.
@@ -71,7 +78,13 @@ INTERNAL = {"softmax": {"standard": dict(NARROW_INTERNAL), "reduced": dict(SHORT
 SAMPLE_LANES = (1, 4)
 TARGET_LANES = 16
 DEFAULT_CHOICE = {"entries": 16, "width": 16, "out_width": 16, "coeffs": "s16t20", "internal": "standard",
-                  "table": "programmable", "search": "parallel"}
+                  "table": "programmable", "search": "parallel", "pipeline": "base"}
+
+
+# The configuration option behind the "sum_stage" pipeline (models.softmax.SoftmaxConfig).
+SUM_STAGE_OPTION = "sum_stage_lanes"
+# The pipelining choices of each kind beyond "base": those whose unit has the option.
+PIPELINES = {k: ("sum_stage",) for k in KINDS if SUM_STAGE_OPTION in UNITS[k].options()}
 
 
 @dataclass(frozen=True, order=True)
@@ -85,6 +98,7 @@ class Choice:
     internal: str
     table: str
     search: str
+    pipeline: str
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -108,7 +122,8 @@ class Choice:
     def label(self) -> str:
         # W16 when the output is as wide as the input, W16>12 for 16 bits in and 12 out.
         widths = f"W{self.width}" + (f">{self.out_width}" if self.out_width != self.width else "")
-        return f"E{self.entries} {widths} {self.coeffs} {self.internal} {self.table} {self.search}"
+        pipeline = "" if self.pipeline == "base" else f" {self.pipeline}"
+        return f"E{self.entries} {widths} {self.coeffs} {self.internal} {self.table} {self.search}{pipeline}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -138,16 +153,30 @@ def formats(kind: str, width: int, out_width: int) -> dict[str, Any]:
     return {"in_width": width, "in_frac": width - 8, "out_width": out_width, "out_frac": out_width - 6}
 
 
+def sum_stage_lanes(registered: bool, lanes: int) -> int:
+    """Softmax's SumStageLanes that registers the sum stage at this lane count or not: the
+    models' default SUM_STAGE_LANES where it already does what is asked (so a configuration
+    measured at the default keeps its cost-cache key), else lanes - 1 or lanes."""
+    if registered == (lanes > SUM_STAGE_LANES):
+        return SUM_STAGE_LANES
+    return lanes - 1 if registered else lanes
+
+
 def unit_config(kind: str, choice: Choice, lanes: int) -> Any:
     """The unit configuration of a choice (ValueError if the unit refuses it)."""
     internal = INTERNAL.get(kind, {"standard": {}})
     if choice.internal not in internal:
         raise ValueError(f"{kind} has no internal formats to choose: internal={choice.internal!r} is not "
                          f"one of {', '.join(internal)}")
+    # The sum stage is the unit's own option: a unit without it refuses "sum_stage" by its checks.
+    pipeline = {}
+    if choice.pipeline == "sum_stage" or SUM_STAGE_OPTION in unit_spec(kind).options():
+        pipeline[SUM_STAGE_OPTION] = sum_stage_lanes(choice.pipeline == "sum_stage", lanes)
     slope_width, intercept_width = COEFF_WIDTHS[choice.coeffs]
     return unit_spec(kind).config(lanes=lanes, entries=choice.entries, table=choice.table, search=choice.search,
                                   slope_width=slope_width, intercept_width=intercept_width,
-                                  **formats(kind, choice.width, choice.out_width), **internal[choice.internal])
+                                  **formats(kind, choice.width, choice.out_width), **internal[choice.internal],
+                                  **pipeline)
 
 
 @cache
@@ -196,4 +225,6 @@ class Design:
         return cls(**{k: Choice(**data[k]) for k in KINDS})
 
 
-DEFAULT_DESIGN = Design(DEFAULT, DEFAULT, DEFAULT)
+# The default units as built at TARGET_LANES: Softmax registers its sum above SUM_STAGE_LANES lanes.
+DEFAULT_DESIGN = Design(DEFAULT, DEFAULT.replace(pipeline="sum_stage" if TARGET_LANES > SUM_STAGE_LANES else "base"),
+                        DEFAULT)

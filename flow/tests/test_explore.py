@@ -67,10 +67,44 @@ def test_split_width_samples_come_on_top_of_the_equal_width_ones():
     equal = sampling.plan({"softmax": 6}, seed=3)
     both = sampling.plan({"softmax": 6}, seed=3, split_counts={"softmax": 9})
     assert all(c.out_width == c.width for _, c in equal)
-    assert both[:6] == equal[:6] and len(both) == 6 + 9 + 1 and both[-1] == ("softmax", DEFAULT)
+    assert both[:6] == equal[:6] and len(both) == 6 + 9 + 1 and both[-1] == ("softmax", DEFAULT_DESIGN.softmax)
     split = [c for _, c in both[6:15]]
-    assert all(c.out_width != c.width for c in split)
+    assert all(c.out_width != c.width and c.pipeline == "base" for c in split)
     assert {c.out_width for c in split} == {c.width for c in split} == set(DIMENSIONS["width"])
+
+
+def test_pipelined_samples_come_on_top_and_only_where_the_rtl_has_the_option():
+    """The third set has only choices with a pipelining option beyond the base (Softmax's sum
+    stage), draws the other dimensions widely, and leaves the first two sets as they were."""
+    before = sampling.plan({"softmax": 6}, seed=3, split_counts={"softmax": 4})
+    after = sampling.plan({"softmax": 6, "gelu": 0}, seed=3, split_counts={"softmax": 4},
+                          pipelined_counts={k: 8 for k in KINDS})
+    assert all(c.pipeline == "base" for _, c in before[:10])
+    assert after[:10] == before[:10]
+    assert {k for k, _ in after} == {"softmax"}, "GELU and LayerNorm have no pipelining option to sample"
+    staged = [c for _, c in after[10:18]]
+    assert len(staged) == 8 and all(c.pipeline == "sum_stage" for c in staged)
+    assert {c.entries for c in staged} == set(DIMENSIONS["entries"])
+    with pytest.raises(ValueError, match="unknown sample set"):
+        sampling.space_filling("softmax", 3, seed=1, sample_set="deep")
+
+
+def test_sum_stage_choice_is_the_softmax_register_option_at_every_lane_count():
+    base, staged = DEFAULT, DEFAULT.replace(pipeline="sum_stage")
+    for lanes in (1, 4, 16):
+        assert unit_config("softmax", staged, lanes).sum_stage
+        assert not unit_config("softmax", base, lanes).sum_stage
+    # Where the choice does what the default units do, the configuration is the default's, so
+    # measurements made before the choice existed keep their cost-cache keys.
+    for choice, lanes in ((base, 1), (base, 4), (staged, 16)):
+        assert "sum_stage_lanes" not in unit_config("softmax", choice, lanes).to_dict()
+    assert DEFAULT_DESIGN.softmax == staged and DEFAULT_DESIGN.gelu == DEFAULT_DESIGN.layernorm == base
+    for kind in ("gelu", "layernorm"):
+        with pytest.raises(ValueError, match=f"--sum-stage-lanes does not apply to {kind}"):
+            unit_config(kind, staged, 4)
+    assert allowed_values("softmax", "pipeline") == set(DIMENSIONS["pipeline"])
+    assert allowed_values("gelu", "pipeline") == allowed_values("layernorm", "pipeline") == {"base"}
+    assert staged.label().endswith(" sum_stage") and not base.label().endswith("base")
 
 
 def test_snapshot_round_trip_and_stale_records(tmp_path, monkeypatch):
