@@ -197,11 +197,17 @@ def expand_macros(text: str, macros: dict[str, Macro], depth: int = 0) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=256)
+def _stripped(text: str) -> str:
+    """Comments, dead conditionals and assertion macros removed (a pure function of the text,
+    remembered: the cost cache's keys read the same few dozen files for every configuration)."""
+    return strip_assert_macros(strip_dead_conditionals(strip_comments(text)))
+
+
 def synthesis_view(text: str, include_dirs: Sequence[Path] = ()) -> str:
     """The text of one source file as far as synthesis can tell (see the module docstring);
     the project headers it includes are looked up in `include_dirs`."""
-    view = strip_assert_macros(strip_dead_conditionals(strip_comments(text)))
-    view = _ASSERT_INCLUDE.sub(" ", view)
+    view = _ASSERT_INCLUDE.sub(" ", _stripped(text))
     macros: dict[str, Macro] = {}
     for name in _INCLUDE.findall(view):
         found = [d / name for d in include_dirs if (d / name).is_file()]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
+from copy import deepcopy
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -180,17 +181,35 @@ def fit_cached(function: str, entries: int, lo: float, hi: float) -> dict[str, A
     return data
 
 
+# quantized_table's results in this process, by what the quantization reads (not the lanes, the
+# table's storage or its search): the cost cache's keys quantize the same tables again for every
+# lane count and every record of a configuration.
+_QUANTIZED: dict[str, tuple[IntTable, dict[str, Any]]] = {}
+
+
 def quantized_table(config: UnitConfig) -> tuple[IntTable, dict[str, Any]]:
     """The configuration's integer table, quantized from its (cached) float fit, and the fit.
 
     fit "l2": the minimax table is the start (and fixes the slope and intercept fractional
     bits); models.l2fit then refits it for the least squared error over every input code of
-    the format, each weighted alike, and the fit record gains the result's errors."""
+    the format, each weighted alike, and the fit record gains the result's errors.
+
+    Remembered per process by the configuration and its float fit; each call returns copies."""
+    lo, hi = config.fit_range
+    fit = fit_cached(config.function, config.entries, lo, hi)
+    reads = {k: v for k, v in config.to_dict().items() if k not in ("lanes", "table", "search")}
+    key = json.dumps({"config": reads, "fit": fit}, sort_keys=True, default=str)
+    if key not in _QUANTIZED:
+        _QUANTIZED[key] = _quantize(config, fit)
+    table, fit = _QUANTIZED[key]
+    return deepcopy(table), deepcopy(fit)
+
+
+def _quantize(config: UnitConfig, fit: dict[str, Any]) -> tuple[IntTable, dict[str, Any]]:
     from models.fitter import FloatTable
 
     lo, hi = config.fit_range
     fn = function_spec(config.function).fn
-    fit = fit_cached(config.function, config.entries, lo, hi)
     ftable = FloatTable.from_dict(fit["table"])
     table = quantize_table(ftable.breakpoints, ftable.slopes, ftable.intercepts, fn, lo, hi, config.core_params)
     if config.fit == "l2":

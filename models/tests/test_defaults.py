@@ -74,3 +74,17 @@ def test_fit_option_is_checked_and_round_trips() -> None:
         assert UnitConfig.from_dict(config.to_dict()) == config
     # Tables of the two fits never share a name (build folders, packages).
     assert UnitConfig().table_tag != UnitConfig(fit="minimax").table_tag
+
+
+def test_a_remembered_quantization_is_the_fresh_one_and_cannot_be_changed_through_a_copy() -> None:
+    from models import units
+
+    config = UnitConfig(function="gelu", entries=8, in_width=12, out_width=12, lanes=1)
+    first, _ = units.quantized_table(config)
+    first.slopes[:] = 0                     # a caller's copy; the remembered table must not follow
+    again, _ = units.quantized_table(UnitConfig(function="gelu", entries=8, in_width=12, out_width=12, lanes=4))
+    fresh, _ = units._quantize(config, units.fit_cached("gelu", 8, *config.fit_range))
+    for name in ("breakpoints", "slopes", "intercepts"):
+        assert np.array_equal(getattr(again, name), getattr(fresh, name))
+    assert (again.slope_frac, again.intercept_frac) == (fresh.slope_frac, fresh.intercept_frac)
+    assert np.any(again.slopes != 0)
