@@ -181,8 +181,8 @@ def fit_cached(function: str, entries: int, lo: float, hi: float) -> dict[str, A
     return data
 
 
-# quantized_table's results in this process, by what the quantization reads (not the lanes, the
-# table's storage or its search): the cost cache's keys quantize the same tables again for every
+# quantized_table's results in this process, by table (table_tag: not the lanes or the core's
+# microarchitecture) and float fit: the cost cache's keys quantize the same tables again for every
 # lane count and every record of a configuration.
 _QUANTIZED: dict[str, tuple[IntTable, dict[str, Any]]] = {}
 
@@ -197,8 +197,7 @@ def quantized_table(config: UnitConfig) -> tuple[IntTable, dict[str, Any]]:
     Remembered per process by the configuration and its float fit; each call returns copies."""
     lo, hi = config.fit_range
     fit = fit_cached(config.function, config.entries, lo, hi)
-    reads = {k: v for k, v in config.to_dict().items() if k not in ("lanes", "table", "search")}
-    key = json.dumps({"config": reads, "fit": fit}, sort_keys=True, default=str)
+    key = json.dumps({"table": config.table_tag, "fit": fit}, sort_keys=True)
     if key not in _QUANTIZED:
         _QUANTIZED[key] = _quantize(config, fit)
     table, fit = _QUANTIZED[key]
