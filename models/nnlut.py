@@ -140,8 +140,9 @@ class IntTable:
         return max(prod, aligned + 1) + 1
 
     def segment(self, x_codes: np.ndarray) -> np.ndarray:
-        x = np.asarray(x_codes, dtype=np.int64)
-        return (x[..., None] >= self.breakpoints[1:]).sum(axis=-1)
+        # The number of breakpoints 1..E-1 at or below x (they are non-decreasing, checked above),
+        # which is what the RTL's comparators and their priority encoder or binary search give.
+        return np.searchsorted(self.breakpoints[1:], np.asarray(x_codes, dtype=np.int64), side="right")
 
     def evaluate(self, x_codes: np.ndarray) -> np.ndarray:
         """Output codes for input codes, bit-for-bit as the RTL computes them."""

@@ -108,6 +108,9 @@ class FidelityBench:
     reference: np.ndarray = field(init=False)
     search_reference: torch.Tensor = field(init=False)
     _candidates: dict[tuple[str, tuple[Any, ...]], dict[Any, Any]] = field(default_factory=dict, init=False)
+    # The float model's activations at every site of a kind on the calibration corpus: the same
+    # for every candidate of that kind, so recorded once (models.e2e.calibrate.calibrate).
+    _float_records: dict[str, dict[Any, Any]] = field(default_factory=dict, init=False)
     calibration_seconds: float = field(default=0.0, init=False)
     # The end-to-end results of this run (flow.explore.truth_cache): by key, and how many were
     # read from the cache and how many computed.
@@ -187,7 +190,7 @@ class FidelityBench:
     def candidate(self, kind: str, function: tuple[Any, ...]) -> dict[Any, Any]:
         """Per-site calibrated approximations of one kind's function (its FUNCTION_DIMS values),
         that kind alone replaced (cached)."""
-        from models.e2e.calibrate import calibrate
+        from models.e2e.calibrate import calibrate, record_sites
 
         key = (kind, function)
         if key not in self._candidates:
@@ -195,8 +198,11 @@ class FidelityBench:
             choice = Choice.of_function(function)
             # The other kinds are not replaced (kinds=...); any valid choice of theirs will do.
             design = Design(**{k: (choice if k == kind else DEFAULT) for k in KINDS})
+            if kind not in self._float_records:
+                sites = self.encoder.sites_of(KIND_OF[kind])
+                self._float_records[kind] = record_sites(self.encoder, sites, list(self.calibration_sentences), {})
             self._candidates[key] = calibrate(self.encoder, DesignMethod(design), list(self.calibration_sentences),
-                                              kinds=(KIND_OF[kind],))
+                                              kinds=(KIND_OF[kind],), float_records=self._float_records[kind])
             seconds = time.perf_counter() - started
             self.calibration_seconds += seconds
             self.log(f"    calibrated {kind} {' '.join(choice.label().split()[:len(function)])} ({seconds:.1f} s)")

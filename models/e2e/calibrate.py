@@ -29,6 +29,7 @@ than with the generic table.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,17 +91,43 @@ def record_sites(encoder: SentenceEncoder, sites: Sequence[SiteModule], sentence
 
 
 def calibrate(encoder: SentenceEncoder, method: Method, sentences: Sequence[str],
-              kinds: Sequence[OpKind] = tuple(OpKind)) -> dict[SiteModule, Any]:
-    """Per-site approximations of `method`, calibrated block by block on `sentences`."""
+              kinds: Sequence[OpKind] = tuple(OpKind),
+              float_records: dict[SiteModule, Any] | None = None) -> dict[SiteModule, Any]:
+    """Per-site approximations of `method`, calibrated block by block on `sentences`.
+
+    `float_records`: what record_sites(encoder, <these sites>, sentences, {}) returned, when the
+    caller already has it (it depends only on the sites and the sentences, not on the method:
+    a design search calibrating many candidates of one kind records the float model once)."""
     sites = [s for s in encoder.sites if s.info.kind in kinds and method.supports(s.info.kind)]
     if not sites:
         return {}
-    method.choose_formats(record_sites(encoder, sites, sentences, {}))
+    if float_records is None:
+        float_records = record_sites(encoder, sites, sentences, {})
+    missing = [s.info.name for s in sites if s not in float_records]
+    if missing:
+        raise ValueError(f"calibrate: float_records has no activations of site(s) {', '.join(missing)}")
+    method.choose_formats({s: float_records[s] for s in sites})
     assignment: dict[SiteModule, Any] = {}
+    # (layer, what entered it in each batch) of the last block recorded: the blocks after it
+    # add approximations at or after that layer only, so the layers before it need not run again.
+    replay: tuple[int, list[torch.Tensor]] | None = None
     for block in sorted({s.info.block for s in sites}):
         block_sites = [s for s in sites if s.info.block == block]
         last = max(block_sites, key=lambda s: s.info.order)
-        records = record_sites(encoder, block_sites, sentences, assignment, stop_after=last)
+        if not assignment:
+            # Nothing before this block is approximated yet: its sites see what the float
+            # model's did, so the float recording is the block's recording (same batches, same
+            # operations, the same values to the bit).
+            records = {s: float_records[s] for s in block_sites}
+            continue_from = None
+        else:
+            with ExitStack() as stack:
+                if replay is not None:
+                    stack.enter_context(encoder.replaying(*replay))
+                entering = stack.enter_context(encoder.layer_inputs(block)) if block >= 1 else None
+                records = record_sites(encoder, block_sites, sentences, assignment, stop_after=last)
+            continue_from = None if entering is None else (block, entering)
+        replay = continue_from or replay
         for s in block_sites:
             approx = method.calibrated(s, records[s])
             if approx is not None:

@@ -116,6 +116,39 @@ class SentenceEncoder:
             last_site.stop_after = False
 
     @contextmanager
+    def layer_inputs(self, layer: int) -> Iterator[list[torch.Tensor]]:
+        """The hidden states entering encoder layer `layer`, one tensor per batch in batch
+        order, captured while the block runs (for `replaying`)."""
+        captured: list[torch.Tensor] = []
+        handle = self.model.encoder.layer[layer].register_forward_pre_hook(
+            lambda _module, args: captured.append(args[0]))
+        try:
+            yield captured
+        finally:
+            handle.remove()
+
+    @contextmanager
+    def replaying(self, layer: int, inputs: Sequence[torch.Tensor]) -> Iterator[None]:
+        """Forward passes that skip encoder layers 0 .. layer-1 and give layer `layer` inputs[i]
+        in batch i, for passes over the same batches as the one `layer_inputs` captured them in.
+        Exact only while nothing in those layers changes: the caller's promise (calibration
+        approximates one block at a time, in execution order)."""
+        if not 1 <= layer < self.layers:
+            raise ValueError(f"replaying: layer {layer} is not one of 1 .. {self.layers - 1} (nothing to skip)")
+        queue = list(inputs)
+        skipped = self.model.encoder.layer[:layer]
+        replays = [_Replay(queue if i == layer - 1 else None) for i in range(layer)]
+        for i, replay in enumerate(replays):
+            self.model.encoder.layer[i] = replay
+        try:
+            yield
+        finally:
+            for i, module in enumerate(skipped):
+                self.model.encoder.layer[i] = module
+        if queue:
+            raise RuntimeError(f"replaying layer {layer}: {len(queue)} captured batch(es) were not used")
+
+    @contextmanager
     def approximations(self, assignment: dict[SiteModule, Any]) -> Iterator[None]:
         """Install approximations on sites for the duration of the block; all others float."""
         previous = {s: s.approx for s in self.sites}
@@ -126,6 +159,26 @@ class SentenceEncoder:
         finally:
             for s, a in previous.items():
                 s.approx = a
+
+
+class _Replay(torch.nn.Module):
+    """An encoder layer that is not run: passes its input on, or (the last one skipped) hands
+    out the next captured input of the first layer that runs."""
+
+    def __init__(self, queue: list[torch.Tensor] | None) -> None:
+        super().__init__()
+        self.queue = queue
+
+    def forward(self, hidden_states: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+        if self.queue is None:
+            return hidden_states
+        if not self.queue:
+            raise RuntimeError("replaying: more batches than were captured")
+        replayed = self.queue.pop(0)
+        if replayed.shape != hidden_states.shape:
+            raise RuntimeError(f"replaying: captured batch of shape {tuple(replayed.shape)}, "
+                               f"this pass's is {tuple(hidden_states.shape)}")
+        return replayed
 
 
 def load_encoder(max_tokens: int = DEFAULT_MAX_TOKENS, threads: int | None = None) -> SentenceEncoder:

@@ -353,6 +353,71 @@ def test_blockwise_calibration_sees_approximated_earlier_blocks(encoder) -> None
     assert all(s.approx is None and s.recorder is None and not s.stop_after for s in encoder.sites)
 
 
+@pytest.mark.parametrize("kind_name", ["gelu", "layernorm"])
+def test_calibration_records_what_a_pass_from_the_start_records(encoder, kind_name: str) -> None:  # type: ignore[no-untyped-def]
+    """calibrate() takes block 0's inputs from the float recording and starts each later pass at
+    the layer the previous block's pass reached: every block must still see, to the bit, what a
+    pass from the embeddings with the earlier blocks approximated sees (recorded here, one pass
+    per block), whether or not the caller hands the float recording in."""
+    from models.e2e.calibrate import calibrate, record_sites
+    from models.e2e.methods import Method, Widths
+    from models.e2e.sites import OpKind
+
+    kind = OpKind(kind_name)
+    sentences = SENTENCES[:3]
+    sites = encoder.sites_of(kind)
+    seen: dict[object, np.ndarray] = {}
+
+    def approx(site):  # type: ignore[no-untyped-def]
+        if kind is OpKind.GELU:
+            return lambda x: (1.0 + 0.1 * site.info.block) * torch.nn.functional.gelu(x)
+        return lambda x, w, b, eps: torch.nn.functional.layer_norm(x, x.shape[-1:], 1.5 * w, b, eps)
+
+    class Spy(Method):
+        name = "nnlut"
+
+        def supports(self, k: OpKind) -> bool:
+            return k is kind
+
+        def approximation(self, k: OpKind) -> None:
+            return None
+
+        def calibrated(self, site, record):  # type: ignore[no-untyped-def]
+            seen[site] = np.array(record, copy=True)
+            return approx(site)
+
+    layers = list(encoder.model.encoder.layer)
+    for float_records in (None, record_sites(encoder, sites, sentences, {})):
+        seen.clear()
+        per_site = calibrate(encoder, Spy(Widths()), sentences, kinds=(kind,), float_records=float_records)
+        assert list(encoder.model.encoder.layer) == layers  # every skipped layer is back
+        assignment: dict[object, object] = {}
+        for block in sorted({s.info.block for s in sites}):
+            block_sites = [s for s in sites if s.info.block == block]
+            last = max(block_sites, key=lambda s: s.info.order)
+            fresh = record_sites(encoder, block_sites, sentences, assignment, stop_after=last)
+            for s in block_sites:
+                assert np.array_equal(fresh[s], seen[s]), (s.info.name, float_records is None)
+                assignment[s] = per_site[s]
+
+
+def test_replaying_refuses_what_it_cannot_skip_or_did_not_use(encoder) -> None:  # type: ignore[no-untyped-def]
+    from models.e2e.calibrate import record_sites
+    from models.e2e.sites import OpKind
+
+    with pytest.raises(ValueError, match="layer 0 is not one of"):
+        with encoder.replaying(0, []):
+            pass
+    gelu = encoder.sites_of(OpKind.GELU)
+    with encoder.layer_inputs(2) as entering:
+        record_sites(encoder, gelu[2:3], SENTENCES[:3], {}, stop_after=gelu[2])
+    assert entering and all(t.shape[-1] == encoder.model.config.hidden_size for t in entering)
+    with pytest.raises(RuntimeError, match="were not used"):
+        with encoder.replaying(2, entering + entering[-1:]):
+            record_sites(encoder, gelu[2:3], SENTENCES[:3], {}, stop_after=gelu[2])
+    assert all(type(layer).__name__ == "BertLayer" for layer in encoder.model.encoder.layer)
+
+
 def test_nnlut_calibration_keeps_one_write_port(encoder) -> None:  # type: ignore[no-untyped-def]
     from models.e2e.calibrate import calibrate
     from models.e2e.methods import NnlutMethod, Widths
