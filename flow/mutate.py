@@ -74,19 +74,15 @@ WIDTH_BUILD_ARGS = ["-Wno-WIDTH"]
 BOUND_DECLARATION = re.compile(rb"(\n[ \t]*#[^\n]*)*\n[ \t]*bound_widths=\(.*?\),(?=\n)", re.S)
 EQUIV_TIMEOUT_S = 300
 
-# (name, pattern, replacement): applied to one match on one line.
+# (name, pattern, replacement): applied to one match on one line. A line holds a mutation and,
+# where there is one, its inverse.
 OPERATORS: list[tuple[str, str, str]] = [
-    ("ge->gt", r"(?<![<>=!])>=(?!=)", ">"),
-    ("gt->ge", r"(?<![<>=\-])>(?![>=])", ">="),
+    ("ge->gt", r"(?<![<>=!])>=(?!=)", ">"), ("gt->ge", r"(?<![<>=\-])>(?![>=])", ">="),
     ("lt->le", r"(?<![<=])<(?![<=])", "<="),
-    ("eq->ne", r"==", "!="),
-    ("ne->eq", r"!=", "=="),
-    ("and->or", r"&&", "||"),
-    ("or->and", r"\|\|", "&&"),
-    ("add->sub", r"(?<=\s)\+(?=\s)", "-"),
-    ("sub->add", r"(?<=\s)-(?=\s)", "+"),
-    ("1->0", r"1'b1", "1'b0"),
-    ("0->1", r"1'b0", "1'b1"),
+    ("eq->ne", r"==", "!="), ("ne->eq", r"!=", "=="),
+    ("and->or", r"&&", "||"), ("or->and", r"\|\|", "&&"),
+    ("add->sub", r"(?<=\s)\+(?=\s)", "-"), ("sub->add", r"(?<=\s)-(?=\s)", "+"),
+    ("1->0", r"1'b1", "1'b0"), ("0->1", r"1'b0", "1'b1"),
     ("drop-not", r"!(?=[A-Za-z_(])", ""),
 ]
 WIDTH = "width-1"

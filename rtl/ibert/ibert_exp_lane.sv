@@ -19,15 +19,11 @@
 //   stage 3: p * Mult
 //   stage 4: e16 (variable right shift with round half to even, saturation)
 
+`include "ibert_exp.svh"
+
 module ibert_exp_lane #(
   parameter  int unsigned     InWidth  = 16,
-  parameter  longint unsigned X0Mag    = 64'd1420,
-  parameter  int unsigned     MaxQ     = 30,
-  parameter  longint unsigned BInt     = 64'd2770,
-  parameter  longint unsigned CInt     = 64'd4024659,
-  parameter  longint unsigned Mult     = 64'd1539966480,
-  parameter  int unsigned     ReqShift = 39,
-  parameter  int unsigned     ExpBits  = 16,
+  `IBERT_EXP_PARAMS,
   localparam int unsigned     EWidth   = ExpBits - 1
 ) (
   input  logic               clk_i,

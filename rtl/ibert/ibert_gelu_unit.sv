@@ -109,12 +109,8 @@ module ibert_gelu_unit #(
   // ---------------------------------------------------------------------------
   logic [Latency-1:0] en;
 
-  stream_pipe_ctrl #(
-    .Stages(Latency)
-  ) u_pipe_ctrl (
-    .clk_i, .rst_ni,
-    .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i,
-    .en_o       (en)
+  stream_pipe_ctrl #(.Stages(Latency)) u_pipe_ctrl (
+    .clk_i, .rst_ni, .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i, .en_o(en)
   );
 
   for (genvar l = 0; l < Lanes; l++) begin : gen_lane

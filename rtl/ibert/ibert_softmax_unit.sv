@@ -59,18 +59,13 @@
 
 `include "assert.svh"
 `include "port_groups.svh"
+`include "ibert_exp.svh"
 
 module ibert_softmax_unit #(
   parameter  int unsigned     RowLength       = 128,
   parameter  int unsigned     Lanes           = 4,
   parameter  int unsigned     InWidth         = 16,
-  parameter  longint unsigned X0Mag           = 64'd355,
-  parameter  int unsigned     MaxQ            = 30,
-  parameter  longint unsigned BInt            = 64'd692,
-  parameter  longint unsigned CInt            = 64'd251541,
-  parameter  longint unsigned Mult            = 64'd1541426396,
-  parameter  int unsigned     ReqShift        = 35,
-  parameter  int unsigned     ExpBits         = 16,
+  `IBERT_EXP_PARAMS,
   parameter  int unsigned     MaxBit          = 32,
   parameter  int unsigned     OutBits         = 16,
   parameter  int unsigned     DivBitsPerCycle = 2
@@ -196,24 +191,12 @@ module ibert_softmax_unit #(
   ) u_rows (
     .clk_i, .rst_ni,
     .in_valid_i, .in_ready_o, .in_data_i, .in_last_i, .in_keep_i,
-    .issue_o      (b_issue),
-    .issue_first_o(b_first),
-    .issue_last_o (b_last),
-    .issue_keep_o (b_keep),
-    .x_o          (x_head),
-    .max_o        (m_head),
-    .e_valid_i    (e_valid),
-    .e_i          (e_beat),
-    .e_last_i     (e_row_last),
-    .e_keep_i     (e_keep),
-    .norm_valid_i (div_done),
-    .norm_i       (div_quo),
-    .out_valid_o  (o_valid),
-    .out_ready_i  (o_ready),
-    .out_e_o      (e_head),
-    .out_norm_o   (r_head),
-    .out_last_o   (o_last),
-    .out_keep_o   (o_keep)
+    .issue_o(b_issue), .issue_first_o(b_first), .issue_last_o(b_last), .issue_keep_o(b_keep),
+    .x_o(x_head), .max_o(m_head),
+    .e_valid_i(e_valid), .e_i(e_beat), .e_last_i(e_row_last), .e_keep_i(e_keep),
+    .norm_valid_i(div_done), .norm_i(div_quo),
+    .out_valid_o(o_valid), .out_ready_i(o_ready), .out_e_o(e_head), .out_norm_o(r_head),
+    .out_last_o(o_last), .out_keep_o(o_keep)
   );
 
   // ---------------------------------------------------------------------------
@@ -222,13 +205,7 @@ module ibert_softmax_unit #(
   for (genvar l = 0; l < Lanes; l++) begin : gen_exp_lane
     ibert_exp_lane #(
       .InWidth (InWidth),
-      .X0Mag   (X0Mag),
-      .MaxQ    (MaxQ),
-      .BInt    (BInt),
-      .CInt    (CInt),
-      .Mult    (Mult),
-      .ReqShift(ReqShift),
-      .ExpBits (ExpBits)
+      `IBERT_EXP_OVERRIDES
     ) u_exp (
       .clk_i,
       .x_i  (x_head[l*InWidth +: InWidth]),
@@ -287,22 +264,13 @@ module ibert_softmax_unit #(
   assign div_start = (s_count != '0) && div_ready;
 
   seq_divider #(
-    .NumWidth    (MaxBit + 1),
-    .DenWidth    (SumWidth),
-    .QuoWidth    (FactorWidth),
+    .NumWidth(MaxBit + 1), .DenWidth(SumWidth), .QuoWidth(FactorWidth),
     .BitsPerCycle(DivBitsPerCycle)
   ) u_div (
     .clk_i, .rst_ni,
-    .in_valid_i (s_count != '0),
-    .in_ready_o (div_ready),
-    .num_i      ((MaxBit + 1)'(1) << MaxBit),
-    .den_i      (s_head),
-    .tag_i      (1'b0),
-    .out_valid_o(div_done),
-    .out_ready_i(1'b1),
-    .quo_o      (div_quo),
-    .rem_o      (div_rem),
-    .tag_o      (div_tag)
+    .in_valid_i(s_count != '0), .in_ready_o(div_ready), .num_i((MaxBit + 1)'(1) << MaxBit),
+    .den_i(s_head), .tag_i(1'b0),
+    .out_valid_o(div_done), .out_ready_i(1'b1), .quo_o(div_quo), .rem_o(div_rem), .tag_o(div_tag)
   );
 
   // Only the quotient is needed (floor division).
@@ -314,14 +282,9 @@ module ibert_softmax_unit #(
   // ---------------------------------------------------------------------------
   logic [1:0] o_en;
 
-  stream_pipe_ctrl #(
-    .Stages(2)
-  ) u_out_ctrl (
+  stream_pipe_ctrl #(.Stages(2)) u_out_ctrl (
     .clk_i, .rst_ni,
-    .in_valid_i (o_valid),
-    .in_ready_o (o_ready),
-    .out_valid_o, .out_ready_i,
-    .en_o       (o_en)
+    .in_valid_i(o_valid), .in_ready_o(o_ready), .out_valid_o, .out_ready_i, .en_o(o_en)
   );
 
   logic [Lanes*EWidth-1:0] o_e_q;

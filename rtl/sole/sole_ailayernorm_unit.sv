@@ -49,20 +49,16 @@
 // the next accepted beat starts a new row.
 `include "assert.svh"
 `include "port_groups.svh"
+`include "sole_ailn.svh"
 
 module sole_ailayernorm_unit #(
   parameter  int unsigned     Dim           = 384,
   parameter  int unsigned     Lanes         = 4,
-  parameter  int unsigned     InWidth       = 8,
-  parameter  int unsigned     PtfMax        = 3,
+  `SOLE_AILN_FORMAT_PARAMS,
   parameter  int unsigned     CompressBits  = 4,
-  parameter  int unsigned     StatFrac      = 8,
   parameter  longint unsigned EpsInt        = 0,
   parameter  int unsigned     StepsPerCycle = 2,
-  parameter  int unsigned     OutWidth      = 16,
-  parameter  int unsigned     OutFrac       = 10,
-  parameter  int unsigned     BiasWidth     = 16,
-  localparam int unsigned     AlphaBits     = (PtfMax > 0) ? $clog2(PtfMax + 1) : 1,
+  `SOLE_AILN_ALPHA_BITS,
   localparam int unsigned     IdxBits       = (Dim > 1) ? $clog2(Dim) : 1
 ) (
   input  logic                       clk_i, rst_ni,
@@ -350,12 +346,7 @@ module sole_ailayernorm_unit #(
 
   sole_ailn_norm #(
     .Lanes    (Lanes),
-    .InWidth  (InWidth),
-    .PtfMax   (PtfMax),
-    .StatFrac (StatFrac),
-    .OutWidth (OutWidth),
-    .OutFrac  (OutFrac),
-    .BiasWidth(BiasWidth)
+    `SOLE_AILN_FORMAT_OVERRIDES
   ) u_norm (
     .clk_i, .rst_ni,
     .in_valid_i (out_pending),

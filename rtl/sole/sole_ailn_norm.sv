@@ -9,16 +9,12 @@
 // stalls the stages without loss, duplication or reordering, and in_ready_o follows
 // out_ready_i combinationally.
 `include "port_groups.svh"
+`include "sole_ailn.svh"
 
 module sole_ailn_norm #(
   parameter  int unsigned Lanes       = 4,
-  parameter  int unsigned InWidth     = 8,
-  parameter  int unsigned PtfMax      = 3,
-  parameter  int unsigned StatFrac    = 8,
-  parameter  int unsigned OutWidth    = 16,
-  parameter  int unsigned OutFrac     = 10,
-  parameter  int unsigned BiasWidth   = 16,
-  localparam int unsigned AlphaBits   = (PtfMax > 0) ? $clog2(PtfMax + 1) : 1,
+  `SOLE_AILN_FORMAT_PARAMS,
+  `SOLE_AILN_ALPHA_BITS,
   localparam int unsigned MuWidth     = InWidth + PtfMax + StatFrac,
   localparam int unsigned FactorWidth = 31
 ) (
@@ -57,12 +53,8 @@ module sole_ailn_norm #(
 
   logic [2:0] en;
 
-  stream_pipe_ctrl #(
-    .Stages(3)
-  ) u_ctrl (
-    .clk_i, .rst_ni,
-    .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i,
-    .en_o(en)
+  stream_pipe_ctrl #(.Stages(3)) u_ctrl (
+    .clk_i, .rst_ni, .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i, .en_o(en)
   );
 
   // Stage 0: (q << alpha << F) - mu

@@ -86,43 +86,21 @@ module sole_ailn_stats #(
   assign div_out    = mu_valid && ex2_valid && var_ready;
 
   seq_divider #(
-    .NumWidth     (MuNumWidth),
-    .DenWidth     (DenWidth),
-    .QuoWidth     (MuWidth),
-    .BitsPerCycle(StepsPerCycle),
-    .TagWidth    (1)
+    .NumWidth(MuNumWidth), .DenWidth(DenWidth), .QuoWidth(MuWidth), .BitsPerCycle(StepsPerCycle),
+    .TagWidth(1)
   ) u_div_mu (
     .clk_i, .rst_ni,
-    .in_valid_i (div_in),
-    .in_ready_o (mu_ready),
-    .num_i      (mu_num),
-    .den_i      (TwoDim),
-    .tag_i      (1'b0),
-    .out_valid_o(mu_valid),
-    .out_ready_i(div_out),
-    .quo_o      (mu_biased),
-    .rem_o      (mu_rem),
-    .tag_o      (mu_tag)
+    .in_valid_i(div_in), .in_ready_o(mu_ready), .num_i(mu_num), .den_i(TwoDim), .tag_i(1'b0),
+    .out_valid_o(mu_valid), .out_ready_i(div_out), .quo_o(mu_biased), .rem_o(mu_rem), .tag_o(mu_tag)
   );
 
   seq_divider #(
-    .NumWidth     (Ex2Num),
-    .DenWidth     (DenWidth),
-    .QuoWidth     (Ex2Width),
-    .BitsPerCycle(StepsPerCycle),
-    .TagWidth    (1)
+    .NumWidth(Ex2Num), .DenWidth(DenWidth), .QuoWidth(Ex2Width), .BitsPerCycle(StepsPerCycle),
+    .TagWidth(1)
   ) u_div_ex2 (
     .clk_i, .rst_ni,
-    .in_valid_i (div_in),
-    .in_ready_o (ex2_ready),
-    .num_i      (ex2_num),
-    .den_i      (TwoDim),
-    .tag_i      (1'b0),
-    .out_valid_o(ex2_valid),
-    .out_ready_i(div_out),
-    .quo_o      (ex2),
-    .rem_o      (ex2_rem),
-    .tag_o      (ex2_tag)
+    .in_valid_i(div_in), .in_ready_o(ex2_ready), .num_i(ex2_num), .den_i(TwoDim), .tag_i(1'b0),
+    .out_valid_o(ex2_valid), .out_ready_i(div_out), .quo_o(ex2), .rem_o(ex2_rem), .tag_o(ex2_tag)
   );
 
   // The divisions by 2 Dim have nothing to carry, and every division here floors.
@@ -192,22 +170,13 @@ module sole_ailn_stats #(
   assign std_dev = (root == '0) ? RootWidth'(1) : root;
 
   seq_divider #(
-    .NumWidth     (RecipShift + 1),
-    .DenWidth     (RootWidth),
-    .QuoWidth     (FactorWidth),
-    .BitsPerCycle(StepsPerCycle),
-    .TagWidth    (MuWidth)
+    .NumWidth(RecipShift + 1), .DenWidth(RootWidth), .QuoWidth(FactorWidth),
+    .BitsPerCycle(StepsPerCycle), .TagWidth(MuWidth)
   ) u_recip (
     .clk_i, .rst_ni,
-    .in_valid_i (root_valid),
-    .in_ready_o (recip_ready),
-    .num_i      ((RecipShift+1)'(1) << RecipShift),
-    .den_i      (std_dev),
-    .tag_i      (root_mu),
-    .out_valid_o, .out_ready_i,
-    .quo_o      (factor_o),
-    .rem_o      (recip_rem),
-    .tag_o      (mu_o)
+    .in_valid_i(root_valid), .in_ready_o(recip_ready), .num_i((RecipShift+1)'(1) << RecipShift),
+    .den_i(std_dev), .tag_i(root_mu),
+    .out_valid_o, .out_ready_i, .quo_o(factor_o), .rem_o(recip_rem), .tag_o(mu_o)
   );
 
 endmodule : sole_ailn_stats

@@ -43,12 +43,8 @@ module sole_e2softmax_out #(
 
   logic [1:0] en;
 
-  stream_pipe_ctrl #(
-    .Stages(2)
-  ) u_ctrl (
-    .clk_i, .rst_ni,
-    .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i,
-    .en_o(en)
+  stream_pipe_ctrl #(.Stages(2)) u_ctrl (
+    .clk_i, .rst_ni, .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i, .en_o(en)
   );
 
   // Stage 0: operands

@@ -18,7 +18,8 @@ from models.fixedpoint import FixedFormat
 
 @dataclass
 class IntegrityReport:
-    """How the received beats relate to the expected ones, in order."""
+    """How the received beats relate to the expected ones, in order: the beats of each class
+    (check_stream classifies them), the first beat that differs and the elements that differ."""
 
     expected_beats: int
     received_beats: int

@@ -15,7 +15,7 @@ from models.paths import REPO_ROOT
 RTL_DIR = REPO_ROOT / "rtl"
 # `include "assert.svh" (and the other headers) resolve here for every tool (Verilator -I, Yosys
 # read_verilog -I, the cost cache's synthesis view).
-INCLUDE_DIRS = (RTL_DIR / "common", RTL_DIR / "nnlut")
+INCLUDE_DIRS = (RTL_DIR / "common", RTL_DIR / "nnlut", RTL_DIR / "ibert", RTL_DIR / "sole")
 
 # Shared primitives, each with what it instantiates first.
 STREAM_PIPE = ("common/stream_pipe_ctrl.sv",)
