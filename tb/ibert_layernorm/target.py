@@ -43,17 +43,22 @@ def newton_updates_worst(bits: int, chunk_bits: int = 24) -> int:
 
 
 @dataclass(frozen=True)
-class IBertLayerNormConfig:
-    # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
-    TAG_FIELDS: ClassVar[tuple[str, ...]] = (
-        'dim', 'in_width', 'in_frac', 'max_bit', 'min_shift', 'div_bits_per_cycle', 'lanes')
+class LayerNormGrid:
+    """Row length, lanes and the SQ18.9 input as the NN-LUT layernorm_unit's defaults, so the two
+    units are compared on one grid (I-BERT's scale cancels; the width does not)."""
 
-    # Row length, lanes and the SQ18.9 input as the NN-LUT layernorm_unit's defaults, so the two
-    # are compared on one grid (I-BERT's scale cancels; the width does not).
     dim: int = LayerNormConfig.dim
     lanes: int = LayerNormConfig.lanes
     in_width: int = LayerNormConfig.in_width
     in_frac: int = LayerNormConfig.in_frac
+
+
+@dataclass(frozen=True)
+class IBertLayerNormConfig(LayerNormGrid):
+    # The fields `tag` shows (models.configtag.unique_tag appends the others that changed).
+    TAG_FIELDS: ClassVar[tuple[str, ...]] = (
+        'dim', 'in_width', 'in_frac', 'max_bit', 'min_shift', 'div_bits_per_cycle', 'lanes')
+
     max_bit: int = 32
     min_shift: int = 0
     div_bits_per_cycle: int = 4
