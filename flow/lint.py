@@ -7,14 +7,16 @@ the check that impossible parameters stop elaboration with a message.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flow.runner import ensure_verilator_on_path
+from flow.synth_view import synthesis_view
 from models.paths import BUILD_DIR
-from tb.common.sources import NNLUT_CORE, include_args, rtl_files
+from tb.common.sources import INCLUDE_DIRS, NNLUT_CORE, include_args, rtl_files
 from tb.common.spec import UnitSpec
 from tb.registry import UNITS
 
@@ -43,6 +45,15 @@ class LintResult:
     name: str
     ok: bool
     output: str
+
+
+_PARAM = re.compile(r"parameter\s+(?:int|longint)\s+unsigned\s+(\w+)\s*=\s*(?:64'd)?(\d+)\s*[,)]")
+
+
+def rtl_defaults(module_file: Path) -> dict[str, int]:
+    """The numeric parameter defaults written in an RTL file, with the project's header macros
+    expanded (a default may come from a parameter group such as `IBERT_EXP_PARAMS)."""
+    return {name: int(value) for name, value in _PARAM.findall(synthesis_view(module_file.read_text(), INCLUDE_DIRS))}
 
 
 def verilator_lint(sources: list[Path], top: str, parameters: dict[str, Any] | None = None) -> tuple[bool, str]:

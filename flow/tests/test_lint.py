@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from flow.lint import CORE_PARAMETER_SETS, CORE_REJECTIONS, lint_core, lint_unit, unit_lint_configs
-from tb.common.hdl import param_int, rtl_defaults
+from flow.lint import CORE_PARAMETER_SETS, CORE_REJECTIONS, lint_core, lint_unit, rtl_defaults, unit_lint_configs
+from tb.common.hdl import param_int
 from tb.registry import UNITS
 
 LINT_CASES = [(spec, config) for spec in UNITS.values() for config in unit_lint_configs(spec)]

@@ -12,6 +12,12 @@
 //   `STREAM_OUT_PORTS(Bits)           the output handshake and out_data_o [Bits-1:0]
 //   `ROW_STREAM_IN_PORTS(Bits, Lanes)   STREAM_IN_PORTS, in_last_i and in_keep_i [Lanes-1:0]
 //   `ROW_STREAM_OUT_PORTS(Bits, Lanes)  STREAM_OUT_PORTS, out_last_o and out_keep_o [Lanes-1:0]
+//   `TAGGED_STREAM_IN(TagBits)        the input handshake and tag_i [TagBits-1:0], a word the
+//   `TAGGED_STREAM_OUT(TagBits)       unit carries unchanged beside its operands (seq_divider,
+//                                     seq_isqrt): the output handshake and tag_o
+//   `CHANNEL_PARAM_WRITE_PORTS(IdxBits)  param_we_i, param_idx_i [IdxBits-1:0]: the write port of
+//                                     a row unit's per-channel constants (channel_regs), beside
+//                                     the unit's own data ports
 //
 // The NN-LUT table (nnlut_table) and everything that passes its options or its write port on:
 //
@@ -56,6 +62,18 @@
   `STREAM_OUT_PORTS(__bits), \
   output logic out_last_o, \
   output logic [__lanes-1:0] out_keep_o
+
+`define TAGGED_STREAM_IN(__tag_bits) \
+  `STREAM_IN_HANDSHAKE, \
+  input  logic [__tag_bits-1:0] tag_i
+
+`define TAGGED_STREAM_OUT(__tag_bits) \
+  `STREAM_OUT_HANDSHAKE, \
+  output logic [__tag_bits-1:0] tag_o
+
+`define CHANNEL_PARAM_WRITE_PORTS(__idx_bits) \
+  input  logic param_we_i, \
+  input  logic [__idx_bits-1:0] param_idx_i
 
 `define NNLUT_TABLE_RESET_PARAMS \
   parameter logic [Entries*InWidth-1:0] ResetBreakpoints = '0, \

@@ -8,28 +8,33 @@
 // waiting one is taken in the same cycle), so one operand every Cycles + 1 edges at best; with
 // out_ready_i tied high out_valid_o is a one-cycle pulse and in_ready_o is !busy.
 //
+// The tag (tag_i, TagWidth bits) is stored with the operand and stays on tag_o until the next
+// operand is taken: the word a caller carries beside a division or a root.
+//
 // Timing: an operand taken at edge n gives out_valid_o after edge n + Cycles.
 `include "assert.svh"
 `include "port_groups.svh"
 
 module seq_ctrl #(
-  parameter int unsigned Cycles = 8
+  parameter int unsigned Cycles   = 8,
+  parameter int unsigned TagWidth = 1
 ) (
   input  logic clk_i, rst_ni,
-  `STREAM_IN_HANDSHAKE,
-  `STREAM_OUT_HANDSHAKE,
+  `TAGGED_STREAM_IN(TagWidth),
+  `TAGGED_STREAM_OUT(TagWidth),
   output logic load_o,
   output logic step_o
 );
 
   localparam int unsigned CntWidth = $clog2(Cycles + 1);
 
-  if (Cycles < 1) begin : gen_check_cycles
-    $fatal(1, "seq_ctrl: Cycles must be >= 1 (got %0d)", Cycles);
+  if (Cycles < 1 || TagWidth < 1) begin : gen_check_params
+    $fatal(1, "seq_ctrl: Cycles (%0d) and TagWidth (%0d) must be >= 1", Cycles, TagWidth);
   end
 
   logic [CntWidth-1:0] left_q;
   logic                busy, done_q;
+  logic [TagWidth-1:0] tag_q;
 
   assign busy        = (left_q != '0);
   assign in_ready_o  = !busy && (!done_q || out_ready_i);
@@ -51,6 +56,13 @@ module seq_ctrl #(
       done_q <= 1'b0;
     end
   end
+
+  always_ff @(posedge clk_i) begin
+    if (load_o) begin
+      tag_q <= tag_i;
+    end
+  end
+  assign tag_o = tag_q;
 
   `ASSERT_HANDSHAKE(In, in_valid_i, in_ready_o, clk_i, !rst_ni)
   `ASSERT_HANDSHAKE(Out, out_valid_o, out_ready_i, clk_i, !rst_ni)

@@ -28,14 +28,12 @@ module seq_divider #(
       (BitsPerCycle > 0) ? (QuoWidth + BitsPerCycle - 1) / BitsPerCycle : 1
 ) (
   input  logic                clk_i, rst_ni,
-  `STREAM_IN_HANDSHAKE,
+  `TAGGED_STREAM_IN(TagWidth),
   input  logic [NumWidth-1:0] num_i,
   input  logic [DenWidth-1:0] den_i,
-  input  logic [TagWidth-1:0] tag_i,
-  `STREAM_OUT_HANDSHAKE,
+  `TAGGED_STREAM_OUT(TagWidth),
   output logic [QuoWidth-1:0] quo_o,
-  output logic [DenWidth-1:0] rem_o,
-  output logic [TagWidth-1:0] tag_o
+  output logic [DenWidth-1:0] rem_o
 );
 
   if (QuoWidth < 1 || DenWidth < 1 || NumWidth < 1 || TagWidth < 1) begin : gen_check_widths
@@ -54,19 +52,14 @@ module seq_divider #(
 
   logic load, step;
 
-  seq_ctrl #(
-    .Cycles(Cycles)
-  ) u_ctrl (
-    .clk_i, .rst_ni,
-    .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i,
-    .load_o(load),
-    .step_o(step)
+  seq_ctrl #(.Cycles(Cycles), .TagWidth(TagWidth)) u_ctrl (
+    .clk_i, .rst_ni, .in_valid_i, .in_ready_o, .tag_i, .out_valid_o, .out_ready_i, .tag_o,
+    .load_o(load), .step_o(step)
   );
 
   logic [ExtWidth-1:0] num_ext;
   logic [DenWidth-1:0] rem_q, rem_d, den_q;
   logic [Steps-1:0]    bits_q, bits_d;   // numerator bits still to bring down, then quotient
-  logic [TagWidth-1:0] tag_q;
 
   assign num_ext = ExtWidth'(num_i);
 
@@ -93,7 +86,6 @@ module seq_divider #(
       rem_q  <= num_ext[Steps +: DenWidth];
       bits_q <= num_ext[Steps-1:0];
       den_q  <= den_i;
-      tag_q  <= tag_i;
     end else if (step) begin
       rem_q  <= rem_d;
       bits_q <= bits_d;
@@ -102,7 +94,6 @@ module seq_divider #(
 
   assign quo_o = bits_q[QuoWidth-1:0];
   assign rem_o = rem_q;
-  assign tag_o = tag_q;
 
   // Bits of the extended numerator above the remainder's reach, and the quotient's padding
   // bits, are 0 by the precondition.

@@ -25,12 +25,10 @@ module seq_isqrt #(
       (StepsPerCycle > 0) ? (RootWidth + StepsPerCycle - 1) / StepsPerCycle : 1
 ) (
   input  logic                 clk_i, rst_ni,
-  `STREAM_IN_HANDSHAKE,
+  `TAGGED_STREAM_IN(TagWidth),
   input  logic [InWidth-1:0]   n_i,
-  input  logic [TagWidth-1:0]  tag_i,
-  `STREAM_OUT_HANDSHAKE,
-  output logic [RootWidth-1:0] root_o,
-  output logic [TagWidth-1:0]  tag_o
+  `TAGGED_STREAM_OUT(TagWidth),
+  output logic [RootWidth-1:0] root_o
 );
 
   // Root bits produced: Cycles * StepsPerCycle >= RootWidth; n is zero-extended to twice that,
@@ -39,28 +37,21 @@ module seq_isqrt #(
   // rem <= 2 root always, so RootWidth + 2 bits hold rem and the trial value.
   localparam int unsigned RemBits = Digits + 2;
 
-  if (StepsPerCycle < 1) begin : gen_check_steps
-    $fatal(1, "seq_isqrt: StepsPerCycle must be >= 1 (got %0d)", StepsPerCycle);
-  end
-  if (InWidth < 1 || InWidth > 62) begin : gen_check_width
-    $fatal(1, "seq_isqrt: InWidth must be in [1, 62] (got %0d)", InWidth);
+  if (StepsPerCycle < 1 || InWidth < 1 || InWidth > 62) begin : gen_check_params
+    $fatal(1, "seq_isqrt: StepsPerCycle (%0d) must be >= 1 and InWidth (%0d) in [1, 62]",
+           StepsPerCycle, InWidth);
   end
 
   logic load, step;
 
-  seq_ctrl #(
-    .Cycles(Cycles)
-  ) u_ctrl (
-    .clk_i, .rst_ni,
-    .in_valid_i, .in_ready_o, .out_valid_o, .out_ready_i,
-    .load_o(load),
-    .step_o(step)
+  seq_ctrl #(.Cycles(Cycles), .TagWidth(TagWidth)) u_ctrl (
+    .clk_i, .rst_ni, .in_valid_i, .in_ready_o, .tag_i, .out_valid_o, .out_ready_i, .tag_o,
+    .load_o(load), .step_o(step)
   );
 
   logic [2*Digits-1:0] n_q, n_d;     // bit pairs still to bring down, top first
   logic [RemBits-1:0]  rem_q, rem_d;
   logic [Digits-1:0]   root_q, root_d;
-  logic [TagWidth-1:0] tag_q;
 
   always_comb begin
     n_d    = n_q;
@@ -86,7 +77,6 @@ module seq_isqrt #(
       n_q    <= (2*Digits)'(n_i);
       rem_q  <= '0;
       root_q <= '0;
-      tag_q  <= tag_i;
     end else if (step) begin
       n_q    <= n_d;
       rem_q  <= rem_d;
@@ -95,7 +85,6 @@ module seq_isqrt #(
   end
 
   assign root_o = root_q[RootWidth-1:0];
-  assign tag_o  = tag_q;
 
   if (Digits > RootWidth) begin : gen_unused_root
     logic unused_root_top;

@@ -107,8 +107,7 @@ module ibert_gelu_lane #(
 
   always_ff @(posedge clk_i) begin
     if (en_i[2]) begin
-      nsum_q <= nsum_d;
-      q_s2_q <= q_s1_q;
+      {nsum_q, q_s2_q} <= {nsum_d, q_s1_q};
     end
   end
 

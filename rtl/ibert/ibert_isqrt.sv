@@ -56,11 +56,9 @@ module ibert_isqrt #(
   localparam int unsigned LzWidth  = $clog2(MaxBit + 1);
   localparam int unsigned CntWidth = $clog2(RootCycles + 1);
 
-  if (NewtonBudget < 1) begin : gen_check_budget
-    $fatal(1, "ibert_isqrt: NewtonBudget must be >= 1 (got %0d)", NewtonBudget);
-  end
-  if (MaxBit < 8 || MaxBit > 40) begin : gen_check_max_bit
-    $fatal(1, "ibert_isqrt: MaxBit must be in [8, 40] (got %0d)", MaxBit);
+  if (NewtonBudget < 1 || MaxBit < 8 || MaxBit > 40) begin : gen_check_params
+    $fatal(1, "ibert_isqrt: NewtonBudget (%0d) must be >= 1 and MaxBit (%0d) in [8, 40]",
+           NewtonBudget, MaxBit);
   end
 
   typedef enum logic [2:0] {
@@ -101,22 +99,11 @@ module ibert_isqrt #(
   logic [XWidth-1:0]   div_den, div_rem;
 
   seq_divider #(
-    .NumWidth    (QuoWidth),
-    .DenWidth    (XWidth),
-    .QuoWidth    (QuoWidth),
-    .BitsPerCycle(BitsPerCycle)
+    .NumWidth(QuoWidth), .DenWidth(XWidth), .QuoWidth(QuoWidth), .BitsPerCycle(BitsPerCycle)
   ) u_div (
     .clk_i, .rst_ni,
-    .in_valid_i (div_start),
-    .in_ready_o (div_ready),
-    .num_i      (div_num),
-    .den_i      (div_den),
-    .tag_i      (1'b0),
-    .out_valid_o(div_done),
-    .out_ready_i(1'b1),
-    .quo_o      (div_quo),
-    .rem_o      (div_rem),
-    .tag_o      (div_tag)
+    .in_valid_i(div_start), .in_ready_o(div_ready), .num_i(div_num), .den_i(div_den), .tag_i(1'b0),
+    .out_valid_o(div_done), .out_ready_i(1'b1), .quo_o(div_quo), .rem_o(div_rem), .tag_o(div_tag)
   );
 
   // Floor divisions only; the divider is idle whenever a start is issued.

@@ -156,11 +156,7 @@ module ibert_layernorm_unit #(
   row_counter #(
     .RowBeats(Beats)
   ) u_in_pos (
-    .clk_i, .rst_ni,
-    .step_i (in_fire),
-    .pos_o  (in_pos),
-    .first_o(in_first),
-    .last_o (in_last)
+    .clk_i, .rst_ni, .step_i(in_fire), .pos_o(in_pos), .first_o(in_first), .last_o(in_last)
   );
 
   always_comb begin
@@ -185,16 +181,11 @@ module ibert_layernorm_unit #(
   logic [Lanes*InWidth-1:0] peek_word, take_word;
 
   stream_fifo #(
-    .Width  (Lanes*InWidth),
-    .Depth  (Depth),
-    .Readers(2)
+    .Width(Lanes*InWidth), .Depth(Depth), .Readers(2)
   ) u_buf (
     .clk_i, .rst_ni,
-    .push_i (in_fire),
-    .data_i (in_data_i),
-    .pop_i  ({take, peek}),
-    .data_o ({take_word, peek_word}),
-    .count_o(buf_count)
+    .push_i(in_fire), .data_i(in_data_i),
+    .pop_i({take, peek}), .data_o({take_word, peek_word}), .count_o(buf_count)
   );
 
   // ---------------------------------------------------------------------------
@@ -213,37 +204,24 @@ module ibert_layernorm_unit #(
   logic [InWidth-1:0]         mean_d;
 
   stream_fifo #(
-    .Width(SumWidth),
-    .Depth(Rows)
+    .Width(SumWidth), .Depth(Rows)
   ) u_sum_q (
     .clk_i, .rst_ni,
-    .push_i (in_fire && in_last),
-    .data_i (sum_d),
-    .pop_i  (mean_start),
-    .data_o (s_head),
-    .count_o(s_count)
+    .push_i(in_fire && in_last), .data_i(sum_d),
+    .pop_i(mean_start), .data_o(s_head), .count_o(s_count)
   );
 
   assign mean_start = (s_count != '0) && mean_ready;
   assign mean_num   = SumWidth'(s_head) + SumWidth'(longint'(Dim) << (InWidth - 1));
 
   seq_divider #(
-    .NumWidth    (SumWidth),
-    .DenWidth    (DenWidth),
-    .QuoWidth    (InWidth),
-    .BitsPerCycle(DivBitsPerCycle)
+    .NumWidth(SumWidth), .DenWidth(DenWidth), .QuoWidth(InWidth), .BitsPerCycle(DivBitsPerCycle)
   ) u_mean_div (
     .clk_i, .rst_ni,
-    .in_valid_i (s_count != '0),
-    .in_ready_o (mean_ready),
-    .num_i      (mean_num),
-    .den_i      (DenWidth'(Dim)),
-    .tag_i      (1'b0),
-    .out_valid_o(mean_done),
-    .out_ready_i(1'b1),
-    .quo_o      (mean_quo),
-    .rem_o      (mean_rem),
-    .tag_o      (mean_tag)
+    .in_valid_i(s_count != '0), .in_ready_o(mean_ready), .num_i(mean_num), .den_i(DenWidth'(Dim)),
+    .tag_i(1'b0),
+    .out_valid_o(mean_done), .out_ready_i(1'b1), .quo_o(mean_quo), .rem_o(mean_rem),
+    .tag_o(mean_tag)
   );
 
   logic unused_mean_tag;
@@ -261,15 +239,11 @@ module ibert_layernorm_unit #(
   logic [RowsWidth-1:0] m_count;
 
   stream_fifo #(
-    .Width(InWidth),
-    .Depth(Rows)
+    .Width(InWidth), .Depth(Rows)
   ) u_mean_q (
     .clk_i, .rst_ni,
-    .push_i (mean_done),
-    .data_i (mean_d),
-    .pop_i  (peek && v_last),
-    .data_o (m_head),
-    .count_o(m_count)
+    .push_i(mean_done), .data_i(mean_d),
+    .pop_i(peek && v_last), .data_o(m_head), .count_o(m_count)
   );
 
   // ---------------------------------------------------------------------------
@@ -288,11 +262,7 @@ module ibert_layernorm_unit #(
   row_counter #(
     .RowBeats(Beats)
   ) u_var_pos (
-    .clk_i, .rst_ni,
-    .step_i (peek),
-    .pos_o  (v_pos),
-    .first_o(v_first),
-    .last_o (v_last)
+    .clk_i, .rst_ni, .step_i(peek), .pos_o(v_pos), .first_o(v_first), .last_o(v_last)
   );
 
   ibert_ln_var #(
@@ -327,15 +297,11 @@ module ibert_layernorm_unit #(
   logic [InWidth-1:0]      root_mean;
 
   stream_fifo #(
-    .Width(VarDescWidth),
-    .Depth(Rows)
+    .Width(VarDescWidth), .Depth(Rows)
   ) u_var_q (
     .clk_i, .rst_ni,
-    .push_i (var_valid),
-    .data_i ({var_val, var_shift, var_mean}),
-    .pop_i  (root_take),
-    .data_o (vq_head),
-    .count_o(vq_count)
+    .push_i(var_valid), .data_i({var_val, var_shift, var_mean}),
+    .pop_i(root_take), .data_o(vq_head), .count_o(vq_count)
   );
 
   assign root_take = (vq_count != '0) && root_ready;
@@ -367,15 +333,11 @@ module ibert_layernorm_unit #(
   logic                           o_first, o_last, o_ready;
 
   stream_fifo #(
-    .Width(FactorWidth + InWidth),
-    .Depth(Rows)
+    .Width(FactorWidth + InWidth), .Depth(Rows)
   ) u_factor_q (
     .clk_i, .rst_ni,
-    .push_i (root_valid),
-    .data_i ({root_factor, root_mean}),
-    .pop_i  (take && o_last),
-    .data_o (fq_head),
-    .count_o(fq_count)
+    .push_i(root_valid), .data_i({root_factor, root_mean}),
+    .pop_i(take && o_last), .data_o(fq_head), .count_o(fq_count)
   );
 
   assign take = (fq_count != '0) && o_ready;
@@ -383,11 +345,7 @@ module ibert_layernorm_unit #(
   row_counter #(
     .RowBeats(Beats)
   ) u_out_pos (
-    .clk_i, .rst_ni,
-    .step_i (take),
-    .pos_o  (o_pos),
-    .first_o(o_first),
-    .last_o (o_last)
+    .clk_i, .rst_ni, .step_i(take), .pos_o(o_pos), .first_o(o_first), .last_o(o_last)
   );
 
   // The passes need a row's ends only.

@@ -250,15 +250,11 @@ module ibert_softmax_unit #(
   logic [SumWidth-1:0]    div_rem;
 
   stream_fifo #(
-    .Width(SumWidth),
-    .Depth(SDepth)
+    .Width(SumWidth), .Depth(SDepth)
   ) u_s_buf (
     .clk_i, .rst_ni,
-    .push_i (e_valid && e_row_last),
-    .data_i (sum_d),
-    .pop_i  (div_start),
-    .data_o (s_head),
-    .count_o(s_count)
+    .push_i(e_valid && e_row_last), .data_i(sum_d),
+    .pop_i(div_start), .data_o(s_head), .count_o(s_count)
   );
 
   assign div_start = (s_count != '0) && div_ready;

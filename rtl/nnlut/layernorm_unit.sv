@@ -98,8 +98,7 @@ module layernorm_unit #(
   input  logic                        clk_i, rst_ni,
   `STREAM_IN_PORTS(Lanes*InWidth),
   `STREAM_OUT_PORTS(Lanes*OutWidth),
-  input  logic                        param_we_i,
-  input  logic [ParamIdxWidth-1:0]    param_idx_i,
+  `CHANNEL_PARAM_WRITE_PORTS(ParamIdxWidth),
   input  logic [GammaWidth-1:0]       gamma_i,
   input  logic [BetaWidth-1:0]        beta_i,
   // 1/sqrt table write port (see the header)

@@ -62,13 +62,9 @@ module sole_ailayernorm_unit #(
   localparam int unsigned     IdxBits       = (Dim > 1) ? $clog2(Dim) : 1
 ) (
   input  logic                       clk_i, rst_ni,
-
   `STREAM_IN_PORTS(Lanes*InWidth),
-
   `STREAM_OUT_PORTS(Lanes*OutWidth),
-
-  input  logic                       param_we_i,
-  input  logic [IdxBits-1:0]         param_idx_i,
+  `CHANNEL_PARAM_WRITE_PORTS(IdxBits),
   input  logic [AlphaBits-1:0]       alpha_i,
   input  logic [BiasWidth-1:0]       bias_i
 );
@@ -179,11 +175,7 @@ module sole_ailayernorm_unit #(
   row_counter #(
     .RowBeats(RowBeats)
   ) u_in_pos (
-    .clk_i, .rst_ni,
-    .step_i (in_fire),
-    .pos_o  (in_pos),
-    .first_o(in_first),
-    .last_o (in_last)
+    .clk_i, .rst_ni, .step_i(in_fire), .pos_o(in_pos), .first_o(in_first), .last_o(in_last)
   );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -1,9 +1,6 @@
-"""HDL parameter values and the RTL's own parameter defaults, shared by the benches and flows."""
+"""HDL parameter values, shared by the benches and flows."""
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 
 def hdl_long(value: int) -> str:
@@ -18,11 +15,3 @@ def hdl_long(value: int) -> str:
 def param_int(value: int | str) -> int:
     """The integer an hdl_parameters() value stands for."""
     return int(value.split("'d")[-1]) if isinstance(value, str) else int(value)
-
-
-_PARAM = re.compile(r"parameter\s+(?:int|longint)\s+unsigned\s+(\w+)\s*=\s*(?:64'd)?(\d+)\s*[,)]")
-
-
-def rtl_defaults(module_file: Path) -> dict[str, int]:
-    """The numeric parameter defaults written in an RTL file."""
-    return {name: int(value) for name, value in _PARAM.findall(module_file.read_text())}
