@@ -27,8 +27,22 @@
 //   `NNLUT_TABLE_WRITE_PORTS(IdxBits, BreakpointBits, SlopeBits, InterceptBits)
 //                                     tbl_we_i, tbl_idx_i, tbl_breakpoint_i, tbl_slope_i,
 //                                     tbl_intercept_i
+//   `NNLUT_TABLE_IDX_WIDTH            the localparam IdxWidth: bits of a table index (1 for a
+//                                     one-entry table); needs Entries
+//   `NNLUT_TABLE_CONTENTS             tbl_breakpoints, tbl_slopes, tbl_intercepts: the table's
+//                                     contents as nnlut_table outputs them to a core
 //   `NNLUT_TABLE_OVERRIDES            nnlut_table's parameters, each set to the same-named
 //                                     parameter of the module that instantiates it
+//
+// The NN-LUT cores (nnlut_core, nnlut_serial_core):
+//
+//   `NNLUT_CORE_FORMAT_PARAMS(InW, InF, OutW, OutF, SlopeW, SlopeF, InterceptW, InterceptF)
+//                                     InWidth/InFrac, OutWidth/OutFrac, SlopeWidth/SlopeFrac and
+//                                     InterceptWidth/InterceptFrac, defaulting to the arguments
+//   `NNLUT_CORE_SHIFTS                the localparams ProdFrac (fraction bits of s*x),
+//                                     AlignShift (intercept onto the product's point) and
+//                                     RoundShift (product's point onto the output's), clamped at
+//                                     0 so that an illegal format reaches the core's $fatal
 //
 // No group ends in a comma: write one after the macro where more ports or parameters follow.
 //
@@ -91,6 +105,29 @@
   input  logic [__bp_bits-1:0] tbl_breakpoint_i, \
   input  logic [__slope_bits-1:0] tbl_slope_i, \
   input  logic [__icpt_bits-1:0] tbl_intercept_i
+
+`define NNLUT_TABLE_IDX_WIDTH \
+  localparam int unsigned IdxWidth = (Entries > 1) ? $clog2(Entries) : 1
+
+`define NNLUT_CORE_FORMAT_PARAMS(__in_w, __in_f, __out_w, __out_f, __slope_w, __slope_f, __icpt_w, __icpt_f) \
+  parameter int unsigned InWidth = __in_w, \
+  parameter int unsigned InFrac = __in_f, \
+  parameter int unsigned OutWidth = __out_w, \
+  parameter int unsigned OutFrac = __out_f, \
+  parameter int unsigned SlopeWidth = __slope_w, \
+  parameter int unsigned SlopeFrac = __slope_f, \
+  parameter int unsigned InterceptWidth = __icpt_w, \
+  parameter int unsigned InterceptFrac = __icpt_f
+
+`define NNLUT_CORE_SHIFTS \
+  localparam int unsigned ProdFrac = SlopeFrac + InFrac; \
+  localparam int unsigned AlignShift = (InterceptFrac <= ProdFrac) ? ProdFrac - InterceptFrac : 0; \
+  localparam int unsigned RoundShift = (OutFrac <= ProdFrac) ? ProdFrac - OutFrac : 0;
+
+`define NNLUT_TABLE_CONTENTS \
+  logic [Entries*InWidth-1:0] tbl_breakpoints; \
+  logic [Entries*SlopeWidth-1:0] tbl_slopes; \
+  logic [Entries*InterceptWidth-1:0] tbl_intercepts;
 
 `define NNLUT_TABLE_OVERRIDES \
     .Entries (Entries), \

@@ -58,14 +58,16 @@
 
 `include "assert.svh"
 `include "port_groups.svh"
+`include "ibert_layernorm.svh"
 
 module ibert_layernorm_unit #(
+  parameter  int unsigned InWidth         = 18,
+  `IBERT_LN_SHIFT_PARAMS,
+  parameter  int unsigned OutWidth        = 32,
   parameter  int unsigned Dim             = 384,
   parameter  int unsigned Lanes           = 4,
-  parameter  int unsigned InWidth         = 18,
-  parameter  int unsigned MaxBit          = 32,
-  parameter  int unsigned MinShift        = 0,
-  parameter  int unsigned OutWidth        = 32,
+  // Guarded so that a bad Dim/Lanes reaches its $fatal.
+  localparam int unsigned Beats = (Lanes >= 1 && Dim >= Lanes && Dim % Lanes == 0) ? Dim / Lanes : 1,
   parameter  int unsigned DivBitsPerCycle = 4,
   parameter  int unsigned NewtonBudget    = 7
 ) (
@@ -84,8 +86,6 @@ module ibert_layernorm_unit #(
   // ---------------------------------------------------------------------------
   // Sizes
   // ---------------------------------------------------------------------------
-  // Guarded so that a bad Dim/Lanes reaches its $fatal.
-  localparam int unsigned Beats     = (Lanes >= 1 && Dim >= Lanes && Dim % Lanes == 0) ? Dim / Lanes : 1;
   localparam int unsigned DimBits   = (Dim > 1) ? $clog2(Dim) : 0;
   localparam int unsigned SumWidth  = InWidth + DimBits;            // signed sum(q)
   localparam int unsigned DenWidth  = $clog2(Dim + 1);              // Dim itself
@@ -115,23 +115,20 @@ module ibert_layernorm_unit #(
   // ---------------------------------------------------------------------------
   // Parameter checks
   // ---------------------------------------------------------------------------
-  if (Dim < 2) begin : gen_check_dim
-    $fatal(1, "ibert_layernorm_unit: Dim must be >= 2 (got %0d)", Dim);
-  end
   if (Lanes < 1 || Dim % Lanes != 0) begin : gen_check_lanes
     $fatal(1, "ibert_layernorm_unit: Lanes (%0d) must be >= 1 and divide Dim (%0d)", Lanes, Dim);
+  end
+  if (Dim < 2 || Dim > (1 << 20)) begin : gen_check_dim
+    $fatal(1, "ibert_layernorm_unit: Dim must be in [2, 2^20] (got %0d)", Dim);
   end
   if (InWidth < 4 || InWidth > 20) begin : gen_check_in_width
     $fatal(1, "ibert_layernorm_unit: InWidth must be in [4, 20] (got %0d)", InWidth);
   end
-  if (Dim > (1 << 20)) begin : gen_check_dim_max
-    $fatal(1, "ibert_layernorm_unit: Dim must be <= 2^20 (got %0d)", Dim);
+  if (TopShift >= YWidth) begin : gen_check_min_shift
+    $fatal(1, "ibert_layernorm_unit: MinShift (%0d) must be below %0d", MinShift, YWidth);
   end
   if (MaxBit < 8 || MaxBit > 40) begin : gen_check_max_bit
     $fatal(1, "ibert_layernorm_unit: MaxBit must be in [8, 40] (got %0d)", MaxBit);
-  end
-  if (TopShift >= YWidth) begin : gen_check_min_shift
-    $fatal(1, "ibert_layernorm_unit: MinShift (%0d) must be below %0d", MinShift, YWidth);
   end
   if (OutWidth < 2 || OutWidth > YWidth + FactorWidth) begin : gen_check_out_width
     $fatal(1, "ibert_layernorm_unit: OutWidth must be in [2, %0d] (got %0d)", YWidth + FactorWidth,
@@ -148,7 +145,7 @@ module ibert_layernorm_unit #(
   logic                  in_fire, in_first, in_last;
   logic [BeatWidth-1:0]  in_pos;
   logic [$clog2(Depth + 1)-1:0] buf_count;
-  logic signed [SumWidth-1:0] beat_sum, sum_q, sum_d;
+  logic signed [SumWidth-1:0] sum_d;
 
   assign in_ready_o = (buf_count < ($clog2(Depth + 1))'(Depth));
   assign in_fire    = in_valid_i && in_ready_o;
@@ -159,21 +156,11 @@ module ibert_layernorm_unit #(
     .clk_i, .rst_ni, .step_i(in_fire), .pos_o(in_pos), .first_o(in_first), .last_o(in_last)
   );
 
-  always_comb begin
-    beat_sum = '0;
-    for (int unsigned l = 0; l < Lanes; l++) begin
-      beat_sum = beat_sum + SumWidth'($signed(in_data_i[l*InWidth +: InWidth]));
-    end
-    sum_d = in_first ? beat_sum : sum_q + beat_sum;
-  end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      sum_q <= '0;
-    end else if (in_fire) begin
-      sum_q <= sum_d;
-    end
-  end
+  row_sum #(
+    .Lanes(Lanes), .Width(InWidth), .Signed(1'b1), .SumWidth(SumWidth)
+  ) u_sum (
+    .clk_i, .rst_ni, .valid_i(in_fire), .first_i(in_first), .beat_i(in_data_i), .sum_o(sum_d)
+  );
 
   // The row is stored once and read twice: reader 0 (peek) for the variance pass, reader 1
   // (take) for the output pass, which frees the beat.
@@ -183,8 +170,7 @@ module ibert_layernorm_unit #(
   stream_fifo #(
     .Width(Lanes*InWidth), .Depth(Depth), .Readers(2)
   ) u_buf (
-    .clk_i, .rst_ni,
-    .push_i(in_fire), .data_i(in_data_i),
+    .clk_i, .rst_ni, .push_i(in_fire), .data_i(in_data_i),
     .pop_i({take, peek}), .data_o({take_word, peek_word}), .count_o(buf_count)
   );
 
@@ -206,8 +192,7 @@ module ibert_layernorm_unit #(
   stream_fifo #(
     .Width(SumWidth), .Depth(Rows)
   ) u_sum_q (
-    .clk_i, .rst_ni,
-    .push_i(in_fire && in_last), .data_i(sum_d),
+    .clk_i, .rst_ni, .push_i(in_fire && in_last), .data_i(sum_d),
     .pop_i(mean_start), .data_o(s_head), .count_o(s_count)
   );
 
@@ -241,8 +226,7 @@ module ibert_layernorm_unit #(
   stream_fifo #(
     .Width(InWidth), .Depth(Rows)
   ) u_mean_q (
-    .clk_i, .rst_ni,
-    .push_i(mean_done), .data_i(mean_d),
+    .clk_i, .rst_ni, .push_i(mean_done), .data_i(mean_d),
     .pop_i(peek && v_last), .data_o(m_head), .count_o(m_count)
   );
 
@@ -268,8 +252,7 @@ module ibert_layernorm_unit #(
   ibert_ln_var #(
     .Lanes   (Lanes),
     .InWidth (InWidth),
-    .MaxBit  (MaxBit),
-    .MinShift(MinShift),
+    `IBERT_LN_SHIFT_OVERRIDES,
     .TopShift(TopShift)
   ) u_var (
     .clk_i, .rst_ni,
@@ -299,8 +282,7 @@ module ibert_layernorm_unit #(
   stream_fifo #(
     .Width(VarDescWidth), .Depth(Rows)
   ) u_var_q (
-    .clk_i, .rst_ni,
-    .push_i(var_valid), .data_i({var_val, var_shift, var_mean}),
+    .clk_i, .rst_ni, .push_i(var_valid), .data_i({var_val, var_shift, var_mean}),
     .pop_i(root_take), .data_o(vq_head), .count_o(vq_count)
   );
 
@@ -335,8 +317,7 @@ module ibert_layernorm_unit #(
   stream_fifo #(
     .Width(FactorWidth + InWidth), .Depth(Rows)
   ) u_factor_q (
-    .clk_i, .rst_ni,
-    .push_i(root_valid), .data_i({root_factor, root_mean}),
+    .clk_i, .rst_ni, .push_i(root_valid), .data_i({root_factor, root_mean}),
     .pop_i(take && o_last), .data_o(fq_head), .count_o(fq_count)
   );
 

@@ -17,11 +17,12 @@
 // accumulators at t+2; the row's result is valid (var_valid_o high, combinational from the
 // accumulators) in the cycle after that, so the parent stores it at the edge t_last+3.
 
+`include "ibert_layernorm.svh"
+
 module ibert_ln_var #(
   parameter  int unsigned Lanes      = 4,
   parameter  int unsigned InWidth    = 16,
-  parameter  int unsigned MaxBit     = 32,
-  parameter  int unsigned MinShift   = 0,
+  `IBERT_LN_SHIFT_PARAMS,
   parameter  int unsigned TopShift   = 7,
   localparam int unsigned NumShifts  = TopShift - MinShift + 1,
   localparam int unsigned ShiftWidth = $clog2(TopShift + 1) > 0 ? $clog2(TopShift + 1) : 1

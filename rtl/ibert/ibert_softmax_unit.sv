@@ -62,12 +62,16 @@
 `include "ibert_exp.svh"
 
 module ibert_softmax_unit #(
-  parameter  int unsigned     RowLength       = 128,
-  parameter  int unsigned     Lanes           = 4,
-  parameter  int unsigned     InWidth         = 16,
   `IBERT_EXP_PARAMS,
+  localparam int unsigned     EWidth          = ExpBits - 1,
+  parameter  int unsigned     InWidth         = 16,
   parameter  int unsigned     MaxBit          = 32,
   parameter  int unsigned     OutBits         = 16,
+  parameter  int unsigned     RowLength       = 128,
+  parameter  int unsigned     Lanes           = 4,
+  // Guarded so that a bad RowLength/Lanes reaches its $fatal.
+  localparam int unsigned     RowBeats        =
+      (Lanes >= 1 && RowLength >= Lanes && RowLength % Lanes == 0) ? RowLength / Lanes : 1,
   parameter  int unsigned     DivBitsPerCycle = 2
 ) (
   input  logic                      clk_i, rst_ni,
@@ -96,10 +100,6 @@ module ibert_softmax_unit #(
   // ---------------------------------------------------------------------------
   // Sizes
   // ---------------------------------------------------------------------------
-  // Guarded so that a bad RowLength/Lanes reaches its $fatal.
-  localparam int unsigned RowBeats =
-      (Lanes >= 1 && RowLength >= Lanes && RowLength % Lanes == 0) ? RowLength / Lanes : 1;
-  localparam int unsigned EWidth      = ExpBits - 1;
   localparam longint unsigned ETop    = top_code();
   // sum >= ETop > 2^TopLog (ETop is not a power of two), so factor < 2^(MaxBit - TopLog).
   localparam int unsigned TopLog      = (ubits(ETop) > 0) ? ubits(ETop) - 1 : 0;
@@ -219,27 +219,17 @@ module ibert_softmax_unit #(
 
   // Valid, first and last flags travel beside the lanes' five stages.
   logic                e_row_last, e_first;
-  logic [SumWidth-1:0] beat_sum, sum_q, sum_d;
+  logic [SumWidth-1:0] sum_d;
 
   beat_stage #(.Width(Lanes + 1), .Stages(ExpStages)) u_flags_beside_exp (
     .clk_i, .rst_ni, .valid_i(b_issue), .last_i(b_last), .data_i({b_keep, b_first}),
     .valid_o(e_valid), .last_o(e_row_last), .data_o({e_keep, e_first}));
 
-  always_comb begin
-    beat_sum = '0;
-    for (int unsigned l = 0; l < Lanes; l++) begin
-      beat_sum = beat_sum + SumWidth'(e_beat[l*EWidth +: EWidth]);
-    end
-    sum_d = e_first ? beat_sum : sum_q + beat_sum;
-  end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      sum_q <= '0;
-    end else if (e_valid) begin
-      sum_q <= sum_d;
-    end
-  end
+  row_sum #(
+    .Lanes(Lanes), .Width(EWidth), .SumWidth(SumWidth)
+  ) u_sum (
+    .clk_i, .rst_ni, .valid_i(e_valid), .first_i(e_first), .beat_i(e_beat), .sum_o(sum_d)
+  );
 
   // ---------------------------------------------------------------------------
   // Sum buffer and divider: factor = floor(2^MaxBit / sum)
@@ -249,15 +239,14 @@ module ibert_softmax_unit #(
   logic                   div_start, div_ready, div_tag;
   logic [SumWidth-1:0]    div_rem;
 
+  assign div_start = (s_count != '0) && div_ready;
+
   stream_fifo #(
     .Width(SumWidth), .Depth(SDepth)
   ) u_s_buf (
-    .clk_i, .rst_ni,
-    .push_i(e_valid && e_row_last), .data_i(sum_d),
+    .clk_i, .rst_ni, .push_i(e_valid && e_row_last), .data_i(sum_d),
     .pop_i(div_start), .data_o(s_head), .count_o(s_count)
   );
-
-  assign div_start = (s_count != '0) && div_ready;
 
   seq_divider #(
     .NumWidth(MaxBit + 1), .DenWidth(SumWidth), .QuoWidth(FactorWidth),

@@ -222,18 +222,11 @@ module layernorm_unit #(
   logic [S2Width-1:0]        row_s2;
 
   layernorm_stats #(
-    .Lanes  (Lanes),
-    .InWidth(InWidth),
-    .S1Width(S1Width),
-    .S2Width(S2Width)
+    .Lanes (Lanes), .InWidth(InWidth), .S1Width(S1Width), .S2Width(S2Width)
   ) u_stats (
     .clk_i, .rst_ni,
-    .beat_valid_i(in_hs),
-    .beat_last_i (wr_last),
-    .beat_i      (in_data_i),
-    .row_valid_o (row_valid),
-    .s1_o        (row_sum1),
-    .s2_o        (row_s2)
+    .beat_valid_i(in_hs), .beat_last_i (wr_last), .beat_i (in_data_i),
+    .row_valid_o (row_valid), .s1_o (row_sum1), .s2_o (row_s2)
   );
 
   // RMSNorm subtracts no mean: S1 enters neither the variance nor the numerators.

@@ -31,14 +31,8 @@
 `include "port_groups.svh"
 
 module nnlut_core #(
-  parameter  int unsigned                        InWidth          = 16,
-  parameter  int unsigned                        InFrac           = 12,
-  parameter  int unsigned                        OutWidth         = 16,
-  parameter  int unsigned                        OutFrac          = 12,
-  parameter  int unsigned                        SlopeWidth       = 16,
-  parameter  int unsigned                        SlopeFrac        = 14,
-  parameter  int unsigned                        InterceptWidth   = 20,
-  parameter  int unsigned                        InterceptFrac    = 16,
+  // Input, output, slope and intercept formats (width, fraction bits)
+  `NNLUT_CORE_FORMAT_PARAMS(16, 12, 16, 12, 16, 14, 20, 16),
   parameter  int unsigned                        Entries          = 16,
   parameter  int unsigned                        Lanes            = 1,
   // Entry k at [k*W +: W]
@@ -47,8 +41,7 @@ module nnlut_core #(
   // without reset, and a pipelined binary search for the segment.
   `NNLUT_TABLE_OPTION_PARAMS,
   // Guarded so that Entries < 2 reaches its $fatal instead of a negative port range.
-  localparam int unsigned                        IdxWidth         =
-      (Entries > 1) ? $clog2(Entries) : 1
+  `NNLUT_TABLE_IDX_WIDTH
 ) (
   input  logic                              clk_i, rst_ni,
 
@@ -67,11 +60,9 @@ module nnlut_core #(
   // ---------------------------------------------------------------------------
   // Derived arithmetic sizes
   // ---------------------------------------------------------------------------
-  localparam int unsigned ProdFrac   = SlopeFrac + InFrac;
   // Clamped at 0 so an illegal InterceptFrac/OutFrac reaches its $fatal below rather
   // than producing a ~2^32-bit vector.
-  localparam int unsigned AlignShift = (InterceptFrac <= ProdFrac) ? ProdFrac - InterceptFrac : 0;
-  localparam int unsigned RoundShift = (OutFrac <= ProdFrac) ? ProdFrac - OutFrac : 0;
+  `NNLUT_CORE_SHIFTS
   // Exact signed product s*x.
   localparam int unsigned ProdWidth  = SlopeWidth + InWidth;
   // t <<< AlignShift.
@@ -138,9 +129,7 @@ module nnlut_core #(
   // ---------------------------------------------------------------------------
   // Shared table
   // ---------------------------------------------------------------------------
-  logic [Entries*InWidth-1:0]        tbl_breakpoints;
-  logic [Entries*SlopeWidth-1:0]     tbl_slopes;
-  logic [Entries*InterceptWidth-1:0] tbl_intercepts;
+  `NNLUT_TABLE_CONTENTS
 
   nnlut_table #(
     `NNLUT_TABLE_OVERRIDES

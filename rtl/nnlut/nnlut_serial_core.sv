@@ -22,20 +22,13 @@
 `include "port_groups.svh"
 
 module nnlut_serial_core #(
-  parameter  int unsigned                        InWidth          = 16,
-  parameter  int unsigned                        InFrac           = 14,
-  parameter  int unsigned                        OutWidth         = 18,
-  parameter  int unsigned                        OutFrac          = 16,
-  parameter  int unsigned                        SlopeWidth       = 11,
-  parameter  int unsigned                        SlopeFrac        = 10,
-  parameter  int unsigned                        InterceptWidth   = 17,
-  parameter  int unsigned                        InterceptFrac    = 15,
+  // Input, output, slope and intercept formats (width, fraction bits)
+  `NNLUT_CORE_FORMAT_PARAMS(16, 14, 18, 16, 11, 10, 17, 15),
   parameter  int unsigned                        Entries          = 16,
   `NNLUT_TABLE_RESET_PARAMS,
   parameter  bit                                 Hardwired        = 1'b0,
   parameter  bit                                 TableReset       = 1'b1,
-  localparam int unsigned                        IdxWidth         =
-      (Entries > 1) ? $clog2(Entries) : 1
+  `NNLUT_TABLE_IDX_WIDTH
 ) (
   input  logic                              clk_i, rst_ni,
   `STREAM_IN_PORTS(InWidth),
@@ -43,9 +36,7 @@ module nnlut_serial_core #(
   `NNLUT_TABLE_WRITE_PORTS(IdxWidth, InWidth, SlopeWidth, InterceptWidth)
 );
 
-  localparam int unsigned ProdFrac   = SlopeFrac + InFrac;
-  localparam int unsigned AlignShift = (InterceptFrac <= ProdFrac) ? ProdFrac - InterceptFrac : 0;
-  localparam int unsigned RoundShift = (OutFrac <= ProdFrac) ? ProdFrac - OutFrac : 0;
+  `NNLUT_CORE_SHIFTS
   localparam int unsigned ProdWidth  = SlopeWidth + InWidth;
   // As nnlut_core's: the final s*x + t' fits, and the partial sums wrap modulo 2^SumWidth back
   // onto it.
@@ -68,9 +59,7 @@ module nnlut_serial_core #(
   // ---------------------------------------------------------------------------
   // Table
   // ---------------------------------------------------------------------------
-  logic [Entries*InWidth-1:0]        tbl_breakpoints;
-  logic [Entries*SlopeWidth-1:0]     tbl_slopes;
-  logic [Entries*InterceptWidth-1:0] tbl_intercepts;
+  `NNLUT_TABLE_CONTENTS
 
   nnlut_table #(
     `NNLUT_TABLE_OVERRIDES

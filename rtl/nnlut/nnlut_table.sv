@@ -20,8 +20,7 @@ module nnlut_table #(
   `NNLUT_TABLE_RESET_PARAMS,
   parameter  bit                                 Hardwired        = 1'b0,
   parameter  bit                                 TableReset       = 1'b1,
-  localparam int unsigned                        IdxWidth         =
-      (Entries > 1) ? $clog2(Entries) : 1
+  `NNLUT_TABLE_IDX_WIDTH
 ) (
   input  logic                                clk_i, rst_ni,
   `NNLUT_TABLE_WRITE_PORTS(IdxWidth, InWidth, SlopeWidth, InterceptWidth),

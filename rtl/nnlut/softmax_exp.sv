@@ -187,11 +187,7 @@ module softmax_exp #(
     .out_valid_o     (t_valid),
     .out_ready_i     (1'b1),
     .out_data_o      (t_data),
-    .tbl_we_i,
-    .tbl_idx_i,
-    .tbl_breakpoint_i,
-    .tbl_slope_i,
-    .tbl_intercept_i
+    .tbl_we_i, .tbl_idx_i, .tbl_breakpoint_i, .tbl_slope_i, .tbl_intercept_i
   );
 
   beat_stage #(.Width(Lanes*(QWidth + 1)), .Stages(CoreLatency)) u_q_beside_core (

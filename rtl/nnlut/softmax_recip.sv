@@ -136,10 +136,7 @@ module softmax_recip #(
     logic core_ready;
 
     nnlut_serial_core #(
-      .InWidth         (TblInWidth),
-      .InFrac          (TblInFrac),
-      .OutWidth        (TblOutWidth),
-      .OutFrac         (TblOutFrac),
+      .InWidth (TblInWidth), .InFrac (TblInFrac), .OutWidth (TblOutWidth), .OutFrac (TblOutFrac),
       `NNLUT_PACKAGE_COEFFS(recip_table_pkg),
       .Entries         (Entries),
       `NNLUT_PACKAGE_RESET(recip_table_pkg),
@@ -147,17 +144,9 @@ module softmax_recip #(
       .TableReset      (TableReset)
     ) u_core (
       .clk_i, .rst_ni,
-      .in_valid_i      (valid_r0),
-      .in_ready_o      (core_ready),
-      .in_data_i       (mant_d),
-      .out_valid_o     (r_valid),
-      .out_ready_i     (1'b1),
-      .out_data_o      (r_data),
-      .tbl_we_i,
-      .tbl_idx_i,
-      .tbl_breakpoint_i,
-      .tbl_slope_i,
-      .tbl_intercept_i
+      .in_valid_i (valid_r0), .in_ready_o (core_ready), .in_data_i (mant_d),
+      .out_valid_o (r_valid), .out_ready_i (1'b1), .out_data_o (r_data),
+      .tbl_we_i, .tbl_idx_i, .tbl_breakpoint_i, .tbl_slope_i, .tbl_intercept_i
     );
 
     assign take_r0 = valid_r0 && core_ready;
@@ -191,10 +180,7 @@ module softmax_recip #(
       .valid_o(beside_valid), .last_o(beside_last), .data_o({shift_dly, zero_dly}));
 
     nnlut_core #(
-      .InWidth         (TblInWidth),
-      .InFrac          (TblInFrac),
-      .OutWidth        (TblOutWidth),
-      .OutFrac         (TblOutFrac),
+      .InWidth (TblInWidth), .InFrac (TblInFrac), .OutWidth (TblOutWidth), .OutFrac (TblOutFrac),
       `NNLUT_PACKAGE_COEFFS(recip_table_pkg),
       .Entries         (Entries),
       .Lanes           (1),
@@ -204,17 +190,9 @@ module softmax_recip #(
       .BinarySearch    (BinarySearch)
     ) u_core (
       .clk_i, .rst_ni,
-      .in_valid_i      (valid_r1_q),
-      .in_ready_o      (core_in_ready),
-      .in_data_i       (mant_r1_q),
-      .out_valid_o     (r_valid),
-      .out_ready_i     (1'b1),
-      .out_data_o      (r_data),
-      .tbl_we_i,
-      .tbl_idx_i,
-      .tbl_breakpoint_i,
-      .tbl_slope_i,
-      .tbl_intercept_i
+      .in_valid_i (valid_r1_q), .in_ready_o (core_in_ready), .in_data_i (mant_r1_q),
+      .out_valid_o (r_valid), .out_ready_i (1'b1), .out_data_o (r_data),
+      .tbl_we_i, .tbl_idx_i, .tbl_breakpoint_i, .tbl_slope_i, .tbl_intercept_i
     );
 
     assign take_r0 = valid_r0;

@@ -52,9 +52,9 @@
 `include "sole_ailn.svh"
 
 module sole_ailayernorm_unit #(
+  `SOLE_AILN_FORMAT_PARAMS,
   parameter  int unsigned     Dim           = 384,
   parameter  int unsigned     Lanes         = 4,
-  `SOLE_AILN_FORMAT_PARAMS,
   parameter  int unsigned     CompressBits  = 4,
   parameter  longint unsigned EpsInt        = 0,
   parameter  int unsigned     StepsPerCycle = 2,
@@ -62,11 +62,12 @@ module sole_ailayernorm_unit #(
   localparam int unsigned     IdxBits       = (Dim > 1) ? $clog2(Dim) : 1
 ) (
   input  logic                       clk_i, rst_ni,
-  `STREAM_IN_PORTS(Lanes*InWidth),
-  `STREAM_OUT_PORTS(Lanes*OutWidth),
+  // The per-channel constants' write port (see the header), then the streams.
   `CHANNEL_PARAM_WRITE_PORTS(IdxBits),
   input  logic [AlphaBits-1:0]       alpha_i,
-  input  logic [BiasWidth-1:0]       bias_i
+  input  logic [BiasWidth-1:0]       bias_i,
+  `STREAM_IN_PORTS(Lanes*InWidth),
+  `STREAM_OUT_PORTS(Lanes*OutWidth)
 );
 
   // ---------------------------------------------------------------------------

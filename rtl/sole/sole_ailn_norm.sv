@@ -64,13 +64,13 @@ module sole_ailn_norm #(
 
   always_ff @(posedge clk_i) begin
     if (en[0]) begin
+      bias_s0_q <= bias_i;
+      factor_q  <= factor_i;
       for (int unsigned l = 0; l < Lanes; l++) begin
         logic signed [DiffWidth-1:0] x_frac;
         x_frac = DiffWidth'($signed(q_i[l*InWidth +: InWidth])) <<< (32'(alpha_i[l*AlphaBits +: AlphaBits]) + StatFrac);
         diff_q[l*DiffWidth +: DiffWidth] <= x_frac - DiffWidth'($signed(mu_i));
       end
-      bias_s0_q <= bias_i;
-      factor_q  <= factor_i;
     end
   end
 
@@ -80,11 +80,11 @@ module sole_ailn_norm #(
 
   always_ff @(posedge clk_i) begin
     if (en[1]) begin
+      bias_s1_q <= bias_s0_q;
       for (int unsigned l = 0; l < Lanes; l++) begin
         prod_q[l*ProdWidth +: ProdWidth] <=
             ProdWidth'($signed(diff_q[l*DiffWidth +: DiffWidth])) * $signed({1'b0, factor_q});
       end
-      bias_s1_q <= bias_s0_q;
     end
   end
 

@@ -6,11 +6,10 @@
 //
 // so that exp(d 2^-InFrac) ~ 2^-k. CodeNearest adds half a unit before the floor (rounds
 // the code to nearest), which bounds the code's own error by sqrt(2) instead of 2.
+`include "sole_e2softmax.svh"
+
 module sole_e2softmax_code #(
-  parameter  int unsigned InWidth     = 16,
-  parameter  int unsigned InFrac      = 11,
-  parameter  int unsigned CodeBits    = 4,
-  parameter  bit          CodeNearest = 1'b0,
+  `SOLE_E2_CODE_PARAMS,
   // d is the difference of two InWidth-bit codes
   localparam int unsigned DWidth      = InWidth + 1
 ) (

@@ -9,22 +9,22 @@
 // n can leave at edge n+2; output backpressure stalls the stages without loss, duplication
 // or reordering, and in_ready_o follows out_ready_i combinationally.
 `include "port_groups.svh"
+`include "sole_e2softmax.svh"
 
 module sole_e2softmax_out #(
   parameter int unsigned Lanes     = 4,
+  `SOLE_E2_OUT_PARAMS,
   parameter int unsigned CodeBits  = 4,
   parameter int unsigned WBits     = 3,
-  parameter int unsigned RecipFrac = 10,
-  parameter int unsigned OutFrac   = 8,
-  parameter int unsigned OutWidth  = 8
+  parameter int unsigned RecipFrac = 10
 ) (
   input  logic                       clk_i, rst_ni,
   `STREAM_IN_HANDSHAKE,
+  input  logic                       last_i,
+  input  logic [Lanes-1:0]           keep_i,
   input  logic [Lanes*CodeBits-1:0]  k_i,
   input  logic [WBits-1:0]           w_i,
   input  logic [RecipFrac:0]         recip_i,
-  input  logic                       last_i,
-  input  logic [Lanes-1:0]           keep_i,
   `ROW_STREAM_OUT_PORTS(Lanes*OutWidth, Lanes)
 );
 

@@ -14,13 +14,12 @@
 // One register stage: a sum taken at edge n gives valid_o, w_o and recip_o after edge n+1
 // (recip_o is combinational from that register). No backpressure: the unit takes each result
 // at the edge after valid_o.
+`include "sole_e2softmax.svh"
+
 module sole_e2softmax_recip #(
   parameter  int unsigned SumWidth    = 23,
   parameter  int unsigned SumFrac     = 15,
-  parameter  int unsigned MantBits    = 5,
-  parameter  int unsigned RecipFrac   = 10,
-  parameter  int unsigned CorrEntries = 8,
-  parameter  logic [((CorrEntries > 0) ? CorrEntries : 1)*RecipFrac-1:0] CorrTable = '0,
+  `SOLE_E2_RECIP_PARAMS,
   localparam int unsigned WBits       = (SumWidth - SumFrac > 1) ? $clog2(SumWidth - SumFrac) : 1
 ) (
   input  logic                 clk_i, rst_ni,

@@ -54,22 +54,15 @@
 // flight are dropped, and the next accepted beat starts a new row.
 `include "assert.svh"
 `include "port_groups.svh"
+`include "sole_e2softmax.svh"
 
 module sole_e2softmax_unit #(
+  `SOLE_E2_CODE_PARAMS,
+  parameter  int unsigned SumFrac     = (1 << CodeBits) - 1,
   parameter  int unsigned RowLength   = 128,
   parameter  int unsigned Lanes       = 4,
-  parameter  int unsigned InWidth     = 16,
-  parameter  int unsigned InFrac      = 11,
-  parameter  int unsigned CodeBits    = 4,
-  parameter  bit          CodeNearest = 1'b0,
-  parameter  int unsigned SumFrac     = (1 << CodeBits) - 1,
-  parameter  int unsigned MantBits    = 5,
-  parameter  int unsigned RecipFrac   = 10,
-  parameter  int unsigned CorrEntries = 8,
-  parameter  logic [((CorrEntries > 0) ? CorrEntries : 1)*RecipFrac-1:0] CorrTable =
-      80'h05c331245817c5b12023,
-  parameter  int unsigned OutFrac     = 8,
-  parameter  int unsigned OutWidth    = OutFrac
+  `SOLE_E2_RECIP_PARAMS,
+  `SOLE_E2_OUT_PARAMS
 ) (
   input  logic                       clk_i, rst_ni,
 
@@ -211,10 +204,7 @@ module sole_e2softmax_unit #(
 
   for (genvar l = 0; l < Lanes; l++) begin : gen_code
     sole_e2softmax_code #(
-      .InWidth    (InWidth),
-      .InFrac     (InFrac),
-      .CodeBits   (CodeBits),
-      .CodeNearest(CodeNearest)
+      `SOLE_E2_CODE_OVERRIDES
     ) u_code (
       .d_i(d_q[l*DWidth +: DWidth]),
       .k_o(k_beat[l*CodeBits +: CodeBits])
@@ -292,10 +282,7 @@ module sole_e2softmax_unit #(
   sole_e2softmax_recip #(
     .SumWidth   (SumWidth),
     .SumFrac    (SumFrac),
-    .MantBits   (MantBits),
-    .RecipFrac  (RecipFrac),
-    .CorrEntries(CorrEntries),
-    .CorrTable  (CorrTable)
+    `SOLE_E2_RECIP_OVERRIDES
   ) u_recip (
     .clk_i, .rst_ni,
     .sum_valid_i(sum_valid_q),
@@ -310,8 +297,7 @@ module sole_e2softmax_unit #(
     .CodeBits (CodeBits),
     .WBits    (WBits),
     .RecipFrac(RecipFrac),
-    .OutFrac  (OutFrac),
-    .OutWidth (OutWidth)
+    `SOLE_E2_OUT_OVERRIDES
   ) u_out (
     .clk_i, .rst_ni,
     .in_valid_i (out_pending),

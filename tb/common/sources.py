@@ -2,7 +2,7 @@
 is globbed, so a unit's build, lint and synthesis read exactly its own files.
 
 Layout of rtl/: `common/` shared primitives (stream FIFO, pipeline control, leading-zero count,
-row maximum and position, row queue, sequential divider and square root, assertion macros),
+row maximum, position and sum, row queue, sequential divider and square root, assertion macros),
 `nnlut/` the NN-LUT core and the units built on it, `ibert/` and `sole/` the baselines.
 """
 
@@ -22,6 +22,7 @@ STREAM_PIPE = ("common/stream_pipe_ctrl.sv",)
 LZC = ("common/lzc.sv",)
 BEAT_STAGE = ("common/beat_stage.sv",)
 CHANNEL_REGS = ("common/channel_regs.sv",)
+ROW_SUM = ("common/row_sum.sv",)
 ROW_QUEUE = ("common/stream_fifo.sv", "common/row_counter.sv", "common/row_queue.sv")
 ROW_MAX = ("common/row_counter.sv", "common/row_max.sv")
 # The maximum and the two queues every Softmax unit shares.
@@ -51,5 +52,5 @@ def include_args(prefix: str = "-I") -> list[str]:
     return [f"{prefix}{d}" for d in INCLUDE_DIRS]
 
 
-__all__ = ["RTL_DIR", "INCLUDE_DIRS", "STREAM_PIPE", "LZC", "BEAT_STAGE", "CHANNEL_REGS", "ROW_QUEUE", "ROW_MAX", "SOFTMAX_ROWS", "SEQ_DIVIDER",
+__all__ = ["RTL_DIR", "INCLUDE_DIRS", "STREAM_PIPE", "LZC", "BEAT_STAGE", "CHANNEL_REGS", "ROW_SUM", "ROW_QUEUE", "ROW_MAX", "SOFTMAX_ROWS", "SEQ_DIVIDER",
            "SEQ_ISQRT", "NNLUT_CORE", "rtl_files", "include_args"]

@@ -18,7 +18,7 @@ SPEC = UnitSpec(
     lint_configs=(IBertLayerNormConfig(dim=768, lanes=16, min_shift=2),
                   IBertLayerNormConfig(dim=6, lanes=3, in_width=8, div_bits_per_cycle=1)),
     rejections=(({"Lanes": 5}, "Lanes (5) must be >= 1 and divide Dim (384)"),
-                ({"Dim": 1, "Lanes": 1}, "Dim must be >= 2"),
+                ({"Dim": 1, "Lanes": 1}, "Dim must be in [2, 2^20]"),
                 ({"MaxBit": 41}, "MaxBit must be in [8, 40]"),
                 ({"DivBitsPerCycle": 0}, "DivBitsPerCycle (0) must be in")),
     rtl_defaults=IBertLayerNormConfig(dim=384, lanes=4),

@@ -23,7 +23,7 @@ from models.layernorm import LayerNormConfig
 from models.reference import layer_norm
 from tb.common.checks import Coverage
 from tb.common.rowbench import RowStreamModel
-from tb.common.sources import LZC, SEQ_DIVIDER, STREAM_PIPE
+from tb.common.sources import LZC, ROW_SUM, SEQ_DIVIDER, STREAM_PIPE
 from tb.common.spec import UnitTarget
 
 # Bins newton:updates[0..5]: no variance below 2^32 takes more than 5 updates
@@ -118,7 +118,7 @@ class IBertLayerNormConfig(LayerNormGrid):
 class IBertLayerNormTarget(UnitTarget, top="ibert_layernorm_unit",
                            bench="tb.ibert_layernorm.test_ibert_layernorm",
                            model="tb.ibert_layernorm.target:layernorm_stream_model",
-                           sources=(STREAM_PIPE, LZC, SEQ_DIVIDER, "common/stream_fifo.sv", "common/row_counter.sv",
+                           sources=(STREAM_PIPE, LZC, SEQ_DIVIDER, ROW_SUM, "common/stream_fifo.sv", "common/row_counter.sv",
                                     "ibert/ibert_ln_var.sv", "ibert/ibert_isqrt.sv", "ibert/ibert_layernorm_unit.sv")):
     pass
 

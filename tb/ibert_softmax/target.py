@@ -22,7 +22,7 @@ from models.reference import softmax
 from tb.common.checks import Coverage
 from tb.common.hdl import hdl_long
 from tb.common.rowbench import SOFTMAX_ROW_BINS, RowStreamModel, cover_softmax_rows
-from tb.common.sources import BEAT_STAGE, SEQ_DIVIDER, SOFTMAX_ROWS, STREAM_PIPE
+from tb.common.sources import BEAT_STAGE, ROW_SUM, SEQ_DIVIDER, SOFTMAX_ROWS, STREAM_PIPE
 from tb.common.spec import UnitTarget
 
 ROW_BINS = (*SOFTMAX_ROW_BINS, "row:clamped", "row:underflow", "row:top_code")
@@ -100,7 +100,7 @@ class IBertSoftmaxConfig:
 class IBertSoftmaxTarget(UnitTarget, top="ibert_softmax_unit",
                          bench="tb.ibert_softmax.test_ibert_softmax",
                          model="tb.ibert_softmax.target:softmax_stream_model",
-                         sources=(STREAM_PIPE, BEAT_STAGE, SOFTMAX_ROWS, SEQ_DIVIDER, "ibert/ibert_exp_lane.sv",
+                         sources=(STREAM_PIPE, BEAT_STAGE, SOFTMAX_ROWS, SEQ_DIVIDER, ROW_SUM, "ibert/ibert_exp_lane.sv",
                                   "ibert/ibert_softmax_unit.sv")):
     pass
 
