@@ -6,6 +6,7 @@
 // act on "this is the row's last beat" in the same cycle it takes it. Reset returns to the
 // start of a row.
 `include "assert.svh"
+`include "flops.svh"
 
 module row_counter #(
   parameter  int unsigned RowBeats = 32,
@@ -28,13 +29,7 @@ module row_counter #(
   assign last_o  = (pos_q == PosWidth'(RowBeats - 1));
   assign pos_o   = pos_q;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      pos_q <= '0;
-    end else if (step_i) begin
-      pos_q <= last_o ? '0 : pos_q + PosWidth'(1);
-    end
-  end
+  `FFL_AR(pos_q, last_o ? '0 : pos_q + PosWidth'(1), step_i, '0)
 
   `ASSERT(PosInRow, 32'(pos_q) < RowBeats, clk_i, !rst_ni)
 

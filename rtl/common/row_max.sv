@@ -12,6 +12,7 @@
 // tree of signed comparisons (depth log2(Lanes)), then merged with the running maximum of
 // earlier beats. Shared by every Softmax unit (NN-LUT, I-BERT, SOLE).
 `include "assert.svh"
+`include "flops.svh"
 
 module row_max #(
   parameter  int unsigned Lanes    = 4,
@@ -73,13 +74,7 @@ module row_max #(
 
   assign row_last_o = beat_last_i || (pos_q == PosWidth'(RowBeats - 1));
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      pos_q <= '0;
-    end else if (beat_valid_i) begin
-      pos_q <= row_last_o ? '0 : pos_q + PosWidth'(1);
-    end
-  end
+  `FFL_AR(pos_q, row_last_o ? '0 : pos_q + PosWidth'(1), beat_valid_i, '0)
 
   assign row_first = (pos_q == '0);
 
