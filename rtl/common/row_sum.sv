@@ -6,6 +6,8 @@
 // takes the row's sum from sum_o on the row's last beat. Elements are Width-bit two's
 // complement numbers (Signed) or unsigned ones; SumWidth must hold the largest row sum (the
 // caller sizes it; the sum wraps modulo 2^SumWidth otherwise). Reset clears the register.
+`include "flops.svh"
+
 module row_sum #(
   parameter int unsigned Lanes    = 4,
   parameter int unsigned Width    = 16,
@@ -35,12 +37,6 @@ module row_sum #(
     sum_o = first_i ? beat_sum : sum_q + beat_sum;
   end
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      sum_q <= '0;
-    end else if (valid_i) begin
-      sum_q <= sum_o;
-    end
-  end
+  `FFL_AR(sum_q, sum_o, valid_i, '0)
 
 endmodule : row_sum

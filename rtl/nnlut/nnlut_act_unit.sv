@@ -22,7 +22,7 @@ module nnlut_act_unit #(
   parameter int unsigned OutWidth       = act_table_pkg::OutWidth,
   parameter int unsigned OutFrac        = act_table_pkg::OutFrac,
   `NNLUT_TABLE_OPTION_PARAMS,
-  localparam int unsigned IdxWidth      = (Entries > 1) ? $clog2(Entries) : 1
+  `NNLUT_TABLE_IDX_WIDTH
 ) (
   input  logic                        clk_i, rst_ni,
   `STREAM_IN_PORTS(Lanes*InWidth),

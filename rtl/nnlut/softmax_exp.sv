@@ -35,7 +35,7 @@ module softmax_exp #(
   // the adder tree. The sum comes SumStages cycles later.
   parameter  int unsigned SumStages    = 0,
   localparam int unsigned ExpWidth  = ExpFrac + 1,
-  localparam int unsigned IdxWidth  = (Entries > 1) ? $clog2(Entries) : 1,
+  `NNLUT_TABLE_IDX_WIDTH,
   localparam int unsigned MantWidth = exp_table_pkg::OutWidth - 1,
   localparam int unsigned QWidth    = $clog2(ExpWidth + 1)
 ) (

@@ -30,7 +30,7 @@ module softmax_recip #(
   parameter  int unsigned SumDepth     = 2,
   localparam int unsigned RecipWidth = recip_table_pkg::OutFrac + 1,
   localparam int unsigned ShiftWidth = $clog2(SumWidth + recip_table_pkg::OutFrac - OutFrac),
-  localparam int unsigned IdxWidth   = (Entries > 1) ? $clog2(Entries) : 1
+  `NNLUT_TABLE_IDX_WIDTH
 ) (
   input  logic                  clk_i, rst_ni,
   `NNLUT_TABLE_WRITE_PORTS(IdxWidth, recip_table_pkg::InWidth, recip_table_pkg::SlopeWidth, recip_table_pkg::InterceptWidth),

@@ -84,7 +84,7 @@ module softmax_unit #(
   // The 1/x table as nnlut_serial_core (one slope bit per cycle, one row per SlopeWidth + 1
   // cycles) instead of a pipelined core: softmax_recip.
   parameter  bit          SerialRecip   = 1'b0,
-  localparam int unsigned IdxWidth     = (Entries > 1) ? $clog2(Entries) : 1,
+  `NNLUT_TABLE_IDX_WIDTH,
   localparam int unsigned TblBpWidth   =
       (exp_table_pkg::InWidth > recip_table_pkg::InWidth) ? exp_table_pkg::InWidth :
                                                             recip_table_pkg::InWidth,

@@ -8,11 +8,13 @@
 //
 // Squaring a CompressBits-bit m from a table instead of multiplying InWidth-bit codes is
 // SOLE's dynamic compression: at the defaults a 16-entry table of 8-bit squares.
+`include "sole_ailn.svh"
+
 module sole_ailn_compress #(
   parameter  int unsigned InWidth      = 8,
   parameter  int unsigned PtfMax       = 3,
   parameter  int unsigned CompressBits = 4,
-  localparam int unsigned AlphaBits    = (PtfMax > 0) ? $clog2(PtfMax + 1) : 1,
+  `SOLE_AILN_ALPHA_BITS,
   localparam int unsigned XWidth       = InWidth + PtfMax,
   // |q| rounds to at most 2^(InWidth-1), so sq <= 2^(2 (InWidth - 1 + PtfMax)).
   localparam int unsigned SqWidth      = 2 * (InWidth - 1 + PtfMax) + 1
